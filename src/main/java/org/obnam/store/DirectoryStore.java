@@ -1,0 +1,659 @@
+package org.obnam.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+/**
+ * A store in a local directory: the embedded default repository, and the server's storage for each
+ * client namespace.
+ *
+ * <pre>
+ * DIR/obnam-store.json        format marker: {"format":"obnam-store","version":1}
+ * DIR/objects/ab/abcdef...    one file per object (see ObjectFile)
+ * DIR/records/NAME            mutable records, replaced atomically under DIR/records/.lock
+ * DIR/index.sqlite            label index, rebuilt from the objects when missing
+ * DIR/tmp/                    files being written
+ * </pre>
+ *
+ * An object's file is written to tmp/, fsynced and renamed into place by {@link #put}; the
+ * directory entries are fsynced by {@link #flush}, which many concurrent writers share. Objects
+ * put but not flushed are listed as pending in the index; on open, pending objects left by an
+ * earlier boot (a machine crash) are checked and dropped if damaged.
+ */
+public final class DirectoryStore implements Store {
+    public static final int FORMAT_VERSION = 1;
+    private static final String MARKER = "obnam-store.json";
+
+    private final Path root;
+    private final Path objects;
+    private final Path records;
+    private final Path tmp;
+    private final LabelIndex index;
+    private final String bootId;
+    private final Set<Path> knownDirs = ConcurrentHashMap.newKeySet();
+
+    private final Object state = new Object();
+    private final Object flushLock = new Object();
+    private long putSequence; // guarded by state
+    private long durableSequence; // guarded by flushLock
+    private Set<Path> dirtyDirs = new HashSet<>(); // guarded by state
+    private List<ObjectId> pendingIds = new ArrayList<>(); // guarded by state
+    private final ReentrantLock recordLock = new ReentrantLock();
+
+    private DirectoryStore(Path root) throws StoreException {
+        this.root = root;
+        this.objects = root.resolve("objects");
+        this.records = root.resolve("records");
+        this.tmp = root.resolve("tmp");
+        this.bootId = readBootId();
+        boolean rebuild = !Files.exists(root.resolve("index.sqlite"));
+        try {
+            this.index = new LabelIndex(root.resolve("index.sqlite"));
+        } catch (SQLException e) {
+            throw new StoreException("cannot open the label index in " + root + ": " + e.getMessage(), e);
+        }
+        try {
+            if (rebuild) {
+                rebuildIndex();
+            } else {
+                recoverPending();
+            }
+        } catch (StoreException e) {
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    /** Opens an existing store; NotFound when there is none at {@code root}. */
+    public static DirectoryStore open(Path root) throws StoreException {
+        Path marker = root.resolve(MARKER);
+        if (!Files.isDirectory(root)) {
+            throw new StoreException.NotFound("no repository at " + root);
+        }
+        if (!Files.exists(marker)) {
+            throw new StoreException.NotFound("no repository at " + root + " (" + MARKER + " is missing)");
+        }
+        checkMarker(marker);
+        return new DirectoryStore(root);
+    }
+
+    /** Opens the store at {@code root}, creating it (and its directory) if it does not exist. */
+    public static DirectoryStore create(Path root) throws StoreException {
+        Path marker = root.resolve(MARKER);
+        try {
+            Files.createDirectories(root);
+            if (!Files.exists(marker)) {
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+                    if (entries.iterator().hasNext()) {
+                        throw new StoreException("cannot create a repository in " + root
+                                + ": the directory is not empty and is not an Obnam repository");
+                    }
+                }
+                for (String d : List.of("objects", "records", "tmp")) {
+                    Files.createDirectories(root.resolve(d));
+                }
+                byte[] text = ("{\"format\":\"obnam-store\",\"version\":" + FORMAT_VERSION + "}\n")
+                        .getBytes(StandardCharsets.UTF_8);
+                writeDurably(root.resolve("tmp").resolve(MARKER + ".tmp"), marker, text);
+                fsyncDir(root.getParent() == null ? root : root.getParent());
+            }
+        } catch (IOException e) {
+            if (e instanceof StoreException se) {
+                throw se;
+            }
+            throw new StoreException("cannot create a repository in " + root + ": " + describe(e), e);
+        }
+        checkMarker(marker);
+        return new DirectoryStore(root);
+    }
+
+    private static void checkMarker(Path marker) throws StoreException {
+        String text;
+        try {
+            text = Files.readString(marker, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + marker + ": " + describe(e), e);
+        }
+        var m = java.util.regex.Pattern.compile("\"version\"\\s*:\\s*(\\d+)").matcher(text);
+        if (!text.contains("\"obnam-store\"") || !m.find()) {
+            throw new StoreException.Corrupt(marker + " is damaged: not an Obnam store marker");
+        }
+        int version = Integer.parseInt(m.group(1));
+        if (version > FORMAT_VERSION) {
+            throw new StoreException("the repository at " + marker.getParent() + " has store format " + version
+                    + ", newer than this Obnam understands (" + FORMAT_VERSION + "): upgrade Obnam");
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
+    private Path objectPath(ObjectId id) {
+        String v = id.value();
+        String fan = v.length() >= 2 ? v.substring(0, 2) : "_" + v;
+        return objects.resolve(fan).resolve(v);
+    }
+
+    @Override
+    public ObjectId put(ObjectMeta meta, byte[] body) throws StoreException {
+        List<LabelRange> ranges;
+        try {
+            ranges = meta.ranges(body.length);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException.BadRequest(e.getMessage());
+        }
+        ObjectId id = ObjectId.random();
+        Path target = objectPath(id);
+        Path dir = target.getParent();
+        byte[] metaBytes = meta.json().getBytes(StandardCharsets.UTF_8);
+        Path temp = tmp.resolve(id.value() + ".tmp");
+        try {
+            boolean newDir = ensureDir(dir);
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer[] parts = {ObjectFile.header(metaBytes, body), ByteBuffer.wrap(metaBytes), ByteBuffer.wrap(body)};
+                long total = parts[0].remaining() + (long) metaBytes.length + body.length;
+                long written = 0;
+                while (written < total) {
+                    written += ch.write(parts);
+                }
+                ch.force(true);
+            }
+            move(temp, target);
+            synchronized (state) {
+                dirtyDirs.add(dir);
+                if (newDir) {
+                    dirtyDirs.add(objects);
+                }
+                pendingIds.add(id);
+                putSequence++;
+            }
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw new StoreException("cannot write object to " + root + ": " + describe(e), e);
+        }
+        try {
+            index.add(id, ranges, bootId);
+        } catch (SQLException e) {
+            throw new StoreException("cannot update the label index in " + root + ": " + e.getMessage(), e);
+        }
+        return id;
+    }
+
+    private boolean ensureDir(Path dir) throws IOException {
+        if (knownDirs.contains(dir)) {
+            return false;
+        }
+        boolean created = false;
+        try {
+            Files.createDirectory(dir);
+            created = true;
+        } catch (FileAlreadyExistsException e) {
+            // another writer made it
+        }
+        knownDirs.add(dir);
+        return created;
+    }
+
+    @Override
+    public void flush() throws StoreException {
+        long target;
+        synchronized (state) {
+            target = putSequence;
+        }
+        synchronized (flushLock) {
+            if (durableSequence >= target) {
+                return;
+            }
+            Set<Path> dirs;
+            List<ObjectId> ids;
+            long upTo;
+            synchronized (state) {
+                dirs = dirtyDirs;
+                ids = pendingIds;
+                upTo = putSequence;
+                dirtyDirs = new HashSet<>();
+                pendingIds = new ArrayList<>();
+            }
+            try {
+                // Children before parents, so a new fan-out directory is durable with its entries.
+                List<Path> ordered = new ArrayList<>(dirs);
+                ordered.sort((a, b) -> Integer.compare(b.getNameCount(), a.getNameCount()));
+                for (Path d : ordered) {
+                    fsyncDir(d);
+                }
+                index.markDurable(ids);
+            } catch (IOException | SQLException e) {
+                synchronized (state) {
+                    dirtyDirs.addAll(dirs);
+                    pendingIds.addAll(ids);
+                }
+                throw new StoreException("cannot make objects durable in " + root + ": " + e.getMessage(), e);
+            }
+            durableSequence = upTo;
+        }
+    }
+
+    @Override
+    public StoredObject get(ObjectId id) throws StoreException {
+        Path path = objectPath(id);
+        byte[] file;
+        try {
+            file = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new StoreException.NotFound("no object " + id + " in " + root);
+        } catch (IOException e) {
+            throw new StoreException("cannot read object " + id + " in " + root + ": " + describe(e), e);
+        }
+        return ObjectFile.decode(file, "object " + id + " in " + root);
+    }
+
+    @Override
+    public byte[] getRange(ObjectId id, long offset, int length) throws StoreException {
+        Path path = objectPath(id);
+        String what = "object " + id + " in " + root;
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ObjectFile.Header h = readHeader(ch, what);
+            if (offset < 0 || length < 0 || offset + length > h.bodyLength()) {
+                throw new StoreException.BadRequest("range " + offset + "+" + length + " is outside " + what
+                        + " (" + h.bodyLength() + " bytes)");
+            }
+            if (ch.size() != h.bodyOffset() + h.bodyLength()) {
+                throw new StoreException.Corrupt(what + " is truncated or damaged");
+            }
+            ByteBuffer out = ByteBuffer.allocate(length);
+            readFully(ch, out, h.bodyOffset() + offset);
+            return out.array();
+        } catch (NoSuchFileException e) {
+            throw new StoreException.NotFound("no object " + id + " in " + root);
+        } catch (StoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + what + ": " + describe(e), e);
+        }
+    }
+
+    private static ObjectFile.Header readHeader(FileChannel ch, String what) throws IOException {
+        ByteBuffer hb = ByteBuffer.allocate(ObjectFile.HEADER_SIZE);
+        try {
+            readFully(ch, hb, 0);
+        } catch (StoreException.Corrupt e) {
+            throw new StoreException.Corrupt(what + " is truncated: the file is damaged");
+        }
+        return ObjectFile.parseHeader(hb.flip(), what);
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new StoreException.Corrupt("object file is truncated");
+            }
+            pos += n;
+        }
+    }
+
+    @Override
+    public Map<String, ObjectLocation> findLabels(Collection<String> labels) throws StoreException {
+        if (labels.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return index.find(labels);
+        } catch (SQLException e) {
+            throw new StoreException("cannot search the label index in " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Map<ObjectId, ObjectMeta> findLabel(String label) throws StoreException {
+        Map<ObjectId, ObjectMeta> result = new LinkedHashMap<>();
+        List<ObjectId> ids;
+        try {
+            ids = index.objectsWith(label);
+        } catch (SQLException e) {
+            throw new StoreException("cannot search the label index in " + root + ": " + e.getMessage(), e);
+        }
+        for (ObjectId id : ids) {
+            try {
+                result.put(id, readMeta(objectPath(id), id));
+            } catch (StoreException.NotFound e) {
+                // deleted concurrently
+            }
+        }
+        return result;
+    }
+
+    private ObjectMeta readMeta(Path path, ObjectId id) throws StoreException {
+        return readInfo(path, id).meta();
+    }
+
+    private ObjectInfo readInfo(Path path, ObjectId id) throws StoreException {
+        String what = "object " + id + " in " + root;
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ObjectFile.Header h = readHeader(ch, what);
+            if (h.metaLength() > 16 << 20) {
+                throw new StoreException.Corrupt(what + " has a damaged header");
+            }
+            ByteBuffer mb = ByteBuffer.allocate(h.metaLength());
+            readFully(ch, mb, ObjectFile.HEADER_SIZE);
+            try {
+                return new ObjectInfo(id, ObjectMeta.parse(new String(mb.array(), StandardCharsets.UTF_8)), h.bodyLength());
+            } catch (IllegalArgumentException e) {
+                throw new StoreException.Corrupt(what + " has damaged metadata: " + e.getMessage());
+            }
+        } catch (NoSuchFileException e) {
+            throw new StoreException.NotFound("no object " + id + " in " + root);
+        } catch (StoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + what + ": " + describe(e), e);
+        }
+    }
+
+    @Override
+    public void delete(ObjectId id) throws StoreException {
+        Path path = objectPath(id);
+        try {
+            Files.delete(path);
+            index.remove(id);
+            fsyncDir(path.getParent());
+        } catch (NoSuchFileException e) {
+            throw new StoreException.NotFound("no object " + id + " in " + root);
+        } catch (IOException | SQLException e) {
+            throw new StoreException("cannot delete object " + id + " in " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void list(Consumer<ObjectInfo> consumer) throws StoreException {
+        forEachObjectFile((id, path) -> {
+            try {
+                consumer.accept(readInfo(path, id));
+            } catch (StoreException.NotFound e) {
+                // deleted while listing
+            }
+        });
+    }
+
+    private interface ObjectFileVisitor {
+        void visit(ObjectId id, Path path) throws StoreException;
+    }
+
+    private void forEachObjectFile(ObjectFileVisitor visitor) throws StoreException {
+        try (DirectoryStream<Path> fans = Files.newDirectoryStream(objects)) {
+            for (Path fan : fans) {
+                if (!Files.isDirectory(fan)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
+                    for (Path f : files) {
+                        String name = f.getFileName().toString();
+                        if (ObjectId.isValid(name)) {
+                            visitor.visit(new ObjectId(name), f);
+                        }
+                    }
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // no objects yet
+        } catch (IOException e) {
+            throw new StoreException("cannot list objects in " + root + ": " + describe(e), e);
+        }
+    }
+
+    /** Re-reads every object's metadata into a fresh index; damaged objects are left out. */
+    public void rebuildIndex() throws StoreException {
+        try {
+            index.clear();
+        } catch (SQLException e) {
+            throw new StoreException("cannot reset the label index in " + root + ": " + e.getMessage(), e);
+        }
+        forEachObjectFile((id, path) -> {
+            try {
+                StoredObject object = ObjectFile.decode(Files.readAllBytes(path), "object " + id);
+                index.add(id, object.meta().ranges(object.body().length), null);
+            } catch (IOException | IllegalArgumentException e) {
+                // Not indexed: a damaged object must never satisfy a dedup lookup. check reports it.
+            } catch (SQLException e) {
+                throw new StoreException("cannot rebuild the label index in " + root + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /**
+     * Objects still pending from an earlier run: if written during this boot, the page cache still
+     * has them and an fsync completes them; after a reboot they may be torn, so each is verified
+     * and dropped when damaged.
+     */
+    private void recoverPending() throws StoreException {
+        Map<String, String> pending;
+        try {
+            pending = index.pending();
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the label index in " + root + ": " + e.getMessage(), e);
+        }
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<ObjectId> durable = new ArrayList<>();
+        Set<Path> dirs = new HashSet<>();
+        for (Map.Entry<String, String> e : pending.entrySet()) {
+            ObjectId id = new ObjectId(e.getKey());
+            Path path = objectPath(id);
+            boolean sameBoot = e.getValue().equals(bootId);
+            boolean good = Files.exists(path) && (sameBoot || verifies(path));
+            try {
+                if (good) {
+                    durable.add(id);
+                    dirs.add(path.getParent());
+                } else {
+                    deleteQuietly(path);
+                    index.remove(id);
+                }
+            } catch (SQLException ex) {
+                throw new StoreException("cannot repair the label index in " + root + ": " + ex.getMessage(), ex);
+            }
+        }
+        try {
+            for (Path d : dirs) {
+                fsyncDir(d);
+            }
+            fsyncDir(objects);
+            index.markDurable(durable);
+        } catch (IOException | SQLException e) {
+            throw new StoreException("cannot make objects durable in " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean verifies(Path path) {
+        try {
+            ObjectFile.decode(Files.readAllBytes(path), path.toString());
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Optional<StoredRecord> getRecord(String name) throws StoreException {
+        checkRecordName(name);
+        return readRecord(records.resolve(name));
+    }
+
+    private Optional<StoredRecord> readRecord(Path path) throws StoreException {
+        byte[] file;
+        try {
+            file = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StoreException("cannot read record " + path + ": " + describe(e), e);
+        }
+        return Optional.of(RecordFile.decode(file, "record " + path));
+    }
+
+    @Override
+    public long compareAndSetRecord(String name, long expectedVersion, byte[] body) throws StoreException {
+        checkRecordName(name);
+        flush();
+        Path path = records.resolve(name);
+        recordLock.lock();
+        try {
+            Files.createDirectories(records);
+            try (FileChannel lockFile = FileChannel.open(records.resolve(".lock"),
+                            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = lockFile.lock()) {
+                long current = readRecord(path).map(StoredRecord::version).orElse(0L);
+                if (current != expectedVersion) {
+                    throw new StoreException.Conflict("record " + name + " is at version " + current
+                            + ", not " + expectedVersion, current);
+                }
+                long next = current + 1;
+                Files.createDirectories(tmp);
+                writeDurably(tmp.resolve("record-" + name + ".tmp"), path, RecordFile.encode(next, body));
+                fsyncDir(records);
+                return next;
+            }
+        } catch (StoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StoreException("cannot write record " + name + " in " + root + ": " + describe(e), e);
+        } finally {
+            recordLock.unlock();
+        }
+    }
+
+    @Override
+    public List<String> recordNames() throws StoreException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(records)) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                if (Store.isValidRecordName(n)) {
+                    names.add(n);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return names;
+        } catch (IOException e) {
+            throw new StoreException("cannot list records in " + root + ": " + describe(e), e);
+        }
+        names.sort(null);
+        return names;
+    }
+
+    private static void checkRecordName(String name) throws StoreException {
+        if (!Store.isValidRecordName(name)) {
+            throw new StoreException.BadRequest("invalid record name: " + name);
+        }
+    }
+
+    @Override
+    public void close() throws StoreException {
+        try {
+            flush();
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            index.close();
+        } catch (SQLException e) {
+            // nothing to save: all index writes were committed
+        }
+    }
+
+    static void writeDurably(Path temp, Path target, byte[] content) throws IOException {
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(content);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        move(temp, target);
+        fsyncDir(target.getParent());
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("the file system of " + to.getParent() + " cannot rename atomically", e);
+        }
+    }
+
+    static void fsyncDir(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // best effort: a stray temp file is harmless
+        }
+    }
+
+    private static String readBootId() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        } catch (IOException | UncheckedIOException e) {
+            return "unknown";
+        }
+    }
+
+    static String describe(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory: " + e.getMessage();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied: " + e.getMessage();
+        }
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    static int crc(byte[] data) {
+        CRC32C c = new CRC32C();
+        c.update(data);
+        return (int) c.getValue();
+    }
+}

@@ -1,0 +1,68 @@
+package org.obnam.store;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Where one repository's bytes live: immutable objects (each with a small JSON metadata naming the
+ * labels of the chunks it holds) and a few small mutable records updated by compare-and-set.
+ *
+ * <p>A store knows nothing of files, chunking or cryptography: bodies and record contents are
+ * opaque. Every implementation is thread-safe and passes {@code StoreContract}.
+ *
+ * <p>Durability: {@link #put} makes an object visible at once; it is durable once {@link #flush}
+ * returns. {@link #compareAndSetRecord} is durable when it returns and first makes every object
+ * put before it durable, so a record never refers to data that a crash could lose.
+ */
+public interface Store extends AutoCloseable {
+
+    /** Stores a new object and returns its id. */
+    ObjectId put(ObjectMeta meta, byte[] body) throws StoreException;
+
+    /** The whole object, verified against the store's own checksum where it keeps one. */
+    StoredObject get(ObjectId id) throws StoreException;
+
+    /** {@code length} bytes of an object's body from {@code offset}. */
+    byte[] getRange(ObjectId id, long offset, int length) throws StoreException;
+
+    /** For each given label that some object holds: one place where it is. Labels not found are absent. */
+    Map<String, ObjectLocation> findLabels(Collection<String> labels) throws StoreException;
+
+    /** Every object holding {@code label}, with its metadata (Rust Obnam's label search). */
+    Map<ObjectId, ObjectMeta> findLabel(String label) throws StoreException;
+
+    /** Removes an object; NotFound if it does not exist. */
+    void delete(ObjectId id) throws StoreException;
+
+    /** Calls {@code consumer} for every object, in no particular order. */
+    void list(Consumer<ObjectInfo> consumer) throws StoreException;
+
+    /** Makes every object put so far durable. */
+    void flush() throws StoreException;
+
+    /** A record's current version and body, or empty when it was never written. */
+    Optional<StoredRecord> getRecord(String name) throws StoreException;
+
+    /**
+     * Writes a record if its current version is {@code expectedVersion} (0 = must not exist yet) and
+     * returns the new version; throws {@link StoreException.Conflict} otherwise.
+     */
+    long compareAndSetRecord(String name, long expectedVersion, byte[] body) throws StoreException;
+
+    /** Names of the records that exist. */
+    List<String> recordNames() throws StoreException;
+
+    /** A short description for messages, such as the directory or URL. */
+    String describe();
+
+    @Override
+    void close() throws StoreException;
+
+    /** Record names are short, lower-case and safe as file names. */
+    static boolean isValidRecordName(String name) {
+        return name != null && name.matches("[a-z0-9][a-z0-9._-]{0,63}");
+    }
+}

@@ -1,0 +1,111 @@
+package org.obnam.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirectoryStoreTest extends StoreContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected Store newStore() throws Exception {
+        return DirectoryStore.create(dir.resolve("repo"));
+    }
+
+    @Override
+    protected Store reopen() throws Exception {
+        return DirectoryStore.open(dir.resolve("repo"));
+    }
+
+    private Path onlyObjectFile() throws Exception {
+        try (Stream<Path> files = Files.walk(dir.resolve("repo/objects"))) {
+            return files.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+    }
+
+    @Test
+    void openingAMissingRepositoryIsNotFound() {
+        assertThatThrownBy(() -> DirectoryStore.open(dir.resolve("nope")))
+                .isInstanceOf(StoreException.NotFound.class)
+                .hasMessageContaining("nope");
+    }
+
+    @Test
+    void creatingInANonEmptyForeignDirectoryIsRefused() throws Exception {
+        Files.createDirectories(dir.resolve("foreign"));
+        Files.writeString(dir.resolve("foreign/precious.txt"), "keep me");
+        assertThatThrownBy(() -> DirectoryStore.create(dir.resolve("foreign")))
+                .hasMessageContaining("not empty");
+        assertThat(Files.readString(dir.resolve("foreign/precious.txt"))).isEqualTo("keep me");
+    }
+
+    @Test
+    void newerFormatIsRefusedWithAClearMessage() throws Exception {
+        store.close();
+        store = null;
+        Files.writeString(dir.resolve("repo/obnam-store.json"), "{\"format\":\"obnam-store\",\"version\":99}");
+        assertThatThrownBy(() -> DirectoryStore.open(dir.resolve("repo")))
+                .hasMessageContaining("upgrade Obnam");
+    }
+
+    @Test
+    void flippedByteInAnObjectIsDetected() throws Exception {
+        ObjectId id = store.put(ObjectMeta.single("x"), new byte[100]);
+        Path file = onlyObjectFile();
+        byte[] content = Files.readAllBytes(file);
+        content[content.length - 10] ^= 1;
+        Files.write(file, content);
+        assertThatThrownBy(() -> store.get(id)).isInstanceOf(StoreException.Corrupt.class);
+    }
+
+    @Test
+    void objectReplacedByEmptyFileIsCorrupt() throws Exception {
+        ObjectId id = store.put(ObjectMeta.single("x"), new byte[100]);
+        Files.write(onlyObjectFile(), new byte[0]);
+        assertThatThrownBy(() -> store.get(id)).isInstanceOf(StoreException.Corrupt.class);
+        assertThatThrownBy(() -> store.getRange(id, 0, 10)).isInstanceOf(StoreException.Corrupt.class);
+    }
+
+    @Test
+    void lostIndexIsRebuiltFromObjects() throws Exception {
+        ObjectId id = store.put(ObjectMeta.pack(List.of("a", "b"), List.of(2L, 3L)), new byte[5]);
+        store.close();
+        store = null;
+        Files.delete(dir.resolve("repo/index.sqlite"));
+        Files.deleteIfExists(dir.resolve("repo/index.sqlite-wal"));
+        Files.deleteIfExists(dir.resolve("repo/index.sqlite-shm"));
+        store = reopen();
+        assertThat(store.findLabels(List.of("a", "b"))).hasSize(2);
+        assertThat(store.findLabels(List.of("b")).get("b").object()).isEqualTo(id);
+    }
+
+    @Test
+    void damagedObjectIsLeftOutOfARebuiltIndex() throws Exception {
+        store.put(ObjectMeta.single("bad"), new byte[50]);
+        store.close();
+        store = null;
+        Path file = onlyObjectFile();
+        byte[] content = Files.readAllBytes(file);
+        content[content.length - 1] ^= 0x40;
+        Files.write(file, content);
+        Files.delete(dir.resolve("repo/index.sqlite"));
+        store = reopen();
+        assertThat(store.findLabels(List.of("bad"))).isEmpty();
+    }
+
+    @Test
+    void noTemporaryFilesRemainAfterWrites() throws Exception {
+        store.put(ObjectMeta.single("x"), new byte[10]);
+        store.compareAndSetRecord("r", 0, new byte[1]);
+        try (Stream<Path> files = Files.list(dir.resolve("repo/tmp"))) {
+            assertThat(files).isEmpty();
+        }
+    }
+}
