@@ -1,0 +1,111 @@
+package org.obnam.crypto;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * AES-256-GCM for chunks and records, with a fresh random 96-bit nonce per blob.
+ *
+ * <pre>
+ * blob = u8 format (1) | u8 flags | 12-byte nonce | ciphertext | 16-byte tag
+ * AAD  = "obnam-java blob" | format | flags | kind | context
+ * </pre>
+ *
+ * {@code context} is the chunk's label (or a record's name): a server that serves one chunk in
+ * place of another fails authentication. {@code flags} carries the caller's encoding (such as
+ * compression) and is authenticated too. Random nonces keep the collision risk negligible below
+ * 2^32 blobs per repository.
+ */
+public final class ChunkCipher {
+    public static final int FORMAT = 1;
+    public static final int OVERHEAD = 2 + 12 + 16;
+    private static final byte[] DOMAIN = "obnam-java blob".getBytes(StandardCharsets.US_ASCII);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SecretKeySpec key;
+    private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(ChunkCipher::newCipher);
+
+    ChunkCipher(byte[] key) {
+        this.key = new SecretKeySpec(key, "AES");
+    }
+
+    private static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM is not available in this JDK", e);
+        }
+    }
+
+    /** A decrypted blob: the caller's flags and the plaintext. */
+    public record Opened(int flags, byte[] plaintext) {}
+
+    public byte[] seal(ChunkKind kind, byte[] context, int flags, byte[] plaintext, int offset, int length) {
+        byte[] out = new byte[OVERHEAD + length];
+        out[0] = FORMAT;
+        out[1] = (byte) flags;
+        byte[] nonce = new byte[12];
+        RANDOM.nextBytes(nonce);
+        System.arraycopy(nonce, 0, out, 2, 12);
+        try {
+            Cipher c = ciphers.get();
+            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
+            c.updateAAD(aad(kind, context, flags));
+            int n = c.doFinal(plaintext, offset, length, out, 14);
+            if (n != length + 16) {
+                throw new IllegalStateException("unexpected AES-GCM output length");
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM encryption failed", e);
+        }
+        return out;
+    }
+
+    public byte[] seal(ChunkKind kind, byte[] context, int flags, byte[] plaintext) {
+        return seal(kind, context, flags, plaintext, 0, plaintext.length);
+    }
+
+    public Opened open(ChunkKind kind, byte[] context, byte[] blob) throws CryptoException {
+        return open(kind, context, blob, 0, blob.length);
+    }
+
+    public Opened open(ChunkKind kind, byte[] context, byte[] blob, int offset, int length) throws CryptoException {
+        if (length < OVERHEAD) {
+            throw new CryptoException("encrypted chunk is too short (" + length + " bytes)");
+        }
+        int format = blob[offset] & 0xff;
+        if (format != FORMAT) {
+            throw new CryptoException("encrypted chunk has format " + format + ", this Obnam reads format " + FORMAT
+                    + (format > FORMAT ? ": upgrade Obnam" : ""));
+        }
+        int flags = blob[offset + 1] & 0xff;
+        byte[] plaintext = new byte[length - OVERHEAD];
+        try {
+            Cipher c = ciphers.get();
+            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, blob, offset + 2, 12));
+            c.updateAAD(aad(kind, context, flags));
+            c.doFinal(blob, offset + 14, length - 14, plaintext, 0);
+        } catch (AEADBadTagException e) {
+            throw new CryptoException("chunk fails authentication: it is damaged, was tampered with, "
+                    + "or is not the chunk that was asked for");
+        } catch (GeneralSecurityException e) {
+            throw new CryptoException("chunk cannot be decrypted: " + e.getMessage());
+        }
+        return new Opened(flags, plaintext);
+    }
+
+    private static byte[] aad(ChunkKind kind, byte[] context, int flags) {
+        byte[] aad = new byte[DOMAIN.length + 3 + context.length];
+        System.arraycopy(DOMAIN, 0, aad, 0, DOMAIN.length);
+        aad[DOMAIN.length] = FORMAT;
+        aad[DOMAIN.length + 1] = (byte) flags;
+        aad[DOMAIN.length + 2] = (byte) kind.code();
+        System.arraycopy(context, 0, aad, DOMAIN.length + 3, context.length);
+        return aad;
+    }
+}
