@@ -1,0 +1,324 @@
+package org.obnam.backup;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.obnam.crypto.ChunkKind;
+import org.obnam.crypto.Label;
+import org.obnam.generation.ChunkRef;
+import org.obnam.repository.ChunkCodec;
+import org.obnam.repository.PackBuilder;
+import org.obnam.store.ObjectId;
+import org.obnam.store.ObjectLocation;
+import org.obnam.store.Store;
+
+/**
+ * Stores chunks: dedup (batched label look-ups), compress and encrypt (a pool sized to the cores),
+ * pack, upload (several packs in flight). Each submitted chunk gets a future for its place in the
+ * store. Memory is bounded: submitters block while {@code byteBudget} bytes of plaintext are
+ * waiting, and at most {@code uploaders + 1} sealed packs wait for upload.
+ *
+ * <pre>
+ * submit ──▶ dedup thread ──▶ encode pool ──▶ open pack ──▶ upload pool ──▶ futures complete
+ *              │ label known: complete at once
+ * </pre>
+ */
+final class ChunkPipeline implements AutoCloseable {
+    private static final int DEDUP_BATCH = 512;
+
+    private record Pending(ChunkKind kind, Label label, byte[] data, CompletableFuture<ChunkRef> result) {}
+
+    private record Packed(ChunkKind kind, Label label, int size, long offset, int length, CompletableFuture<ChunkRef> result) {}
+
+    private final Store store;
+    private final ChunkCodec codec;
+    private final PipelineFailure failure;
+    private final Semaphore budget;
+    private final int budgetBytes;
+    private final BlockingQueue<Pending> dedupQueue = new ArrayBlockingQueue<>(4096);
+    private final Thread dedupThread;
+    private final ExecutorService encoders;
+    private final ExecutorService uploaders;
+    private final Semaphore uploadSlots;
+    /** Chunks submitted and not yet stored, by label: a second copy waits for the first. */
+    private final Map<Label, CompletableFuture<ChunkRef>> inFlight = new HashMap<>();
+    private final Object packLock = new Object();
+    private PackBuilder openPack = new PackBuilder(); // guarded by packLock
+    private List<Packed> openEntries = new ArrayList<>(); // guarded by packLock
+    private final AtomicInteger outstandingUploads = new AtomicInteger();
+    private final Object uploadsDone = new Object();
+
+    final AtomicLong storedChunks = new AtomicLong();
+    final AtomicLong storedBytes = new AtomicLong();
+    final AtomicLong dedupedChunks = new AtomicLong();
+    final AtomicLong uploadedBytes = new AtomicLong();
+
+    ChunkPipeline(Store store, ChunkCodec codec, PipelineFailure failure, int encodeThreads, int uploadThreads, int byteBudget) {
+        this.store = store;
+        this.codec = codec;
+        this.failure = failure;
+        this.budgetBytes = byteBudget;
+        this.budget = new Semaphore(byteBudget);
+        this.encoders = Executors.newFixedThreadPool(encodeThreads, named("obnam-encode"));
+        this.uploaders = Executors.newFixedThreadPool(uploadThreads, named("obnam-upload"));
+        this.uploadSlots = new Semaphore(uploadThreads + 1);
+        this.dedupThread = Thread.ofPlatform().name("obnam-dedup").daemon().start(this::dedupLoop);
+    }
+
+    static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> Thread.ofPlatform().name(prefix + "-" + n.incrementAndGet()).daemon().unstarted(r);
+    }
+
+    /**
+     * Stores a chunk unless the repository (or this run) already has it. Blocks while the memory
+     * budget is used up. {@code data} must not be changed afterwards.
+     */
+    CompletableFuture<ChunkRef> submit(ChunkKind kind, Label label, byte[] data) throws InterruptedException {
+        int cost = cost(data.length);
+        while (!budget.tryAcquire(cost, 100, TimeUnit.MILLISECONDS)) {
+            if (failure.failed()) {
+                return CompletableFuture.failedFuture(failure.cause());
+            }
+        }
+        CompletableFuture<ChunkRef> result = new CompletableFuture<>();
+        Pending p = new Pending(kind, label, data, result);
+        while (!dedupQueue.offer(p, 100, TimeUnit.MILLISECONDS)) {
+            if (failure.failed()) {
+                budget.release(cost);
+                return CompletableFuture.failedFuture(failure.cause());
+            }
+        }
+        return result;
+    }
+
+    private int cost(int length) {
+        return Math.min(length + 256, budgetBytes);
+    }
+
+    private void dedupLoop() {
+        List<Pending> batch = new ArrayList<>(DEDUP_BATCH);
+        try {
+            while (true) {
+                Pending first = dedupQueue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (failure.failed()) {
+                        return;
+                    }
+                    continue;
+                }
+                if (first.data() == null) {
+                    return; // end marker
+                }
+                batch.add(first);
+                Pending more;
+                boolean end = false;
+                while (batch.size() < DEDUP_BATCH && (more = dedupQueue.poll()) != null) {
+                    if (more.data() == null) {
+                        end = true;
+                        break;
+                    }
+                    batch.add(more);
+                }
+                dedup(batch);
+                batch.clear();
+                if (end) {
+                    return;
+                }
+            }
+        } catch (Throwable t) {
+            failure.report(t);
+            for (Pending p : batch) {
+                p.result().completeExceptionally(t);
+            }
+        }
+    }
+
+    private void dedup(List<Pending> batch) throws Exception {
+        List<String> unknown = new ArrayList<>();
+        synchronized (inFlight) {
+            for (Pending p : batch) {
+                if (!inFlight.containsKey(p.label())) {
+                    unknown.add(p.label().hex());
+                }
+            }
+        }
+        Map<String, ObjectLocation> found = unknown.isEmpty() ? Map.of() : store.findLabels(unknown);
+        for (Pending p : batch) {
+            CompletableFuture<ChunkRef> earlier;
+            synchronized (inFlight) {
+                earlier = inFlight.get(p.label());
+                if (earlier == null) {
+                    ObjectLocation loc = found.get(p.label().hex());
+                    if (loc == null) {
+                        inFlight.put(p.label(), p.result());
+                    } else {
+                        release(p);
+                        dedupedChunks.incrementAndGet();
+                        p.result().complete(new ChunkRef(p.label(), loc.object(), loc.offset(),
+                                Math.toIntExact(loc.length()), p.data().length));
+                        continue;
+                    }
+                }
+            }
+            if (earlier != null) {
+                release(p);
+                dedupedChunks.incrementAndGet();
+                earlier.whenComplete((ref, err) -> {
+                    if (err != null) {
+                        p.result().completeExceptionally(err);
+                    } else {
+                        p.result().complete(ref);
+                    }
+                });
+                continue;
+            }
+            encoders.execute(() -> encode(p));
+        }
+    }
+
+    private void release(Pending p) {
+        budget.release(cost(p.data().length));
+    }
+
+    private void encode(Pending p) {
+        try {
+            if (failure.failed()) {
+                throw failure.cause();
+            }
+            byte[] blob = codec.encode(p.kind(), p.label(), p.data(), 0, p.data().length);
+            PackBuilder sealed = null;
+            List<Packed> sealedEntries = null;
+            synchronized (packLock) {
+                if (openPack.wouldOverflow(blob.length)) {
+                    sealed = openPack;
+                    sealedEntries = openEntries;
+                    openPack = new PackBuilder();
+                    openEntries = new ArrayList<>();
+                }
+                long offset = openPack.add(p.label(), blob);
+                openEntries.add(new Packed(p.kind(), p.label(), p.data().length, offset, blob.length, p.result()));
+                if (sealed == null && openPack.isFull()) {
+                    sealed = openPack;
+                    sealedEntries = openEntries;
+                    openPack = new PackBuilder();
+                    openEntries = new ArrayList<>();
+                }
+            }
+            release(p);
+            if (sealed != null) {
+                upload(sealed, sealedEntries);
+            }
+        } catch (Throwable t) {
+            failure.report(t);
+            fail(p.label(), p.result(), t);
+        }
+    }
+
+    /** Seals the open pack now, so chunks waiting in it get stored without waiting for more. */
+    void sealOpenPack() throws InterruptedException {
+        PackBuilder sealed;
+        List<Packed> entries;
+        synchronized (packLock) {
+            if (openPack.isEmpty()) {
+                return;
+            }
+            sealed = openPack;
+            entries = openEntries;
+            openPack = new PackBuilder();
+            openEntries = new ArrayList<>();
+        }
+        upload(sealed, entries);
+    }
+
+    private void upload(PackBuilder pack, List<Packed> entries) throws InterruptedException {
+        while (!uploadSlots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+            if (failure.failed()) {
+                failAll(entries, failure.cause());
+                return;
+            }
+        }
+        outstandingUploads.incrementAndGet();
+        uploaders.execute(() -> {
+            try {
+                if (failure.failed()) {
+                    throw failure.cause();
+                }
+                byte[] body = pack.body();
+                ObjectId id = store.put(pack.meta(), body);
+                uploadedBytes.addAndGet(body.length);
+                for (Packed e : entries) {
+                    storedChunks.incrementAndGet();
+                    storedBytes.addAndGet(e.size());
+                    ChunkRef ref = new ChunkRef(e.label(), id, e.offset(), e.length(), e.size());
+                    synchronized (inFlight) {
+                        inFlight.remove(e.label());
+                    }
+                    e.result().complete(ref);
+                }
+            } catch (Throwable t) {
+                failure.report(t);
+                failAll(entries, t);
+            } finally {
+                uploadSlots.release();
+                if (outstandingUploads.decrementAndGet() == 0) {
+                    synchronized (uploadsDone) {
+                        uploadsDone.notifyAll();
+                    }
+                }
+            }
+        });
+    }
+
+    private void failAll(List<Packed> entries, Throwable t) {
+        for (Packed e : entries) {
+            fail(e.label(), e.result(), t);
+        }
+    }
+
+    private void fail(Label label, CompletableFuture<ChunkRef> result, Throwable t) {
+        synchronized (inFlight) {
+            inFlight.remove(label);
+        }
+        result.completeExceptionally(t);
+    }
+
+    /**
+     * Waits until every submitted chunk is stored (or the run failed). After this, no more chunks
+     * may be submitted.
+     */
+    void finish() throws InterruptedException {
+        dedupQueue.put(new Pending(null, null, null, null));
+        dedupThread.join();
+        encoders.shutdown();
+        while (!encoders.awaitTermination(100, TimeUnit.MILLISECONDS)) {
+            if (failure.failed()) {
+                encoders.shutdownNow();
+            }
+        }
+        sealOpenPack();
+        synchronized (uploadsDone) {
+            while (outstandingUploads.get() > 0) {
+                uploadsDone.wait(100);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        encoders.shutdownNow();
+        uploaders.shutdownNow();
+        dedupThread.interrupt();
+    }
+}

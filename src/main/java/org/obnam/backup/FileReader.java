@@ -1,0 +1,88 @@
+package org.obnam.backup;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.obnam.chunking.Chunker;
+import org.obnam.chunking.ChunkerParams;
+import org.obnam.crypto.ChunkKind;
+import org.obnam.crypto.Label;
+import org.obnam.fs.Extent;
+import org.obnam.fs.OpenFile;
+import org.obnam.generation.ChunkRef;
+import org.obnam.repository.ChunkCodec;
+
+/**
+ * Reads one file from start to end, splits it into chunks, labels each and hands it to the chunk
+ * pipeline. Sparse files are read extent by extent, skipping holes. One per thread: it owns a
+ * reusable buffer of twice the maximum chunk size.
+ */
+final class FileReader {
+    private final Chunker.Splitter splitter;
+    private final ChunkCodec codec;
+    private final ChunkPipeline pipeline;
+
+    FileReader(ChunkerParams params, ChunkCodec codec, ChunkPipeline pipeline) {
+        this.splitter = new Chunker.Splitter(params);
+        this.codec = codec;
+        this.pipeline = pipeline;
+    }
+
+    /** The file's chunks, in order, and how many bytes were read. */
+    record Result(List<CompletableFuture<ChunkRef>> chunks, long bytesRead) {}
+
+    Result read(OpenFile file, List<Extent> extents, ChunkKind kind) throws IOException, InterruptedException {
+        List<CompletableFuture<ChunkRef>> chunks = new ArrayList<>();
+        Chunker.ByteSource source = extents == null ? file::read : new ExtentSource(file, extents);
+        long n;
+        try {
+            n = splitter.split(source, (buf, off, len) -> {
+                byte[] data = java.util.Arrays.copyOfRange(buf, off, off + len);
+                Label label = codec.label(data, 0, len);
+                try {
+                    chunks.add(pipeline.submit(kind, label, data));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted");
+                }
+            });
+        } catch (java.io.InterruptedIOException e) {
+            throw new InterruptedException("interrupted while reading " + file.path());
+        }
+        return new Result(chunks, n);
+    }
+
+    /** Reads the data extents of a sparse file one after another. */
+    private static final class ExtentSource implements Chunker.ByteSource {
+        private final OpenFile file;
+        private final List<Extent> extents;
+        private int index;
+        private long done; // bytes read of extents.get(index)
+
+        ExtentSource(OpenFile file, List<Extent> extents) {
+            this.file = file;
+            this.extents = extents;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            while (index < extents.size()) {
+                Extent e = extents.get(index);
+                long left = e.length() - done;
+                if (left <= 0) {
+                    index++;
+                    done = 0;
+                    continue;
+                }
+                int n = file.readAt(buf, off, (int) Math.min(len, left), e.offset() + done);
+                if (n <= 0) {
+                    throw new IOException("file " + file.path() + " shrank while it was being read");
+                }
+                done += n;
+                return n;
+            }
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package org.obnam.repository;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
+import org.obnam.crypto.ChunkCipher;
+import org.obnam.crypto.ChunkKind;
+import org.obnam.crypto.CryptoException;
+import org.obnam.crypto.Label;
+import org.obnam.crypto.Labeller;
+
+/**
+ * Turns plaintext chunks into stored blobs and back: label (keyed hash), compress with zstd (kept
+ * raw when that does not shrink it), encrypt. Decoding checks the AEAD, decompresses, and checks
+ * that the plaintext has the label it was asked for. Thread-safe; compression contexts are per
+ * thread because making one costs more than compressing a small chunk.
+ */
+public final class ChunkCodec {
+    /** Flag bit: the plaintext inside the AEAD is a zstd frame. */
+    static final int ZSTD = 1;
+    /** No chunk this client writes is larger; a bound for decompression. */
+    public static final int MAX_PLAINTEXT = 64 << 20;
+
+    private final Labeller labeller;
+    private final ChunkCipher cipher;
+    private final int level; // 0: no compression
+    private final ThreadLocal<ZstdCompressCtx> compressors;
+    private final ThreadLocal<ZstdDecompressCtx> decompressors = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+
+    public ChunkCodec(Labeller labeller, ChunkCipher cipher, int zstdLevel) {
+        this.labeller = labeller;
+        this.cipher = cipher;
+        this.level = zstdLevel;
+        this.compressors = ThreadLocal.withInitial(() -> {
+            ZstdCompressCtx c = new ZstdCompressCtx();
+            c.setLevel(zstdLevel);
+            c.setContentSize(true);
+            c.setChecksum(false);
+            return c;
+        });
+    }
+
+    public Label label(byte[] data, int offset, int length) {
+        return labeller.label(data, offset, length);
+    }
+
+    /** Compresses (when worthwhile) and encrypts; the AEAD binds {@code kind} and {@code label}. */
+    public byte[] encode(ChunkKind kind, Label label, byte[] data, int offset, int length) {
+        byte[] context = label.bytes();
+        if (level != 0 && length >= 64) {
+            byte[] compressed = compress(data, offset, length);
+            if (compressed != null) {
+                return cipher.seal(kind, context, ZSTD, compressed);
+            }
+        }
+        return cipher.seal(kind, context, 0, data, offset, length);
+    }
+
+    private byte[] compress(byte[] data, int offset, int length) {
+        int bound = (int) Zstd.compressBound(length);
+        byte[] out = new byte[bound];
+        int n;
+        try {
+            n = compressors.get().compressByteArray(out, 0, bound, data, offset, length);
+        } catch (ZstdException e) {
+            return null;
+        }
+        // Worth it only if it saves at least 1/32: otherwise decompressing costs more than it saves.
+        if (n >= length - (length >> 5)) {
+            return null;
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    public byte[] decode(ChunkKind kind, Label label, byte[] blob) throws CorruptChunkException {
+        return decode(kind, label, blob, 0, blob.length);
+    }
+
+    /** Decrypts, decompresses and verifies; CorruptChunkException says what is wrong. */
+    public byte[] decode(ChunkKind kind, Label label, byte[] blob, int offset, int length) throws CorruptChunkException {
+        ChunkCipher.Opened opened;
+        try {
+            opened = cipher.open(kind, label.bytes(), blob, offset, length);
+        } catch (CryptoException e) {
+            throw new CorruptChunkException("chunk " + label + ": " + e.getMessage());
+        }
+        byte[] plain = opened.plaintext();
+        if ((opened.flags() & ZSTD) != 0) {
+            plain = decompress(label, plain);
+        } else if (opened.flags() != 0) {
+            throw new CorruptChunkException("chunk " + label + " uses an encoding this Obnam does not know: upgrade Obnam");
+        }
+        if (!labeller.label(plain).equals(label)) {
+            throw new CorruptChunkException("chunk " + label + " does not match its label");
+        }
+        return plain;
+    }
+
+    private byte[] decompress(Label label, byte[] frame) throws CorruptChunkException {
+        long size = Zstd.getFrameContentSize(frame);
+        if (size < 0 || size > MAX_PLAINTEXT) {
+            throw new CorruptChunkException("chunk " + label + " has a damaged compressed form");
+        }
+        byte[] out = new byte[(int) size];
+        try {
+            int n = decompressors.get().decompressByteArray(out, 0, out.length, frame, 0, frame.length);
+            if (n != size) {
+                throw new CorruptChunkException("chunk " + label + " decompresses to the wrong size");
+            }
+        } catch (ZstdException e) {
+            throw new CorruptChunkException("chunk " + label + " cannot be decompressed: " + e.getMessage());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,107 @@
+package org.obnam.repository;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.obnam.crypto.Label;
+import org.obnam.store.ObjectId;
+
+/**
+ * The client's list of generations, oldest first (Rust Obnam's "client trust"). Stored encrypted
+ * as a mutable record; {@code counter} grows by one with every change and is remembered by the
+ * client, so an older list served later is recognised as a rollback.
+ */
+public record GenerationList(long counter, long recordVersion, List<Item> generations) {
+    public static final int FORMAT_VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One generation as listed: enough to show and resolve it without fetching it. */
+    public record Item(ObjectId id, Label label, Instant ended, String schemaVersion, long fileCount, long fileBytes) {}
+
+    public static GenerationList empty() {
+        return new GenerationList(0, 0, List.of());
+    }
+
+    public GenerationList with(Item item) {
+        List<Item> all = new ArrayList<>(generations);
+        all.add(item);
+        return new GenerationList(counter + 1, recordVersion, List.copyOf(all));
+    }
+
+    public GenerationList without(java.util.Set<ObjectId> ids) {
+        List<Item> kept = generations.stream().filter(i -> !ids.contains(i.id())).toList();
+        return new GenerationList(counter + 1, recordVersion, kept);
+    }
+
+    /**
+     * Finds a generation by {@code latest}, its full id, or a unique prefix of its id.
+     * RepositoryException names what is wrong.
+     */
+    public Item resolve(String ref) throws RepositoryException {
+        if (generations.isEmpty()) {
+            throw new RepositoryException("there are no backups in the repository yet");
+        }
+        if (ref.equals("latest")) {
+            return generations.getLast();
+        }
+        List<Item> matches = generations.stream().filter(i -> i.id().value().startsWith(ref)).toList();
+        for (Item i : matches) {
+            if (i.id().value().equals(ref)) {
+                return i;
+            }
+        }
+        if (matches.isEmpty()) {
+            throw new RepositoryException("no generation matches " + ref);
+        }
+        if (matches.size() > 1) {
+            throw new RepositoryException("generation " + ref + " is ambiguous: it matches " + matches.size() + " generations");
+        }
+        return matches.getFirst();
+    }
+
+    public byte[] toJson() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("format", "obnam-generation-list");
+        n.put("version", FORMAT_VERSION);
+        n.put("counter", counter);
+        ArrayNode gens = n.putArray("generations");
+        for (Item i : generations) {
+            ObjectNode o = gens.addObject();
+            o.put("id", i.id().value());
+            o.put("label", i.label().hex());
+            o.put("ended", i.ended().toString());
+            o.put("schema_version", i.schemaVersion());
+            o.put("file_count", i.fileCount());
+            o.put("file_bytes", i.fileBytes());
+        }
+        return n.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static GenerationList parse(byte[] json, long recordVersion) throws RepositoryException {
+        try {
+            JsonNode n = JSON.readTree(json);
+            if (!"obnam-generation-list".equals(n.path("format").asText())) {
+                throw new RepositoryException("the generation list is damaged");
+            }
+            if (n.path("version").asInt(-1) > FORMAT_VERSION) {
+                throw new RepositoryException("the generation list has format " + n.path("version").asInt()
+                        + ", newer than this Obnam understands: upgrade Obnam");
+            }
+            List<Item> items = new ArrayList<>();
+            for (JsonNode o : n.path("generations")) {
+                items.add(new Item(new ObjectId(o.path("id").asText()), Label.fromHex(o.path("label").asText()),
+                        Instant.parse(o.path("ended").asText()), o.path("schema_version").asText(),
+                        o.path("file_count").asLong(), o.path("file_bytes").asLong()));
+            }
+            return new GenerationList(n.path("counter").asLong(), recordVersion, List.copyOf(items));
+        } catch (IOException | RuntimeException e) {
+            throw new RepositoryException("the generation list is damaged: " + e.getMessage(), e);
+        }
+    }
+}

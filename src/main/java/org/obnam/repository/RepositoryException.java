@@ -1,0 +1,26 @@
+package org.obnam.repository;
+
+/** The repository cannot be used as asked: not initialised, wrong key, rolled back, damaged. */
+public class RepositoryException extends Exception {
+    public RepositoryException(String message) {
+        super(message);
+    }
+
+    public RepositoryException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** The server (or a restored old copy of the storage) serves an older generation list than seen before. */
+    public static final class Rollback extends RepositoryException {
+        public Rollback(String message) {
+            super(message);
+        }
+    }
+
+    /** There is no key in the repository yet, or none for it in the passwords file. */
+    public static final class NotInitialised extends RepositoryException {
+        public NotInitialised(String message) {
+            super(message);
+        }
+    }
+}
