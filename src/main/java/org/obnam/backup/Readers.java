@@ -1,0 +1,87 @@
+package org.obnam.backup;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.obnam.chunking.ChunkerParams;
+import org.obnam.crypto.ChunkKind;
+import org.obnam.fs.Extent;
+import org.obnam.fs.OpenFile;
+import org.obnam.generation.ChunkRef;
+import org.obnam.repository.ChunkCodec;
+
+/**
+ * A pool that reads several files at once: each thread reads one file sequentially with its own
+ * {@link FileReader}. At most {@code maxOpen} files are open or being read at any time.
+ */
+final class Readers implements AutoCloseable {
+    private final ExecutorService pool;
+    private final ThreadLocal<FileReader> readers;
+    private final Semaphore open;
+    private final PipelineFailure failure;
+
+    Readers(int threads, int maxOpen, ChunkerParams params, ChunkCodec codec, ChunkPipeline pipeline, PipelineFailure failure) {
+        this.pool = Executors.newFixedThreadPool(threads, ChunkPipeline.named("obnam-read"));
+        this.readers = ThreadLocal.withInitial(() -> new FileReader(params, codec, pipeline));
+        this.open = new Semaphore(maxOpen);
+        this.failure = failure;
+    }
+
+    /** Reads {@code file} (which this takes over and closes) and returns its content to come. */
+    CompletableFuture<Walker.Content> read(OpenFile file, List<Extent> extents) throws InterruptedException {
+        while (!open.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+            if (failure.failed()) {
+                closeQuietly(file);
+                return CompletableFuture.failedFuture(failure.cause());
+            }
+        }
+        CompletableFuture<FileReader.Result> read = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                try (file) {
+                    file.adviseSequential();
+                    read.complete(readers.get().read(file, extents, ChunkKind.DATA));
+                } catch (IOException e) {
+                    read.completeExceptionally(new FileReadException("cannot read file " + file.path() + ": " + e.getMessage(), e));
+                } catch (Throwable t) {
+                    failure.report(t);
+                    read.completeExceptionally(t);
+                } finally {
+                    open.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            open.release();
+            closeQuietly(file);
+            throw e;
+        }
+        return read.thenCompose(result -> {
+            CompletableFuture<?>[] all = result.chunks().toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(all).thenApply(ignored -> {
+                List<ChunkRef> refs = new ArrayList<>(all.length);
+                for (CompletableFuture<ChunkRef> c : result.chunks()) {
+                    refs.add(c.join());
+                }
+                return new Walker.Content(refs, result.bytesRead(), false);
+            });
+        });
+    }
+
+    private static void closeQuietly(OpenFile f) {
+        try {
+            f.close();
+        } catch (IOException e) {
+            // read-only
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,250 @@
+package org.obnam.backup;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.obnam.fs.Dir;
+import org.obnam.fs.Extent;
+import org.obnam.fs.FileStat;
+import org.obnam.fs.FileType;
+import org.obnam.fs.OpenFile;
+import org.obnam.fs.RawName;
+import org.obnam.fs.RawPath;
+import org.obnam.fs.Xattr;
+import org.obnam.generation.Entry;
+import org.obnam.generation.GenerationException;
+import org.obnam.generation.GenerationReader;
+import org.obnam.generation.Reason;
+import org.obnam.generation.StoredEntry;
+
+/**
+ * Walks the roots depth first, children in byte order, never following symlinks, and decides for
+ * each entry whether its content must be read. Emits entries in walk order, so the generation
+ * does not depend on thread timing; reading files is handed to {@link Readers}.
+ */
+final class Walker {
+    /** What the walker hands on: an entry and, for a regular file, its content to come. */
+    record Item(Entry entry, CompletableFuture<Content> content) {}
+
+    /** A file's content: its chunks and the bytes read (which may differ from the stat size). */
+    record Content(List<org.obnam.generation.ChunkRef> chunks, long bytesRead, boolean unchanged) {}
+
+    interface Sink {
+        void accept(Item item) throws InterruptedException;
+    }
+
+    private final BackupOptions options;
+    private final GenerationReader previous; // null: first backup, or previous unreadable
+    private final boolean previousFailed;
+    private final Readers readers;
+    private final Sink sink;
+    private final Warnings warnings;
+    private final List<RawPath> newCachedirTags = new ArrayList<>();
+    private final Map<HardLinkKey, RawPath> hardLinks = new HashMap<>();
+
+    private record HardLinkKey(long devMajor, long devMinor, long inode) {}
+
+    Walker(BackupOptions options, GenerationReader previous, boolean previousFailed, Readers readers, Sink sink,
+            Warnings warnings) {
+        this.options = options;
+        this.previous = previous;
+        this.previousFailed = previousFailed;
+        this.readers = readers;
+        this.sink = sink;
+        this.warnings = warnings;
+    }
+
+    List<RawPath> newCachedirTags() {
+        return newCachedirTags;
+    }
+
+    void walk(List<RawPath> roots) throws InterruptedException, GenerationException {
+        for (RawPath root : roots) {
+            walkRoot(root);
+        }
+    }
+
+    private void walkRoot(RawPath root) throws InterruptedException, GenerationException {
+        RawPath parent = root.parent();
+        RawName name = root.fileName();
+        if (name == null) {
+            // "/" or ".": a directory with no name in its parent
+            try (Dir dir = Dir.open(root)) {
+                FileStat st = dir.stat();
+                emitSimple(root, st, null, xattrsOf(dir, null, root));
+                walkDirectory(dir, root);
+            } catch (IOException e) {
+                warnings.add("cannot read " + root + ": " + e.getMessage());
+            }
+            return;
+        }
+        try (Dir dir = Dir.open(parent == null ? (root.isAbsolute() ? RawPath.root() : RawPath.current()) : parent)) {
+            visit(dir, name, root);
+        } catch (IOException e) {
+            warnings.add("cannot read the parent directory of " + root + ": " + e.getMessage());
+        }
+    }
+
+    private void walkDirectory(Dir dir, RawPath path) throws InterruptedException, GenerationException {
+        List<RawName> names;
+        try {
+            names = new ArrayList<>(dir.list());
+        } catch (IOException e) {
+            warnings.add("cannot list directory " + path + ": " + e.getMessage());
+            return;
+        }
+        names.sort(null);
+        if (options.excludeCacheTagDirectories() && names.contains(CacheDirTag.NAME) && CacheDirTag.isTagged(dir)) {
+            // The tag itself is kept, so a restore shows why the rest is missing.
+            visit(dir, CacheDirTag.NAME, path.resolve(CacheDirTag.NAME), true);
+            return;
+        }
+        for (RawName name : names) {
+            visit(dir, name, path.resolve(name));
+        }
+    }
+
+    private void visit(Dir dir, RawName name, RawPath path) throws InterruptedException, GenerationException {
+        visit(dir, name, path, false);
+    }
+
+    private void visit(Dir dir, RawName name, RawPath path, boolean cachedirTag)
+            throws InterruptedException, GenerationException {
+        FileStat st;
+        try {
+            st = dir.lstat(name);
+        } catch (IOException e) {
+            warnings.add("cannot read metadata of " + path + ": " + e.getMessage());
+            return;
+        }
+        Optional<StoredEntry> before = previous == null ? Optional.empty() : previous.lookup(path);
+        Reason reason = decide(st, before);
+        if (cachedirTag && options.excludeCacheTagDirectories() && previous != null
+                && before.map(b -> !b.entry().cachedirTag()).orElse(true)) {
+            newCachedirTags.add(path);
+        }
+        switch (st.type()) {
+            case DIRECTORY -> {
+                emitSimple(path, st, reason, xattrsOf(dir, name, path));
+                try (Dir child = dir.openDir(name)) {
+                    walkDirectory(child, path);
+                } catch (IOException e) {
+                    warnings.add("cannot read directory " + path + ": " + e.getMessage());
+                }
+            }
+            case REGULAR -> visitFile(dir, name, path, st, reason, before, cachedirTag);
+            case SYMLINK -> {
+                byte[] target;
+                try {
+                    target = dir.readlink(name);
+                } catch (IOException e) {
+                    warnings.add("cannot read symbolic link " + path + ": " + e.getMessage());
+                    return;
+                }
+                emitLinkable(Entries.of(path, st, target, List.of(), reason, false), st);
+            }
+            default -> emitLinkable(Entries.of(path, st, null, xattrsOf(dir, name, path), reason, false), st);
+        }
+    }
+
+    private Reason decide(FileStat st, Optional<StoredEntry> before) {
+        if (previous == null) {
+            return previousFailed ? Reason.GENERATION_FAILED : Reason.NEW;
+        }
+        if (before.isEmpty()) {
+            return Reason.NEW;
+        }
+        Entry b = before.get().entry();
+        if (b.reason() == Reason.SKIPPED || !Entries.sameAsBefore(st, b)) {
+            return Reason.CHANGED;
+        }
+        return Reason.UNCHANGED;
+    }
+
+    private void visitFile(Dir dir, RawName name, RawPath path, FileStat st, Reason reason,
+            Optional<StoredEntry> before, boolean cachedirTag) throws InterruptedException {
+        if (st.nlink() > 1) {
+            RawPath first = hardLinks.putIfAbsent(new HardLinkKey(st.deviceMajor(), st.deviceMinor(), st.inode()), path);
+            if (first != null) {
+                sink.accept(new Item(Entries.of(path, st, null, List.of(), reason, cachedirTag).withHardLinkTo(first), null));
+                return;
+            }
+        }
+        if (reason == Reason.UNCHANGED) {
+            Entry b = before.orElseThrow().entry();
+            Entry e = new Entry(path, st.type(), st.permissions(), st.uid(), st.gid(), b.user(), b.group(), st.size(),
+                    st.mtime(), st.ctime(), st.inode(), st.deviceMajor(), st.deviceMinor(), st.nlink(), st.rdevMajor(),
+                    st.rdevMinor(), null, b.xattrs(), b.extents(), null, reason, cachedirTag);
+            sink.accept(new Item(e, CompletableFuture.completedFuture(
+                    new Content(before.get().chunks(), st.size(), true))));
+            return;
+        }
+        OpenFile file;
+        try {
+            file = dir.openRead(name);
+        } catch (IOException e) {
+            warnings.add("cannot read file " + path + ": " + e.getMessage());
+            sink.accept(new Item(Entries.of(path, st, null, List.of(), Reason.SKIPPED, cachedirTag), null));
+            return;
+        }
+        List<Xattr> xattrs;
+        List<Extent> extents = null;
+        try {
+            xattrs = file.xattrs();
+            if (st.blocks() * 512 < st.size()) {
+                List<Extent> found = file.dataExtents(st.size());
+                long covered = found.stream().mapToLong(Extent::length).sum();
+                if (covered < st.size()) {
+                    extents = found;
+                }
+            }
+        } catch (IOException e) {
+            closeQuietly(file);
+            warnings.add("cannot read file " + path + ": " + e.getMessage());
+            sink.accept(new Item(Entries.of(path, st, null, List.of(), Reason.SKIPPED, cachedirTag), null));
+            return;
+        }
+        Entry entry = Entries.of(path, st, null, xattrs, reason, cachedirTag).withExtents(extents);
+        sink.accept(new Item(entry, readers.read(file, extents)));
+    }
+
+    private void emitSimple(RawPath path, FileStat st, Reason reason, List<Xattr> xattrs)
+            throws InterruptedException, GenerationException {
+        Reason r = reason == null ? (previous == null ? (previousFailed ? Reason.GENERATION_FAILED : Reason.NEW)
+                : previous.lookup(path).isPresent() ? Reason.UNCHANGED : Reason.NEW) : reason;
+        sink.accept(new Item(Entries.of(path, st, null, xattrs, r, false), null));
+    }
+
+    private void emitLinkable(Entry entry, FileStat st) throws InterruptedException {
+        if (st.nlink() > 1 && st.type() != FileType.DIRECTORY) {
+            RawPath first = hardLinks.putIfAbsent(new HardLinkKey(st.deviceMajor(), st.deviceMinor(), st.inode()),
+                    entry.path());
+            if (first != null) {
+                sink.accept(new Item(entry.withHardLinkTo(first), null));
+                return;
+            }
+        }
+        sink.accept(new Item(entry, null));
+    }
+
+    private List<Xattr> xattrsOf(Dir dir, RawName name, RawPath path) {
+        try {
+            return name == null ? dir.xattrs() : dir.xattrs(name);
+        } catch (IOException e) {
+            warnings.add("cannot read extended attributes of " + path + ": " + e.getMessage());
+            return List.of();
+        }
+    }
+
+    private static void closeQuietly(OpenFile f) {
+        try {
+            f.close();
+        } catch (IOException e) {
+            // read-only: nothing to lose
+        }
+    }
+}
