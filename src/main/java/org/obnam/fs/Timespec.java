@@ -1,0 +1,31 @@
+package org.obnam.fs;
+
+import java.time.Instant;
+
+/** A file time stamp with nanoseconds, as the kernel keeps it. */
+public record Timespec(long seconds, int nanos) implements Comparable<Timespec> {
+    public Timespec {
+        if (nanos < 0 || nanos > 999_999_999) {
+            throw new IllegalArgumentException("nanos out of range: " + nanos);
+        }
+    }
+
+    public static Timespec of(Instant instant) {
+        return new Timespec(instant.getEpochSecond(), instant.getNano());
+    }
+
+    public Instant toInstant() {
+        return Instant.ofEpochSecond(seconds, nanos);
+    }
+
+    @Override
+    public int compareTo(Timespec other) {
+        int c = Long.compare(seconds, other.seconds);
+        return c != 0 ? c : Integer.compare(nanos, other.nanos);
+    }
+
+    @Override
+    public String toString() {
+        return seconds + "." + String.format("%09d", nanos);
+    }
+}

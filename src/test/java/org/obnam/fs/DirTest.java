@@ -1,0 +1,133 @@
+package org.obnam.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirTest {
+    @TempDir
+    Path tmp;
+
+    private static RawName n(String s) {
+        return RawName.ofUtf8(s);
+    }
+
+    @Test
+    void listingTwoThousandEntriesReturnsExactlyThem() throws IOException {
+        Set<RawName> expected = new HashSet<>();
+        try (Dir top = Dir.open(RawPath.ofUtf8(tmp.toString())); Dir dir = top.createDir(n("many"), 0755)) {
+            for (int i = 0; i < 2000; i++) {
+                // Long names with raw bytes, so the listing needs several getdents64 calls.
+                byte[] prefix = ("entry-%04d-".formatted(i) + "x".repeat(40)).getBytes();
+                byte[] name = java.util.Arrays.copyOf(prefix, prefix.length + 2);
+                name[prefix.length] = (byte) 0xff;
+                name[prefix.length + 1] = (byte) (0x80 | (i & 0x7f));
+                RawName raw = RawName.of(name);
+                expected.add(raw);
+                if (i % 2 == 0) {
+                    dir.mknod(raw, FileType.REGULAR, 0644, 0, 0);
+                } else {
+                    dir.createDir(raw, 0755).close();
+                }
+            }
+            List<RawName> listed = dir.list();
+            assertThat(listed).hasSize(2000).containsExactlyInAnyOrderElementsOf(expected);
+            // A second listing of the same handle starts again from the beginning.
+            assertThat(dir.list()).containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(dir.stat().nlink()).isEqualTo(2 + 1000);
+        }
+    }
+
+    @Test
+    void emptyDirectoryListsNothing() throws IOException {
+        try (Dir dir = Dir.open(RawPath.ofUtf8(tmp.toString()))) {
+            assertThat(dir.list()).isEmpty();
+            assertThat(dir.stat().type()).isEqualTo(FileType.DIRECTORY);
+        }
+    }
+
+    @Test
+    void entriesCanBeRenamedRemovedAndFsynced() throws IOException {
+        try (Dir dir = Dir.open(RawPath.ofUtf8(tmp.toString()))) {
+            dir.createFile(n("tmp"), 0600).close();
+            dir.rename(n("tmp"), n("final"));
+            try (Dir sub = dir.createDir(n("sub"), 0755)) {
+                dir.rename(n("final"), sub, n("moved"));
+                assertThat(sub.list()).containsExactly(n("moved"));
+                sub.unlink(n("moved"));
+                sub.fsync();
+            }
+            dir.removeDir(n("sub"));
+            dir.fsync();
+            assertThat(dir.list()).isEmpty();
+        }
+    }
+
+    @Test
+    void pathsLongerThanPathMaxWork() throws IOException {
+        RawName segment = RawName.ofUtf8("d".repeat(200));
+        List<Dir> opened = new ArrayList<>();
+        RawPath deep = RawPath.ofUtf8(tmp.toString());
+        try (Dir top = Dir.open(deep)) {
+            Dir current = top;
+            for (int i = 0; i < 30; i++) {
+                current = current.createDir(segment, 0755);
+                opened.add(current);
+                deep = deep.resolve(segment);
+            }
+            assertThat(deep.bytes().length).isGreaterThan(6000);
+            current.createFile(n("leaf"), 0644).close();
+            current.setXattr(n("leaf"), "user.deep".getBytes(), "yes".getBytes());
+            try (Dir reopened = Dir.open(deep)) {
+                assertThat(reopened.list()).containsExactly(n("leaf"));
+                assertThat(reopened.xattrs(n("leaf"))).containsExactly(new Xattr("user.deep".getBytes(), "yes".getBytes()));
+                assertThat(reopened.path()).isEqualTo(deep);
+            }
+            // Clean up through the layer: java.nio cannot delete paths beyond PATH_MAX.
+            current.unlink(n("leaf"));
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                opened.get(i).close();
+                (i == 0 ? top : opened.get(i - 1)).removeDir(segment);
+            }
+        }
+    }
+
+    @Test
+    void ownXattrsOfADirectory() throws IOException {
+        try (Dir top = Dir.open(RawPath.ofUtf8(tmp.toString()))) {
+            top.createDir(n("sub"), 0755).close();
+            top.setXattr(n("sub"), "user.a".getBytes(), new byte[] {(byte) 0xff});
+            try (Dir sub = top.openDir(n("sub"))) {
+                assertThat(sub.xattrs()).containsExactly(new Xattr("user.a".getBytes(), new byte[] {(byte) 0xff}));
+            }
+        }
+    }
+
+    @Test
+    void xattrsOfSymlinksAndFifosAreEmpty() throws IOException {
+        try (Dir top = Dir.open(RawPath.ofUtf8(tmp.toString()))) {
+            top.symlink("nowhere".getBytes(), n("link"));
+            top.mkfifo(n("fifo"), 0600);
+            assertThat(top.xattrs(n("link"))).isEmpty();
+            assertThat(top.xattrs(n("fifo"))).isEmpty();
+        }
+    }
+
+    @Test
+    void largeXattrValue() throws IOException {
+        byte[] value = new byte[3000];
+        new java.util.Random(3).nextBytes(value);
+        try (Dir top = Dir.open(RawPath.ofUtf8(tmp.toString()))) {
+            top.createFile(n("f"), 0644).close();
+            top.setXattr(n("f"), "user.big".getBytes(), value);
+            assertThat(top.xattrs(n("f"))).containsExactly(new Xattr("user.big".getBytes(), value));
+        }
+    }
+}
