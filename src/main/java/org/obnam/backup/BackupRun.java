@@ -1,0 +1,289 @@
+package org.obnam.backup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.obnam.chunking.ChunkerParams;
+import org.obnam.crypto.ChunkKind;
+import org.obnam.fs.Dir;
+import org.obnam.fs.OpenFile;
+import org.obnam.fs.RawPath;
+import org.obnam.generation.ChunkRef;
+import org.obnam.generation.Entry;
+import org.obnam.generation.GenerationException;
+import org.obnam.generation.GenerationReader;
+import org.obnam.generation.GenerationWriter;
+import org.obnam.generation.Reason;
+import org.obnam.repository.GenerationList;
+import org.obnam.repository.GenerationRecord;
+import org.obnam.repository.Repository;
+import org.obnam.repository.RepositoryException;
+import org.obnam.store.StoreException;
+
+/**
+ * One backup run, end to end. Concurrency lives here and in the classes it starts:
+ *
+ * <pre>
+ * walker thread ──items in walk order──▶ this thread: waits for each file's chunks, writes the database
+ *      └──files──▶ Readers (pool) ──chunks──▶ ChunkPipeline (dedup, encode pool, packs, upload pool)
+ * </pre>
+ *
+ * Bytes in flight are bounded by the pipeline's budget, open files by the readers, entries by the
+ * item queue. The first error stops every stage; nothing is added to the generation list unless
+ * the whole run succeeded.
+ */
+public final class BackupRun {
+    private static final int ITEM_WINDOW = 8192;
+    private static final int GENERATION_DB_CHUNK = 1 << 20;
+    private static final Walker.Item END = new Walker.Item(null, null);
+
+    private final Repository repo;
+    private final BackupOptions options;
+    private final Progress progress;
+    private final Warnings warnings;
+
+    private BackupRun(Repository repo, BackupOptions options, Progress progress, Consumer<String> onWarning) {
+        this.repo = repo;
+        this.options = options;
+        this.progress = progress;
+        this.warnings = new Warnings(onWarning);
+    }
+
+    /** Makes one backup of {@code options.roots()} and adds it to the generation list. */
+    public static BackupOutcome run(Repository repo, BackupOptions options, Progress progress, Consumer<String> onWarning)
+            throws BackupException, InterruptedException {
+        return new BackupRun(repo, options, progress, onWarning).run();
+    }
+
+    private BackupOutcome run() throws BackupException, InterruptedException {
+        List<RawPath> roots = checkRoots();
+        Instant started = Instant.now();
+        GenerationList generations;
+        try {
+            generations = repo.generations();
+        } catch (RepositoryException | StoreException e) {
+            throw new BackupException(e.getMessage(), e);
+        }
+        boolean incremental = !generations.generations().isEmpty();
+        Path scratch = options.scratch();
+        String tag = UUID.randomUUID().toString();
+        Path previousDb = scratch.resolve("previous-" + tag + ".db");
+        Path newDb = scratch.resolve("new-" + tag + ".db");
+        GenerationReader previous = null;
+        boolean previousFailed = false;
+        try {
+            Files.createDirectories(scratch);
+            if (incremental) {
+                GenerationList.Item latest = generations.generations().getLast();
+                try {
+                    GenerationRecord record = repo.generation(latest);
+                    repo.fetchDatabase(record, previousDb);
+                    previous = GenerationReader.open(previousDb);
+                } catch (Exception e) {
+                    previousFailed = true;
+                    warnings.add("cannot use the previous generation " + latest.id() + " (" + e.getMessage()
+                            + "): every file is read again");
+                }
+            }
+            return backup(roots, started, incremental, previous, previousFailed, newDb);
+        } catch (IOException e) {
+            throw new BackupException("cannot use the scratch directory " + scratch + ": " + e.getMessage(), e);
+        } finally {
+            if (previous != null) {
+                previous.close();
+            }
+            deleteQuietly(previousDb);
+            deleteQuietly(newDb);
+        }
+    }
+
+    private List<RawPath> checkRoots() throws BackupException {
+        List<RawPath> roots = new ArrayList<>();
+        for (String root : options.roots()) {
+            Path p = Path.of(root);
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                throw new BackupException("backup root " + root + " does not exist");
+            }
+            RawPath raw;
+            try {
+                raw = RawPath.ofUtf8(root);
+            } catch (IllegalArgumentException e) {
+                // ".." cannot be resolved without the file system: use the absolute path
+                raw = RawPath.ofUtf8(p.toAbsolutePath().normalize().toString());
+            }
+            RawPath candidate = raw;
+            if (roots.stream().anyMatch(r -> candidate.startsWith(r))) {
+                continue; // inside a root already listed
+            }
+            roots.removeIf(r -> r.startsWith(candidate));
+            roots.add(raw);
+        }
+        return roots;
+    }
+
+    private BackupOutcome backup(List<RawPath> roots, Instant started, boolean incremental, GenerationReader previous,
+            boolean previousFailed, Path newDb) throws BackupException, InterruptedException {
+        int threads = options.threads();
+        BlockingQueue<Walker.Item> items = new ArrayBlockingQueue<>(ITEM_WINDOW);
+        List<Thread> walkerThread = new ArrayList<>();
+        PipelineFailure failure = new PipelineFailure(() -> walkerThread.forEach(Thread::interrupt));
+        int maxChunk = options.chunkSize();
+        // Plaintext in flight: a few chunks per core (at least 64 MiB so small chunks batch well).
+        int budget = (int) Math.min(Integer.MAX_VALUE / 2, Math.max(64L << 20, 4L * threads * maxChunk));
+        int uploaders = Math.max(2, Math.min(8, threads));
+        try (ChunkPipeline pipeline = new ChunkPipeline(repo.store(), repo.codec(), failure, threads, uploaders, budget);
+                Readers readers = new Readers(Math.max(2, threads), 4 * threads + 16, ChunkerParams.forMaxSize(maxChunk),
+                        repo.codec(), pipeline, failure);
+                GenerationWriter db = GenerationWriter.create(newDb, options.schemaVersion())) {
+            Walker walker = new Walker(options, previous, previousFailed, readers, item -> {
+                while (!items.offer(item, 100, TimeUnit.MILLISECONDS)) {
+                    if (failure.failed()) {
+                        throw new InterruptedException("backup failed");
+                    }
+                }
+            }, warnings);
+            Thread t = Thread.ofPlatform().name("obnam-walk").unstarted(() -> {
+                try {
+                    walker.walk(roots);
+                    items.put(END);
+                } catch (InterruptedException e) {
+                    // cancelled: the failure is already recorded
+                } catch (Throwable e) {
+                    failure.report(e);
+                }
+            });
+            walkerThread.add(t);
+            t.start();
+
+            long files = 0;
+            long bytes = 0;
+            long read = 0;
+            long unchanged = 0;
+            while (true) {
+                Walker.Item item = items.poll(100, TimeUnit.MILLISECONDS);
+                if (item == null) {
+                    failure.check();
+                    continue;
+                }
+                if (item == END) {
+                    break;
+                }
+                Entry entry = item.entry();
+                List<ChunkRef> chunks = List.of();
+                if (item.content() != null) {
+                    try {
+                        Walker.Content content = await(item.content(), pipeline, failure);
+                        chunks = content.chunks();
+                        if (content.unchanged()) {
+                            unchanged++;
+                        } else {
+                            read++;
+                            if (entry.extents() == null && content.bytesRead() != entry.size()) {
+                                warnings.add("file " + entry.path() + " changed size while it was backed up");
+                            }
+                        }
+                    } catch (FileReadException e) {
+                        warnings.add(e.getMessage());
+                        entry = entry.withReason(Reason.SKIPPED);
+                    }
+                }
+                db.add(entry, chunks);
+                files++;
+                bytes += entry.contentBytes();
+                progress.update(files, bytes, entry.path().toString());
+            }
+            t.join();
+            failure.check();
+            db.finish();
+            List<ChunkRef> dbChunks = storeDatabase(newDb, pipeline, failure);
+            pipeline.finish();
+            failure.check();
+            repo.store().flush();
+            GenerationRecord record = new GenerationRecord(options.schemaVersion(), started, Instant.now(),
+                    db.fileCount(), db.fileBytes(), Files.size(newDb), dbChunks);
+            GenerationList.Item item = repo.commitGeneration(record);
+            BackupOutcome.Stats stats = new BackupOutcome.Stats(pipeline.storedChunks.get(), pipeline.storedBytes.get(),
+                    pipeline.dedupedChunks.get(), pipeline.uploadedBytes.get(), read, unchanged);
+            return new BackupOutcome(item, incremental, db.fileCount(), db.fileBytes(), warnings.all(),
+                    List.copyOf(walker.newCachedirTags()), stats);
+        } catch (GenerationException | RepositoryException | IOException e) {
+            failure.report(e);
+            throw BackupException.from(e);
+        } catch (BackupException | InterruptedException | RuntimeException e) {
+            failure.report(e);
+            throw e;
+        } finally {
+            walkerThread.forEach(Thread::interrupt);
+        }
+    }
+
+    /**
+     * Waits for a file's content. A chunk may sit in a pack that is only sealed when full; if the
+     * wait drags on, the pack is sealed so the run cannot stall on it.
+     */
+    private static Walker.Content await(CompletableFuture<Walker.Content> content, ChunkPipeline pipeline,
+            PipelineFailure failure) throws BackupException, InterruptedException, FileReadException {
+        int waits = 0;
+        while (true) {
+            try {
+                return content.get(waits == 0 ? 20 : 100, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                failure.check();
+                pipeline.sealOpenPack();
+                waits++;
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+                    cause = cause.getCause();
+                }
+                if (cause instanceof FileReadException f) {
+                    throw f;
+                }
+                failure.report(cause);
+                throw BackupException.from(cause);
+            }
+        }
+    }
+
+    /** Splits the finished database into chunks and stores them like file data. */
+    private List<ChunkRef> storeDatabase(Path file, ChunkPipeline pipeline, PipelineFailure failure)
+            throws IOException, InterruptedException, BackupException {
+        RawPath path = RawPath.ofUtf8(file.toAbsolutePath().toString());
+        FileReader reader = new FileReader(ChunkerParams.forMaxSize(GENERATION_DB_CHUNK), repo.codec(), pipeline);
+        FileReader.Result result;
+        try (Dir dir = Dir.open(path.parent()); OpenFile f = dir.openRead(path.fileName())) {
+            result = reader.read(f, null, ChunkKind.GENERATION_DB);
+        }
+        pipeline.sealOpenPack();
+        List<ChunkRef> refs = new ArrayList<>();
+        for (CompletableFuture<ChunkRef> c : result.chunks()) {
+            try {
+                refs.add(c.get());
+            } catch (ExecutionException e) {
+                failure.report(e.getCause());
+                throw BackupException.from(e.getCause());
+            }
+        }
+        return refs;
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // scratch file: harmless if left
+        }
+    }
+}

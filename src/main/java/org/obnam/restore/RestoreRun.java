@@ -1,0 +1,337 @@
+package org.obnam.restore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.obnam.crypto.ChunkKind;
+import org.obnam.fs.Dir;
+import org.obnam.fs.FileType;
+import org.obnam.fs.OpenFile;
+import org.obnam.fs.RawName;
+import org.obnam.fs.RawPath;
+import org.obnam.fs.Users;
+import org.obnam.fs.Xattr;
+import org.obnam.generation.ChunkRef;
+import org.obnam.generation.Entry;
+import org.obnam.generation.GenerationReader;
+import org.obnam.generation.Reason;
+import org.obnam.generation.StoredEntry;
+import org.obnam.repository.GenerationList;
+import org.obnam.repository.GenerationRecord;
+import org.obnam.repository.Repository;
+
+/**
+ * Restores one generation into a directory. This thread reads the generation in backup order and
+ * creates entries; a pool fetches, verifies and writes file chunks ahead of it (positional writes,
+ * so chunks of one file land in any order); a file's metadata is set when its last chunk is
+ * written, directories' metadata last of all, deepest first, so writing inside them cannot change
+ * their times.
+ */
+public final class RestoreRun {
+    private final Repository repo;
+    private final Path scratch;
+    private final int threads;
+    private final Consumer<String> onProblem;
+    private final boolean root = Users.effectiveUid() == 0;
+    private final List<String> failed = Collections.synchronizedList(new ArrayList<>());
+    private final List<RawPath> failedPaths = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong bytes = new AtomicLong();
+
+    private RestoreRun(Repository repo, Path scratch, int threads, Consumer<String> onProblem) {
+        this.repo = repo;
+        this.scratch = scratch;
+        this.threads = threads;
+        this.onProblem = onProblem;
+    }
+
+    public static RestoreOutcome run(Repository repo, GenerationList.Item generation, Path target, Path scratch,
+            int threads, Consumer<String> onProblem) throws RestoreException, InterruptedException {
+        return new RestoreRun(repo, scratch, threads, onProblem).restore(generation, target);
+    }
+
+    private RestoreOutcome restore(GenerationList.Item generation, Path target) throws RestoreException, InterruptedException {
+        Path db = scratch.resolve("restore-" + UUID.randomUUID() + ".db");
+        try {
+            Files.createDirectories(scratch);
+            GenerationRecord record = repo.generation(generation);
+            repo.fetchDatabase(record, db);
+            try (GenerationReader reader = GenerationReader.open(db)) {
+                Files.createDirectories(target);
+                RawPath targetPath = RawPath.ofUtf8(target.toAbsolutePath().normalize().toString());
+                try (Dir top = Dir.open(targetPath)) {
+                    return restoreEntries(reader, top);
+                }
+            }
+        } catch (InterruptedException | RestoreException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new RestoreException("cannot restore generation " + generation.id() + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(db);
+            } catch (IOException e) {
+                // scratch file
+            }
+        }
+    }
+
+    private void problem(RawPath path, String message) {
+        String m = path + ": " + message;
+        failed.add(m);
+        onProblem.accept(m);
+    }
+
+    private void warn(RawPath path, String message) {
+        String m = path + ": " + message;
+        warnings.add(m);
+        onProblem.accept("warning: " + m);
+    }
+
+    private RestoreOutcome restoreEntries(GenerationReader reader, Dir top) throws Exception {
+        List<StoredEntry> directories = new ArrayList<>();
+        AtomicLong entries = new AtomicLong();
+        long budgetBytes = Math.max(64L << 20, 8L * threads * (4 << 20));
+        Semaphore budget = new Semaphore((int) Math.min(Integer.MAX_VALUE, budgetBytes));
+        ExecutorService pool = Executors.newFixedThreadPool(threads,
+                r -> Thread.ofPlatform().name("obnam-restore").daemon().unstarted(r));
+        try (DirStack dirs = new DirStack(top)) {
+            reader.forEach(stored -> {
+                Entry e = stored.entry();
+                RawPath rel = relative(e.path());
+                entries.incrementAndGet();
+                if (e.reason() == Reason.SKIPPED) {
+                    return; // it could not be read at backup time: there is nothing to restore
+                }
+                Dir parent;
+                try {
+                    parent = dirs.parentOf(rel);
+                } catch (IOException ex) {
+                    problem(e.path(), "cannot create its directory: " + ex.getMessage());
+                    return;
+                }
+                RawName name = rel.fileName();
+                try {
+                    switch (e.type()) {
+                        case DIRECTORY -> {
+                            parent.createDir(name, 0700).close();
+                            directories.add(stored);
+                        }
+                        case REGULAR -> restoreFile(top, parent, name, rel, stored, pool, budget);
+                        case SYMLINK -> {
+                            replace(parent, name);
+                            parent.symlink(e.symlinkTarget(), name);
+                            if (root) {
+                                parent.chown(name, e.uid(), e.gid());
+                            }
+                            parent.setTimes(name, null, e.mtime());
+                        }
+                        case FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE -> {
+                            if (e.hardLinkTo() != null && linkTo(top, parent, name, e)) {
+                                return;
+                            }
+                            if ((e.type() == FileType.CHAR_DEVICE || e.type() == FileType.BLOCK_DEVICE) && !root) {
+                                warn(e.path(), "device files can only be restored by root; skipped");
+                                return;
+                            }
+                            replace(parent, name);
+                            if (e.type() == FileType.FIFO) {
+                                parent.mkfifo(name, 0600);
+                            } else {
+                                parent.mknod(name, e.type(), 0600, e.rdevMajor(), e.rdevMinor());
+                            }
+                            applyByName(parent, name, e);
+                        }
+                    }
+                } catch (IOException ex) {
+                    problem(e.path(), ex.getMessage());
+                }
+            });
+            pool.shutdown();
+            while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
+                // file writes still running
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (RawPath p : failedPaths) {
+            removeQuietly(top, p);
+        }
+        // Directories last, deepest first: creating their contents changed their times.
+        for (int i = directories.size() - 1; i >= 0; i--) {
+            Entry e = directories.get(i).entry();
+            RawPath rel = relative(e.path());
+            try (Dir parent = openParent(top, rel)) {
+                applyByName(parent, rel.fileName(), e);
+            } catch (IOException ex) {
+                warn(e.path(), "cannot set metadata: " + ex.getMessage());
+            }
+        }
+        return new RestoreOutcome(entries.get(), bytes.get(), List.copyOf(failed), List.copyOf(warnings));
+    }
+
+    private void restoreFile(Dir top, Dir parent, RawName name, RawPath rel, StoredEntry stored, ExecutorService pool,
+            Semaphore budget) throws IOException, InterruptedException {
+        Entry e = stored.entry();
+        if (e.hardLinkTo() != null && linkTo(top, parent, name, e)) {
+            return;
+        }
+        replace(parent, name);
+        OpenFile file = parent.createFile(name, 0600);
+        List<ChunkRef> chunks = stored.chunks();
+        if (e.extents() != null) {
+            try {
+                file.truncate(e.size()); // holes stay holes: only the data extents are written
+            } catch (IOException ex) {
+                closeQuietly(file);
+                throw ex;
+            }
+        }
+        if (chunks.isEmpty()) {
+            finishFile(file, e, false);
+            return;
+        }
+        AtomicInteger remaining = new AtomicInteger(chunks.size());
+        AtomicInteger errors = new AtomicInteger();
+        long offset = 0;
+        for (ChunkRef ref : chunks) {
+            long at = offset;
+            offset += ref.size();
+            budget.acquire(ref.size());
+            pool.execute(() -> {
+                try {
+                    if (errors.get() == 0) {
+                        byte[] data = repo.readChunk(ChunkKind.DATA, ref);
+                        for (Segments.Segment s : Segments.place(e.extents(), at, data.length)) {
+                            file.writeAt(data, s.dataOffset(), s.length(), s.fileOffset());
+                        }
+                        bytes.addAndGet(data.length);
+                    }
+                } catch (Exception ex) {
+                    if (errors.getAndIncrement() == 0) {
+                        problem(e.path(), "not restored: " + ex.getMessage());
+                        failedPaths.add(rel);
+                    }
+                } finally {
+                    budget.release(ref.size());
+                    if (remaining.decrementAndGet() == 0) {
+                        finishFile(file, e, errors.get() > 0);
+                    }
+                }
+            });
+        }
+    }
+
+    private void finishFile(OpenFile file, Entry e, boolean broken) {
+        try {
+            if (!broken) {
+                if (e.extents() != null) {
+                    file.truncate(e.size());
+                }
+                if (root) {
+                    file.chown(e.uid(), e.gid());
+                }
+                file.chmod(e.permissions());
+                for (Xattr x : e.xattrs()) {
+                    try {
+                        file.setXattr(x.name(), x.value());
+                    } catch (IOException ex) {
+                        warn(e.path(), "cannot set extended attribute: " + ex.getMessage());
+                    }
+                }
+                file.setTimes(null, e.mtime());
+            }
+        } catch (IOException ex) {
+            warn(e.path(), "cannot set metadata: " + ex.getMessage());
+        } finally {
+            try {
+                file.close();
+            } catch (IOException ex) {
+                problem(e.path(), "writing failed: " + ex.getMessage());
+            }
+        }
+    }
+
+    /** Makes {@code name} a hard link to the already restored first name of the same inode. */
+    private boolean linkTo(Dir top, Dir parent, RawName name, Entry e) {
+        RawPath first = relative(e.hardLinkTo());
+        try (Dir firstParent = openParent(top, first)) {
+            replace(parent, name);
+            parent.link(firstParent, first.fileName(), name);
+            return true;
+        } catch (IOException ex) {
+            warn(e.path(), "cannot restore as a hard link (" + ex.getMessage() + "); restoring a copy");
+            return false;
+        }
+    }
+
+    private void applyByName(Dir parent, RawName name, Entry e) throws IOException {
+        if (root) {
+            parent.chown(name, e.uid(), e.gid());
+        }
+        parent.chmod(name, e.permissions());
+        for (Xattr x : e.xattrs()) {
+            try {
+                parent.setXattr(name, x.name(), x.value());
+            } catch (IOException ex) {
+                warn(e.path(), "cannot set extended attribute: " + ex.getMessage());
+            }
+        }
+        parent.setTimes(name, null, e.mtime());
+    }
+
+    /** Removes whatever non-directory is in the way, so restoring over an earlier restore works. */
+    private static void replace(Dir parent, RawName name) {
+        try {
+            if (parent.lstat(name).type() != FileType.DIRECTORY) {
+                parent.unlink(name);
+            }
+        } catch (IOException e) {
+            // nothing there
+        }
+    }
+
+    private static void removeQuietly(Dir top, RawPath rel) {
+        try (Dir parent = openParent(top, rel)) {
+            parent.unlink(rel.fileName());
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    /** The stored path re-rooted under the target: "/home/u/x" → "home/u/x", "live/x" stays. */
+    static RawPath relative(RawPath stored) {
+        return stored.isAbsolute() ? stored.relativeTo(RawPath.root()) : stored;
+    }
+
+    /** Opens the directory holding {@code rel} afresh; the caller closes it. */
+    static Dir openParent(Dir top, RawPath rel) throws IOException {
+        Dir d = Dir.open(top.path());
+        List<RawName> names = rel.names();
+        for (int i = 0; i < names.size() - 1; i++) {
+            Dir next = d.openDir(names.get(i));
+            d.close();
+            d = next;
+        }
+        return d;
+    }
+
+    private static void closeQuietly(OpenFile f) {
+        try {
+            f.close();
+        } catch (IOException e) {
+            // already failing
+        }
+    }
+}
