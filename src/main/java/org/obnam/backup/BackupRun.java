@@ -208,8 +208,6 @@ public final class BackupRun {
             failure.check();
             db.finish();
             List<ChunkRef> dbChunks = storeDatabase(newDb, pipeline, failure);
-            pipeline.finish();
-            failure.check();
             repo.store().flush();
             GenerationRecord record = new GenerationRecord(options.schemaVersion(), started, Instant.now(),
                     db.fileCount(), db.fileBytes(), Files.size(newDb), dbChunks);
@@ -266,7 +264,8 @@ public final class BackupRun {
         try (Dir dir = Dir.open(path.parent()); OpenFile f = dir.openRead(path.fileName())) {
             result = reader.read(f, null, ChunkKind.GENERATION_DB);
         }
-        pipeline.sealOpenPack();
+        pipeline.finish(); // the database is the last thing stored: drain and seal everything
+        failure.check();
         List<ChunkRef> refs = new ArrayList<>();
         for (CompletableFuture<ChunkRef> c : result.chunks()) {
             try {

@@ -1,0 +1,58 @@
+package org.obnam.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.obnam.chunking.Chunker;
+import org.obnam.chunking.ChunkerParams;
+import org.obnam.config.ClientConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "chunkify", description = "Split files into chunks as a backup would, and print them as JSON: "
+        + "filename, offset, len, and the SHA-256 checksum of each chunk's content.")
+final class ChunkifyCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE")
+    List<Path> files;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Session session = main.session()) {
+            int chunkSize = session.optionalConfig().map(ClientConfig::chunkSize).orElse(ClientConfig.DEFAULT_CHUNK_SIZE);
+            Chunker.Splitter splitter = new Chunker.Splitter(ChunkerParams.forMaxSize(chunkSize));
+            List<Map<String, Object>> chunks = new ArrayList<>();
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (Path f : files) {
+                long[] offset = {0};
+                try (InputStream in = Files.newInputStream(f)) {
+                    splitter.split(in::read, (buf, off, len) -> {
+                        sha.update(buf, off, len);
+                        Map<String, Object> c = new LinkedHashMap<>();
+                        c.put("filename", f.toString());
+                        c.put("offset", offset[0]);
+                        c.put("len", len);
+                        c.put("checksum", HexFormat.of().formatHex(sha.digest()));
+                        chunks.add(c);
+                        offset[0] += len;
+                    });
+                } catch (IOException e) {
+                    throw new UserError("cannot read " + f + ": " + e.getMessage());
+                }
+            }
+            Output.line(Json.pretty(chunks));
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package org.obnam.cli;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import org.obnam.generation.Entry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "list-files", description = {
+    "List every entry of a generation with why it was backed up: new, changed, unchanged, "
+            + "generation-failed or skipped.",
+    "Each line: kind (- d l p s c b), the path as raw bytes, the reason in parentheses."})
+final class ListFilesCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", arity = "0..1", defaultValue = "latest", paramLabel = "GEN", description = "Generation (default: latest).")
+    String generation;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Session session = main.session(); OpenGeneration gen = OpenGeneration.open(session.repository(), generation)) {
+            gen.reader.forEach(stored -> {
+                Entry e = stored.entry();
+                Output.raw((kind(e) + " ").getBytes(StandardCharsets.UTF_8));
+                Output.raw(e.path().bytes());
+                Output.raw((" (" + e.reason().text() + ")\n").getBytes(StandardCharsets.UTF_8));
+            });
+            return ExitCodes.OK;
+        }
+    }
+
+    static String kind(Entry e) {
+        return switch (e.type()) {
+            case REGULAR -> "-";
+            case DIRECTORY -> "d";
+            case SYMLINK -> "l";
+            case FIFO -> "p";
+            case SOCKET -> "s";
+            case CHAR_DEVICE -> "c";
+            case BLOCK_DEVICE -> "b";
+        };
+    }
+}

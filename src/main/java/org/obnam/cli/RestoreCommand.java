@@ -1,0 +1,50 @@
+package org.obnam.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.obnam.backup.BackupOptions;
+import org.obnam.repository.GenerationList;
+import org.obnam.repository.Repository;
+import org.obnam.restore.RestoreOutcome;
+import org.obnam.restore.RestoreRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "restore", description = {
+    "Restore a generation into DIR: each root goes under DIR (an absolute root /a/b as DIR/a/b).",
+    "Damaged or missing data fails only the files it belongs to; they are named and the exit code is 1."})
+final class RestoreCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "GEN", description = "Generation: 'latest' or an id (prefix).")
+    String generation;
+
+    @Parameters(index = "1", paramLabel = "DIR", description = "Directory to restore into (created if missing).")
+    Path target;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads fetching and writing (default: one per core, at least 4).")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Session session = main.session()) {
+            Repository repo = session.repository();
+            GenerationList.Item item = OpenGeneration.resolve(repo, generation);
+            int n = threads != null ? threads
+                    : session.config().threads().orElse(Math.max(4, BackupOptions.defaultThreads()));
+            if (n < 1 || n > 1024) {
+                throw new UserError("--threads must be between 1 and 1024", ExitCodes.USAGE);
+            }
+            RestoreOutcome outcome = RestoreRun.run(repo, item, target, Session.scratch(), n,
+                    problem -> Output.error("obnam: " + problem));
+            if (!outcome.complete()) {
+                throw new UserError("restored " + item.id() + " into " + target + ", but " + outcome.failed().size()
+                        + " entr" + (outcome.failed().size() == 1 ? "y" : "ies") + " could not be restored (see above)");
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.obnam.cli;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.obnam.config.ClientConfig;
+import org.obnam.config.ConfigException;
+import org.obnam.config.PasswordsFile;
+import org.obnam.config.RepositoryLocation;
+import org.obnam.crypto.KeyRecord;
+import org.obnam.crypto.MasterKey;
+import org.obnam.crypto.WrongPassphraseException;
+import org.obnam.repository.Repository;
+import org.obnam.repository.RepositoryException;
+import org.obnam.repository.TrustState;
+import org.obnam.store.DirectoryStore;
+import org.obnam.store.Store;
+import org.obnam.store.StoreException;
+
+/**
+ * What a command needs from its surroundings: the configuration, the store, the keys. Each is
+ * loaded when first asked for, so a command that needs no repository does not touch one.
+ */
+final class Session implements AutoCloseable {
+    static final String PASSPHRASE_VARIABLE = "OBNAM_PASSPHRASE";
+
+    private final Path configFile;
+    private ClientConfig config;
+    private Store store;
+
+    Session(Path configFile) {
+        this.configFile = configFile == null ? ClientConfig.defaultFile() : configFile;
+    }
+
+    Path configFile() {
+        return configFile;
+    }
+
+    ClientConfig config() throws ConfigException {
+        if (config == null) {
+            config = ClientConfig.read(configFile);
+        }
+        return config;
+    }
+
+    /** The configuration, or empty when the file does not exist (for commands that can do without). */
+    Optional<ClientConfig> optionalConfig() throws ConfigException {
+        if (!java.nio.file.Files.exists(configFile)) {
+            return Optional.empty();
+        }
+        return Optional.of(config());
+    }
+
+    /** Opens the repository's store; with {@code create}, a local repository is made if missing. */
+    Store store(boolean create) throws ConfigException, StoreException, UserError {
+        if (store == null) {
+            RepositoryLocation location = config().repository();
+            store = switch (location) {
+                case RepositoryLocation.Local local -> {
+                    if (create) {
+                        yield DirectoryStore.create(local.directory());
+                    }
+                    try {
+                        yield DirectoryStore.open(local.directory());
+                    } catch (StoreException.NotFound e) {
+                        throw new UserError(e.getMessage() + ": run obnam init to create it");
+                    }
+                }
+                case RepositoryLocation.Remote remote -> RemoteStores.open(remote, config());
+            };
+        }
+        return store;
+    }
+
+    /** The repository, unlocked with the cached key (or OBNAM_PASSPHRASE). */
+    Repository repository() throws Exception {
+        Store s = store(false);
+        KeyRecord record;
+        try {
+            record = Repository.keyRecord(s);
+        } catch (RepositoryException.NotInitialised e) {
+            throw new UserError(e.getMessage());
+        }
+        PasswordsFile passwords = PasswordsFile.defaultLocation();
+        Optional<String> hex = passwords.masterKeyHex(record.repositoryId());
+        MasterKey key;
+        if (hex.isPresent()) {
+            key = MasterKey.fromHex(hex.get());
+            if (!record.isAuthenticBy(key)) {
+                throw new UserError("the key for this repository in " + passwords.file()
+                        + " does not match the repository's key record (it was replaced or damaged): run obnam init");
+            }
+        } else if (System.getenv(PASSPHRASE_VARIABLE) != null) {
+            try {
+                key = record.unlock(System.getenv(PASSPHRASE_VARIABLE));
+            } catch (WrongPassphraseException e) {
+                throw new UserError("the passphrase in " + PASSPHRASE_VARIABLE + " does not unlock the repository "
+                        + s.describe());
+            }
+        } else {
+            throw new UserError("no key for the repository " + s.describe() + " in " + passwords.file()
+                    + ": run obnam init");
+        }
+        return new Repository(s, key, record.repositoryId(), TrustState.defaultLocation(), compressionLevel());
+    }
+
+    private int compressionLevel() throws ConfigException {
+        var c = config().compression();
+        return c.enabled() ? c.level() : 0;
+    }
+
+    /** Scratch space for generation databases: {@code $XDG_CACHE_HOME/obnam} or {@code ~/.cache/obnam}. */
+    static Path scratch() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute() ? Path.of(xdg)
+                : Path.of(System.getenv().getOrDefault("HOME", System.getProperty("user.home")), ".cache");
+        return base.resolve("obnam").resolve("tmp");
+    }
+
+    @Override
+    public void close() throws StoreException {
+        if (store != null) {
+            store.close();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package org.obnam.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "show-generation", description = "Show a generation's metadata as JSON: file count, bytes, database size, schema version.")
+final class ShowGenerationCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", arity = "0..1", defaultValue = "latest", paramLabel = "GEN")
+    String generation;
+
+    @Override
+    public Integer call() throws Exception {
+        return show(main, generation);
+    }
+
+    static int show(Main main, String ref) throws Exception {
+        try (Session session = main.session(); OpenGeneration gen = OpenGeneration.open(session.repository(), ref)) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("generation_id", gen.item.id().value());
+            out.put("started", gen.record.started().toString());
+            out.put("ended", gen.record.ended().toString());
+            out.put("file_count", gen.reader.fileCount());
+            out.put("file_bytes", gen.reader.fileBytes());
+            out.put("db_bytes", gen.record.dbBytes());
+            out.put("schema_version", Map.of("major", gen.reader.schemaVersion().major(), "minor",
+                    gen.reader.schemaVersion().minor()));
+            out.put("checksum_kind", gen.reader.meta().getOrDefault("checksum_kind", "hmac-sha256"));
+            out.put("extras", Map.of());
+            Output.line(Json.pretty(out));
+            return ExitCodes.OK;
+        }
+    }
+}
