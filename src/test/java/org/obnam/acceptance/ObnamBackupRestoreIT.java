@@ -103,34 +103,22 @@ class ObnamBackupRestoreIT {
     }
 
     @Test
-    void restoreLatestRestoresTheNewestOfTwoGenerations() {
-        obnam.configure("roots: [live]");
-        obnam.initialised();
-        live.randomFile("data.dat", 1000);
-        obnam.backup();
-        live.randomFile("more.dat", 1000);
-        Manifest second = Manifest.of(live.root());
-        obnam.backup();
-
-        obnam.ok("restore", "latest", "rest");
-
-        assertThat(restored("rest", "live")).isEqualTo(second);
-    }
-
-    @Test
-    void olderGenerationRestoresAsItWas() {
+    void restoreLatestRestoresTheNewestOfTwoGenerationsAndAnIdTheOlder() {
         obnam.configure("roots: [live]");
         obnam.initialised();
         live.file("data.dat", "first version");
         Manifest first = Manifest.of(live.root());
         String gen1 = obnam.backup().generationId();
         live.file("data.dat", "second version, longer");
-        live.file("more.dat", "more");
+        live.randomFile("more.dat", 1000);
+        Manifest second = Manifest.of(live.root());
         obnam.backup();
 
-        obnam.ok("restore", gen1, "rest");
+        obnam.ok("restore", "latest", "rest");
+        obnam.ok("restore", gen1, "rest-old");
 
-        assertThat(restored("rest", "live")).isEqualTo(first);
+        assertThat(restored("rest", "live")).isEqualTo(second);
+        assertThat(restored("rest-old", "live")).isEqualTo(first);
     }
 
     @Test
@@ -218,12 +206,10 @@ class ObnamBackupRestoreIT {
         live.file("b/c/three.txt", "three");
         live.symlink("b/link", "../a/one.dat");
         live.dir("empty");
-        Obnam single = obnam.withConfig(obnam.configFileWith("single.yaml",
-                "server_url: " + dir.resolve("repo-single") + "\nroots: [live]\n"));
-        Obnam parallel = obnam.withConfig(obnam.configFileWith("parallel.yaml",
-                "server_url: " + dir.resolve("repo-parallel") + "\nroots: [live]\n"));
-        single.initialised();
-        parallel.initialised();
+        Obnam single = obnam.withRepository(dir.resolve("repo-single")).withConfig(dir.resolve("single.yaml"))
+                .configure("roots: [live]").initialised();
+        Obnam parallel = obnam.withRepository(dir.resolve("repo-parallel")).withConfig(dir.resolve("parallel.yaml"))
+                .configure("roots: [live]").initialised();
         Manifest before = Manifest.of(live.root());
 
         single.backup("--threads", "1");

@@ -206,6 +206,9 @@ public final class ExternalCommand {
                 s.append("\n  in: ").append(directory);
             }
             s.append("\n  exit code: ").append(exitCode);
+            if (exitCode == 128 + 9) {
+                s.append(" (killed by SIGKILL from outside the process: the OOM killer, or someone's kill)");
+            }
             s.append(String.format("%n  elapsed: %.1f s", elapsed.toMillis() / 1000.0));
             s.append("\n  stdout:\n").append(indent(printable(stdoutBytes)));
             s.append("\n  stderr:\n").append(indent(printable(stderrBytes)));

@@ -71,6 +71,11 @@ public final class Obnam {
         return new Obnam(cwd, otherHome, repository, configFile, user, env);
     }
 
+    /** The same client with another local repository (and so another server_url in {@link #configure}). */
+    public Obnam withRepository(Path otherRepository) {
+        return new Obnam(cwd, home, otherRepository, configFile, user, env);
+    }
+
     /** Runs Obnam as this user. */
     public Obnam as(TestUsers.User runAs) {
         return new Obnam(cwd, home, repository, configFile, runAs, env);
