@@ -38,7 +38,7 @@ public final class Main implements Runnable {
     }
 
     Session session() {
-        return new Session(config);
+        return new Session(config, debug);
     }
 
     static final class Version implements CommandLine.IVersionProvider {
