@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.zip.CRC32C;
 
 /**
  * A store in a local directory: the embedded default repository, and the server's storage for each
@@ -663,11 +662,5 @@ public final class DirectoryStore implements Store {
         }
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m;
-    }
-
-    static int crc(byte[] data) {
-        CRC32C c = new CRC32C();
-        c.update(data);
-        return (int) c.getValue();
     }
 }

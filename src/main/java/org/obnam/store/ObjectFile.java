@@ -51,7 +51,9 @@ final class ObjectFile {
             throw new StoreException.Corrupt(what + " has object format " + version
                     + ", this Obnam reads format " + VERSION);
         }
-        b.getShort();
+        if (b.getShort() != 0) {
+            throw new StoreException.Corrupt(what + " has a damaged header (unknown flags)");
+        }
         int metaLength = b.getInt();
         long bodyLength = b.getLong();
         int crc = b.getInt();
