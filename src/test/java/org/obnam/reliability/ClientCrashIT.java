@@ -59,12 +59,12 @@ class ClientCrashIT {
 
     private void makeTree(Path live) throws IOException {
         Random r = new Random(5);
-        for (int i = 0; i < 12; i++) {
-            byte[] big = new byte[(6 + i) << 20];
+        for (int i = 0; i < 10; i++) {
+            byte[] big = new byte[(3 + i / 2) << 20];
             r.nextBytes(big);
             write(live.resolve("big").resolve("b" + i), big);
         }
-        for (int i = 0; i < 3000; i++) {
+        for (int i = 0; i < 1500; i++) {
             byte[] small = new byte[r.nextInt(3000)];
             r.nextBytes(small);
             write(live.resolve("small").resolve("d" + i % 30).resolve("s" + i), small);
@@ -114,7 +114,7 @@ class ClientCrashIT {
         Files.writeString(dir.resolve("obnam.yaml"), "server_url: " + dir.resolve("repo2") + "\nroots: [" + live + "]\n");
         assertThat(run("init", "--insecure-passphrase=crash").exit()).isZero();
         int killedWithData = 0;
-        for (int objects : new int[] {-1, 1, 4, 10, 18, 28}) {
+        for (int objects : new int[] {-1, 1, 3, 6, 9, 12}) {
             Process p = obnam("backup").redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
