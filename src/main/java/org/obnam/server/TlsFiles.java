@@ -56,7 +56,8 @@ final class TlsFiles {
             for (Object o = pem.readObject(); o != null; o = pem.readObject()) {
                 // Skip what may come before the key: "EC PARAMETERS" from openssl ecparam, certificates.
                 if (o instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                    // Only the private part: SEC1 keys need not carry the optional public key.
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
                 }
                 if (o instanceof PrivateKeyInfo info) {
                     return converter.getPrivateKey(info);

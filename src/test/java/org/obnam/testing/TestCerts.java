@@ -12,6 +12,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.interfaces.ECPrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -19,12 +20,14 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -61,7 +64,7 @@ public final class TestCerts {
             X509Certificate cert = certificate("CN=" + name, pair, "CN=" + name, pair.getPrivate(), false);
             Path key = dir.resolve(name + "-key.pem");
             Path certFile = dir.resolve(name + "-cert.pem");
-            writeKey(key, pair.getPrivate(), format);
+            writeKey(key, pair, format);
             writePem(certFile, List.of(cert));
             return new ServerFiles(key, certFile, certFile);
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
@@ -80,7 +83,7 @@ public final class TestCerts {
             Path key = dir.resolve("server-key.pem");
             Path chain = dir.resolve("server-chain.pem");
             Path caFile = dir.resolve("ca.pem");
-            writeKey(key, serverPair.getPrivate(), KeyFormat.PKCS8);
+            writeKey(key, serverPair, KeyFormat.PKCS8);
             writePem(chain, List.of(server, ca));
             writePem(caFile, List.of(ca));
             return new ServerFiles(key, chain, caFile);
@@ -119,17 +122,24 @@ public final class TestCerts {
         return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder(algorithm).build(issuerKey)));
     }
 
-    private static void writeKey(Path file, PrivateKey key, KeyFormat format) throws IOException {
+    private static void writeKey(Path file, KeyPair pair, KeyFormat format) throws IOException {
+        PrivateKey key = pair.getPrivate();
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.US_ASCII); JcaPEMWriter pem = new JcaPEMWriter(w)) {
-            switch (format) {
-                case PKCS8 -> pem.writeObject(new JcaPKCS8Generator(key, null));
-                case TRADITIONAL -> pem.writeObject(key);
-                case TRADITIONAL_WITH_EC_PARAMETERS -> {
-                    // What "openssl ecparam -name prime256v1 -genkey" writes: parameters, then the key.
-                    pem.writeObject(new PemObject("EC PARAMETERS",
-                            new ASN1ObjectIdentifier("1.2.840.10045.3.1.7").getEncoded()));
-                    pem.writeObject(key);
+            if (format == KeyFormat.PKCS8) {
+                pem.writeObject(new JcaPKCS8Generator(key, null));
+            } else if (key instanceof ECPrivateKey ec) {
+                // SEC1 as openssl writes it: with the curve and the public key inside.
+                ASN1ObjectIdentifier curve = (ASN1ObjectIdentifier) PrivateKeyInfo.getInstance(key.getEncoded())
+                        .getPrivateKeyAlgorithm().getParameters();
+                if (format == KeyFormat.TRADITIONAL_WITH_EC_PARAMETERS) {
+                    // What "openssl ecparam -name prime256v1 -genkey" writes before the key.
+                    pem.writeObject(new PemObject("EC PARAMETERS", curve.getEncoded()));
                 }
+                var publicBits = SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded()).getPublicKeyData();
+                var sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256, ec.getS(), publicBits, curve);
+                pem.writeObject(new PemObject("EC PRIVATE KEY", sec1.getEncoded()));
+            } else {
+                pem.writeObject(key); // PKCS#1 "RSA PRIVATE KEY"
             }
         }
     }
