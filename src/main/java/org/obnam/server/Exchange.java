@@ -23,6 +23,15 @@ final class Exchange {
     private final Response response;
     private final Callback callback;
     private boolean sent;
+    private boolean bodyRead;
+
+    /**
+     * An error answered before the body was read leaves the client sending into a stream the
+     * server no longer reads; HTTP/2 then resets the stream and the client sees a broken
+     * connection, not the error. So up to this much unread body is read and dropped first.
+     * Clients with big bodies send Expect: 100-continue and never get that far.
+     */
+    static final long DRAIN_BYTES = 4L << 20;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
@@ -63,6 +72,7 @@ final class Exchange {
         if (declared > max) {
             throw tooLarge(max);
         }
+        bodyRead = true;
         try (InputStream in = Content.Source.asInputStream(request)) {
             if (declared >= 0) {
                 byte[] body = in.readNBytes((int) declared);
@@ -150,9 +160,28 @@ final class Exchange {
             callback.failed(new IOException(e.getMessage()));
             return;
         }
+        if (!bodyRead) {
+            drain();
+        }
         response.reset();
         e.headers().forEach((name, value) -> response.getHeaders().put(name, value));
         sendJson(e.status(), e.body());
+    }
+
+    private void drain() {
+        long declared = request.getLength();
+        if (declared == 0 || declared > DRAIN_BYTES || request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
+            return; // nothing to read, too much to bother, or the client waits for our word before sending
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] buffer = new byte[64 << 10];
+            long total = 0;
+            for (int n; total <= DRAIN_BYTES && (n = in.read(buffer)) >= 0; ) {
+                total += n;
+            }
+        } catch (IOException e) {
+            // the client went away or stalled: the error is answered anyway
+        }
     }
 
     private void send(int status, String type, byte[] body, int offset, int length) {

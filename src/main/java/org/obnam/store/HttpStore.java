@@ -19,19 +19,23 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.client.BytesRequestContent;
-import org.eclipse.jetty.client.CompletableResponseListener;
-import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http2.client.HTTP2Client;
@@ -57,6 +61,12 @@ public final class HttpStore implements Store {
     static final int PAGE = 1000;
     private static final int MAX_RESPONSE_BYTES = (1 << 30) + (1 << 20);
     private static final int MAX_HEADER_BYTES = 256 << 10;
+    /**
+     * Bodies bigger than this are sent with {@code Expect: 100-continue}: a server that refuses the
+     * upload (bad token, too big) says so before the body is sent, instead of resetting the stream
+     * halfway, which would look like a network failure.
+     */
+    static final int EXPECT_CONTINUE_BYTES = 1 << 20;
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
@@ -107,7 +117,9 @@ public final class HttpStore implements Store {
         client.setMaxResponseHeadersSize(MAX_HEADER_BYTES);
         client.setMaxRequestsQueuedPerDestination(1 << 16);
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "obnam"));
-        client.getProtocolHandlers().clear(); // no automatic 401 or redirect handling: we map statuses ourselves
+        // No automatic 401 or redirect handling (we map statuses ourselves); only 100-continue.
+        client.getProtocolHandlers().clear();
+        client.getProtocolHandlers().put(new ContinueProtocolHandler());
         try {
             client.start();
         } catch (Exception e) {
@@ -164,10 +176,9 @@ public final class HttpStore implements Store {
 
     @Override
     public ObjectId put(ObjectMeta meta, byte[] body) throws StoreException {
-        Request r = request(HttpMethod.POST, "/v1/chunks")
-                .headers(h -> h.put(ChunkMetaHeader.NAME, ChunkMetaHeader.encode(meta)))
-                .body(new BytesRequestContent("application/octet-stream", body));
-        ContentResponse resp = send(r, "uploading a chunk");
+        Request r = withBody(request(HttpMethod.POST, "/v1/chunks"), body)
+                .headers(h -> h.put(ChunkMetaHeader.NAME, ChunkMetaHeader.encode(meta)));
+        Reply resp = send(r, "uploading a chunk");
         expect(resp, "uploading a chunk", 200, 201);
         return objectId(json(resp).path("chunk_id").asText(), "uploading a chunk");
     }
@@ -175,9 +186,9 @@ public final class HttpStore implements Store {
     @Override
     public StoredObject get(ObjectId id) throws StoreException {
         String what = "fetching chunk " + id;
-        ContentResponse resp = send(request(HttpMethod.GET, chunkPath(id)), what);
+        Reply resp = send(request(HttpMethod.GET, chunkPath(id)), what);
         expect(resp, what, 200);
-        return new StoredObject(meta(resp, id), resp.getContent());
+        return new StoredObject(meta(resp, id), resp.content());
     }
 
     @Override
@@ -187,26 +198,26 @@ public final class HttpStore implements Store {
             throw new StoreException.BadRequest(what + ": offset and length must not be negative");
         }
         if (length == 0) {
-            ContentResponse head = send(request(HttpMethod.HEAD, chunkPath(id)), what);
+            Reply head = send(request(HttpMethod.HEAD, chunkPath(id)), what);
             expect(head, what, 200);
-            checkRange(what, offset, length, head.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH));
+            checkRange(what, offset, length, head.headers().getLongField(HttpHeader.CONTENT_LENGTH));
             return new byte[0];
         }
         long last = offset + length - 1;
-        ContentResponse resp = send(request(HttpMethod.GET, chunkPath(id))
+        Reply resp = send(request(HttpMethod.GET, chunkPath(id))
                 .headers(h -> h.put(HttpHeader.RANGE, "bytes=" + offset + "-" + last)), what);
-        if (resp.getStatus() == 416) {
+        if (resp.status() == 416) {
             long size = json(resp).path("size").asLong(-1);
             throw new StoreException.BadRequest(what + ": the range is outside the chunk"
                     + (size >= 0 ? ", which has " + size + " bytes" : ""));
         }
         expect(resp, what, 200, 206);
-        byte[] content = resp.getContent();
-        if (resp.getStatus() == 200) { // the server sent it all
+        byte[] content = resp.content();
+        if (resp.status() == 200) { // the server sent it all
             checkRange(what, offset, length, content.length);
             return java.util.Arrays.copyOfRange(content, (int) offset, (int) offset + length);
         }
-        String range = resp.getHeaders().get(HttpHeader.CONTENT_RANGE);
+        String range = resp.headers().get(HttpHeader.CONTENT_RANGE);
         Matcher m = range == null ? null : CONTENT_RANGE.matcher(range);
         if (m == null || !m.matches() || Long.parseLong(m.group(1)) != offset) {
             throw new StoreException("the server at " + base + " answered " + what + " with a wrong Content-Range: " + range);
@@ -235,7 +246,7 @@ public final class HttpStore implements Store {
             while (it.hasNext() && batch.size() < LOOKUP_BATCH) {
                 batch.add(it.next());
             }
-            ContentResponse resp = send(request(HttpMethod.POST, "/v1/labels")
+            Reply resp = send(request(HttpMethod.POST, "/v1/labels")
                     .body(new BytesRequestContent("application/json", bytes(body))), "looking up labels");
             expect(resp, "looking up labels", 200);
             for (Map.Entry<String, JsonNode> e : json(resp).path("found").properties()) {
@@ -250,7 +261,7 @@ public final class HttpStore implements Store {
     @Override
     public Map<ObjectId, ObjectMeta> findLabel(String label) throws StoreException {
         String what = "searching for label " + label;
-        ContentResponse resp = send(request(HttpMethod.GET,
+        Reply resp = send(request(HttpMethod.GET,
                 "/v1/chunks?label=" + URLEncoder.encode(label, StandardCharsets.UTF_8)), what);
         expect(resp, what, 200);
         Map<ObjectId, ObjectMeta> result = new HashMap<>();
@@ -263,7 +274,7 @@ public final class HttpStore implements Store {
     @Override
     public void delete(ObjectId id) throws StoreException {
         String what = "deleting chunk " + id;
-        ContentResponse resp = send(request(HttpMethod.DELETE, chunkPath(id)), what);
+        Reply resp = send(request(HttpMethod.DELETE, chunkPath(id)), what);
         expect(resp, what, 200, 204);
     }
 
@@ -274,7 +285,7 @@ public final class HttpStore implements Store {
         String after = null;
         do {
             String path = "/v1/objects?limit=" + pageSize + (after == null ? "" : "&after=" + after);
-            ContentResponse resp = send(request(HttpMethod.GET, path), "listing objects");
+            Reply resp = send(request(HttpMethod.GET, path), "listing objects");
             expect(resp, "listing objects", 200);
             JsonNode page = json(resp);
             for (JsonNode o : page.path("objects")) {
@@ -311,16 +322,16 @@ public final class HttpStore implements Store {
     public Optional<StoredRecord> getRecord(String name) throws StoreException {
         checkRecordName(name);
         String what = "reading record " + name;
-        ContentResponse resp = send(request(HttpMethod.GET, "/v1/records/" + name), what);
-        if (resp.getStatus() == 404) {
+        Reply resp = send(request(HttpMethod.GET, "/v1/records/" + name), what);
+        if (resp.status() == 404) {
             return Optional.empty();
         }
         expect(resp, what, 200);
-        long version = resp.getHeaders().getLongField("Record-Version");
+        long version = resp.headers().getLongField("Record-Version");
         if (version < 1) {
             throw new StoreException("the server at " + base + " sent record " + name + " without a valid Record-Version");
         }
-        return Optional.of(new StoredRecord(version, resp.getContent()));
+        return Optional.of(new StoredRecord(version, resp.content()));
     }
 
     @Override
@@ -330,9 +341,8 @@ public final class HttpStore implements Store {
             throw new StoreException.BadRequest("record version must not be negative");
         }
         String what = "writing record " + name;
-        ContentResponse resp = send(request(HttpMethod.PUT, "/v1/records/" + name)
-                .headers(h -> h.put(HttpHeader.IF_MATCH, Long.toString(expectedVersion)))
-                .body(new BytesRequestContent("application/octet-stream", body)), what);
+        Reply resp = send(withBody(request(HttpMethod.PUT, "/v1/records/" + name), body)
+                .headers(h -> h.put(HttpHeader.IF_MATCH, Long.toString(expectedVersion))), what);
         expect(resp, what, 200);
         long version = json(resp).path("version").asLong(-1);
         if (version < 1) {
@@ -343,7 +353,7 @@ public final class HttpStore implements Store {
 
     @Override
     public List<String> recordNames() throws StoreException {
-        ContentResponse resp = send(request(HttpMethod.GET, "/v1/records"), "listing records");
+        Reply resp = send(request(HttpMethod.GET, "/v1/records"), "listing records");
         expect(resp, "listing records", 200);
         List<String> names = new ArrayList<>();
         for (JsonNode n : json(resp).path("records")) {
@@ -377,13 +387,49 @@ public final class HttpStore implements Store {
                 .headers(h -> h.put(HttpHeader.AUTHORIZATION, authorization));
     }
 
+    private static Request withBody(Request request, byte[] body) {
+        request.body(new BytesRequestContent("application/octet-stream", body));
+        if (body.length > EXPECT_CONTINUE_BYTES) {
+            request.headers(h -> h.put(HttpHeader.EXPECT, "100-continue"));
+        }
+        return request;
+    }
+
     private static String chunkPath(ObjectId id) {
         return "/v1/chunks/" + id.value(); // ids are URL-safe by construction
     }
 
-    private ContentResponse send(Request request, String what) throws StoreException {
+    /** A complete response: status, headers and the whole body. */
+    private record Reply(int status, String reason, HttpFields headers, byte[] content) {}
+
+    /**
+     * Collects a response. A complete response counts even when sending the request failed: the
+     * server may answer an error before reading the whole body (or refuse an Expect: 100-continue),
+     * and that answer, not the aborted upload, is what the caller must hear.
+     */
+    private static final class Collector extends BufferingResponseListener {
+        final CompletableFuture<Reply> reply = new CompletableFuture<>();
+
+        Collector() {
+            super(MAX_RESPONSE_BYTES);
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            Response r = result.getResponse();
+            if (result.getResponseFailure() == null && r != null && r.getStatus() >= 200) {
+                reply.complete(new Reply(r.getStatus(), r.getReason(), r.getHeaders(), getContent()));
+            } else {
+                reply.completeExceptionally(result.getFailure());
+            }
+        }
+    }
+
+    private Reply send(Request request, String what) throws StoreException {
+        Collector collector = new Collector();
         try {
-            return new CompletableResponseListener(request, MAX_RESPONSE_BYTES).send().get();
+            request.send(collector);
+            return collector.reply.get();
         } catch (InterruptedException e) {
             request.abort(e);
             Thread.currentThread().interrupt();
@@ -406,8 +452,8 @@ public final class HttpStore implements Store {
         return new StoreException.Transient("cannot reach the server at " + base + " while " + what + ": " + detail, failure);
     }
 
-    private void expect(ContentResponse resp, String what, int... ok) throws StoreException {
-        int status = resp.getStatus();
+    private void expect(Reply resp, String what, int... ok) throws StoreException {
+        int status = resp.status();
         for (int s : ok) {
             if (status == s) {
                 return;
@@ -416,12 +462,12 @@ public final class HttpStore implements Store {
         throw failure(resp, what);
     }
 
-    private StoreException failure(ContentResponse resp, String what) {
-        int status = resp.getStatus();
+    private StoreException failure(Reply resp, String what) {
+        int status = resp.status();
         JsonNode body = errorBody(resp);
         String message = body.path("error").asText("");
         if (message.isEmpty()) {
-            message = "HTTP " + status + (resp.getReason() == null ? "" : " " + resp.getReason());
+            message = "HTTP " + status + (resp.reason() == null ? "" : " " + resp.reason());
         }
         return switch (status) {
             case 401 -> new StoreException.Forbidden("the server at " + base + " refused the access token (" + message
@@ -448,18 +494,18 @@ public final class HttpStore implements Store {
         };
     }
 
-    private static JsonNode errorBody(ContentResponse resp) {
+    private static JsonNode errorBody(Reply resp) {
         try {
-            JsonNode n = JSON.readTree(resp.getContent());
+            JsonNode n = JSON.readTree(resp.content());
             return n == null ? JSON.createObjectNode() : n;
         } catch (IOException e) {
             return JSON.createObjectNode();
         }
     }
 
-    private JsonNode json(ContentResponse resp) throws StoreException {
+    private JsonNode json(Reply resp) throws StoreException {
         try {
-            JsonNode n = JSON.readTree(resp.getContent());
+            JsonNode n = JSON.readTree(resp.content());
             if (n == null || n.isMissingNode()) {
                 throw new IOException("empty body");
             }
@@ -469,8 +515,8 @@ public final class HttpStore implements Store {
         }
     }
 
-    private ObjectMeta meta(ContentResponse resp, ObjectId id) throws StoreException {
-        return meta(resp.getHeaders().get(ChunkMetaHeader.NAME), "fetching chunk " + id);
+    private ObjectMeta meta(Reply resp, ObjectId id) throws StoreException {
+        return meta(resp.headers().get(ChunkMetaHeader.NAME), "fetching chunk " + id);
     }
 
     private ObjectMeta meta(String json, String what) throws StoreException {

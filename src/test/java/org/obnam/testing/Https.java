@@ -35,7 +35,7 @@ public final class Https {
     private final String base;
 
     /** What came back. */
-    public record Reply(int status, HttpHeaders headers, byte[] body) {
+    public record Reply(int status, HttpHeaders headers, byte[] body, HttpClient.Version version) {
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -95,7 +95,7 @@ public final class Https {
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         try {
             HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Reply(r.statusCode(), r.headers(), r.body());
+            return new Reply(r.statusCode(), r.headers(), r.body(), r.version());
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + path + " failed", e);
         } catch (InterruptedException e) {
