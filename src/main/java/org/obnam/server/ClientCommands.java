@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
         name = "client",
         mixinStandardHelpOptions = true,
         description = "Manage clients and their access tokens.",
-        subcommands = {ClientCommands.Add.class, ClientCommands.ListClients.class, ClientCommands.Remove.class})
+        subcommands = {ClientCommands.Add.class, ClientCommands.ListClients.class, ClientCommands.Remove.class,
+            ClientCommands.NewToken.class})
 final class ClientCommands {
     private ClientCommands() {}
 
@@ -68,6 +69,37 @@ final class ClientCommands {
             System.out.println("Added client " + c.name() + " with rights " + Right.format(c.rights()) + ".");
             System.out.println("Its access token follows; it is shown only now. Give it to the client as access_token"
                     + " or in access_token_file:");
+            System.out.println(c.token());
+        }
+    }
+
+    @Command(name = "token", mixinStandardHelpOptions = true,
+            description = {"Give an existing client another access token for the same namespace and print it.",
+                "With --replace its other tokens stop working (to rotate a token that may have leaked).",
+                "The token is the last line of the output and is shown only this once."})
+    static final class NewToken extends WithConfig {
+        @Parameters(paramLabel = "NAME", description = "the client")
+        String name;
+
+        @Option(names = "--rights", paramLabel = "RIGHTS", defaultValue = "read,append",
+                description = "comma-separated rights of the token: read, append, delete (default: ${DEFAULT-VALUE})")
+        String rights;
+
+        @Option(names = "--replace", description = "revoke the client's other tokens")
+        boolean replace;
+
+        @Override
+        void run() throws ConfigException, ServerException {
+            Set<Right> parsed;
+            try {
+                parsed = Right.parseList(rights);
+            } catch (IllegalArgumentException e) {
+                throw new ServerException(e.getMessage());
+            }
+            ClientRegistry.NewClient c = registry().addToken(name, parsed, replace);
+            System.out.println("New token for client " + c.name() + " with rights " + Right.format(c.rights())
+                    + (replace ? "; its other tokens no longer work." : "."));
+            System.out.println("It is shown only now:");
             System.out.println(c.token());
         }
     }

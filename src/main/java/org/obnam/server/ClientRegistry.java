@@ -206,6 +206,31 @@ public final class ClientRegistry {
         });
     }
 
+    /**
+     * Gives an existing client a new token with {@code rights}, for the same namespace: to rotate a
+     * token that may have leaked ({@code replace}: the client's other tokens stop working), or to
+     * keep a separate token with the delete right for pruning.
+     */
+    public NewClient addToken(String name, Set<Right> rights, boolean replace) throws ServerException {
+        if (rights.isEmpty()) {
+            throw new ServerException("a token needs at least one right: read, append or delete");
+        }
+        return update(entries -> {
+            for (int i = 0; i < entries.size(); i++) {
+                Entry e = entries.get(i);
+                if (e.name().equals(name)) {
+                    String token = newToken();
+                    Set<Right> copy = EnumSet.copyOf(rights);
+                    List<Token> tokens = new ArrayList<>(replace ? List.of() : e.tokens());
+                    tokens.add(new Token(sha256(token), copy));
+                    entries.set(i, new Entry(e.name(), e.namespace(), e.created(), List.copyOf(tokens)));
+                    return new NewClient(name, e.namespace(), copy, token);
+                }
+            }
+            throw new ServerException("there is no client " + name + " (see obnam-server client list)");
+        });
+    }
+
     /** Removes a client and its tokens; returns its namespace directory, whose data is kept. */
     public Path remove(String name) throws ServerException {
         return update(entries -> {

@@ -127,6 +127,29 @@ class ClientRegistryTest {
     }
 
     @Test
+    void anotherTokenServesTheSameNamespaceWithItsOwnRights() throws Exception {
+        ClientRegistry registry = ClientRegistry.in(chunks);
+        ClientRegistry.NewClient backup = registry.add("alice", Right.DEFAULT);
+        ClientRegistry.NewClient prune = registry.addToken("alice", EnumSet.of(Right.READ, Right.DELETE), false);
+
+        ClientRegistry.Principal viaPrune = registry.authenticate(prune.token()).orElseThrow();
+        assertThat(viaPrune.namespace()).isEqualTo(backup.namespace());
+        assertThat(viaPrune.rights()).containsExactlyInAnyOrder(Right.READ, Right.DELETE);
+        assertThat(registry.authenticate(backup.token())).isPresent();
+        assertThat(registry.list().getFirst().tokenRights()).hasSize(2);
+    }
+
+    @Test
+    void replacingRotatesTheTokenAndKeepsTheNamespace() throws Exception {
+        ClientRegistry registry = ClientRegistry.in(chunks);
+        ClientRegistry.NewClient old = registry.add("alice", Right.DEFAULT);
+        ClientRegistry.NewClient rotated = registry.addToken("alice", Right.DEFAULT, true);
+        assertThat(registry.authenticate(old.token())).isEmpty();
+        assertThat(registry.authenticate(rotated.token()).orElseThrow().namespace()).isEqualTo(old.namespace());
+        assertThatThrownBy(() -> registry.addToken("ghost", Right.DEFAULT, false)).hasMessageContaining("no client ghost");
+    }
+
+    @Test
     void rightsParseFromTheCommandLine() {
         assertThat(Right.parseList("read,append")).containsExactlyInAnyOrder(Right.READ, Right.APPEND);
         assertThat(Right.parseList(" delete ")).containsExactly(Right.DELETE);

@@ -55,6 +55,15 @@ class ServerLifecycleIT {
         ServerProcess.Run list = ServerProcess.run("client", "list", "--config", server.config().toString());
         assertThat(list.stdout()).contains("laptop").contains("read,append").doesNotContain(token);
 
+        String id = http.post("/v1/chunks", token, utf8("kept"), "Chunk-Meta", "{\"label\":\"k\"}").json()
+                .path("chunk_id").asText();
+        ServerProcess.Run rotated = ServerProcess.run("client", "token", "--config", server.config().toString(),
+                "laptop", "--replace");
+        assertThat(rotated.exitCode()).as(rotated.toString()).isZero();
+        assertThat(http.get("/v1/chunks/" + id, token).status()).isEqualTo(401);
+        token = rotated.lastLine();
+        assertThat(http.get("/v1/chunks/" + id, token).text()).isEqualTo("kept");
+
         ServerProcess.Run removed = ServerProcess.run("client", "remove", "--config", server.config().toString(), "laptop");
         assertThat(removed.exitCode()).isZero();
         assertThat(removed.stdout()).contains("namespaces");
