@@ -239,7 +239,8 @@ public final class HttpStore implements Store {
     @Override
     public Map<String, ObjectLocation> findLabels(Collection<String> labels) throws StoreException {
         Map<String, ObjectLocation> found = new HashMap<>();
-        Iterator<String> it = labels.iterator();
+        // As in every store, a string that cannot be a label is found nowhere; the API would refuse it.
+        Iterator<String> it = labels.stream().filter(HttpStore::canBeLabel).distinct().iterator();
         while (it.hasNext()) {
             ObjectNode body = JSON.createObjectNode();
             ArrayNode batch = body.putArray("labels");
@@ -260,6 +261,9 @@ public final class HttpStore implements Store {
 
     @Override
     public Map<ObjectId, ObjectMeta> findLabel(String label) throws StoreException {
+        if (!canBeLabel(label)) {
+            return Map.of();
+        }
         String what = "searching for label " + label;
         Reply resp = send(request(HttpMethod.GET,
                 "/v1/chunks?label=" + URLEncoder.encode(label, StandardCharsets.UTF_8)), what);
@@ -361,6 +365,15 @@ public final class HttpStore implements Store {
         }
         names.sort(null);
         return names;
+    }
+
+    private static boolean canBeLabel(String label) {
+        try {
+            ObjectMeta.single(label);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static void checkRecordName(String name) throws StoreException {

@@ -167,6 +167,16 @@ class HttpStoreTest extends StoreContract {
     }
 
     @Test
+    void labelsWithUrlSpecialCharactersAreFound() throws Exception {
+        String label = "sha256:a+b=c.d_e-f";
+        ObjectId id = store.put(ObjectMeta.single(label), new byte[] {1});
+        assertThat(store.findLabel(label)).containsOnlyKeys(id);
+        assertThat(store.findLabels(List.of(label))).containsOnlyKeys(label);
+        assertThat(store.findLabel("sha256:a b")).isEmpty(); // cannot be a label, so is found nowhere
+        assertThat(store.findLabels(List.of(label, "a b", ""))).containsOnlyKeys(label);
+    }
+
+    @Test
     void emptyRangeAtTheEndIsEmptyAndBeyondItIsRefused() throws Exception {
         ObjectId id = store.put(ObjectMeta.single("x"), new byte[10]);
         assertThat(store.getRange(id, 10, 0)).isEmpty();
