@@ -160,6 +160,19 @@ class HttpStoreTest extends StoreContract {
     }
 
     @Test
+    void bigObjectsGoThroughExpectContinue() throws Exception {
+        byte[] body = new byte[ServerConnection.EXPECT_CONTINUE_BYTES * 3 + 17];
+        new Random(2).nextBytes(body);
+        ObjectId id = store.put(ObjectMeta.single("big"), body);
+        assertThat(store.get(id).body()).isEqualTo(body);
+        long version = store.compareAndSetRecord("big-record", 0, body);
+        assertThat(store.getRecord("big-record").orElseThrow()).satisfies(r -> {
+            assertThat(r.version()).isEqualTo(version);
+            assertThat(r.body()).isEqualTo(body);
+        });
+    }
+
+    @Test
     void nonAsciiMetadataSurvivesTheHeader() throws Exception {
         ObjectMeta meta = ObjectMeta.parse("{\"label\": \"x\", \"note\": \"Grüße ✓\"}");
         ObjectId id = store.put(meta, new byte[] {1});

@@ -156,9 +156,17 @@ public final class Https {
             var params = s.getSSLParameters();
             params.setApplicationProtocols(new String[] {"http/1.1"});
             s.setSSLParameters(params);
+            // Write from another thread: a server that refuses a request may answer and close while
+            // the request is still being sent, and the answer is what the test wants to read.
             OutputStream out = s.getOutputStream();
-            out.write(request);
-            out.flush();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    out.write(request);
+                    out.flush();
+                } catch (IOException e) {
+                    // the server stopped reading
+                }
+            });
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             InputStream in = s.getInputStream();
             byte[] buf = new byte[8192];
@@ -174,6 +182,11 @@ public final class Https {
                 // what arrived is the answer
             } catch (IOException e) {
                 // connection reset after the answer
+            }
+            try {
+                writer.join(wait.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             String text = got.toString(StandardCharsets.ISO_8859_1);
             int status = text.startsWith("HTTP/1.1 ") && text.length() >= 12 ? Integer.parseInt(text.substring(9, 12)) : -1;

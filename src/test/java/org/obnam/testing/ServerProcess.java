@@ -128,18 +128,44 @@ public final class ServerProcess implements AutoCloseable {
         if (process == null) {
             return -1;
         }
+        long start = System.nanoTime();
         process.destroy(); // SIGTERM
         try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-                throw new IllegalStateException("obnam-server did not stop within 30 s of SIGTERM");
+            // A graceful stop may take up to the server's shutdown timeout (30 s by default). A slow
+            // one leaves a thread dump behind; only one that never ends fails the test.
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                Path report = diagnose();
+                System.err.println("obnam-server " + process.pid() + " is slow to stop; threads and stderr in " + report);
+                if (!process.waitFor(40, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                    throw new IllegalStateException("obnam-server did not stop within 60 s of SIGTERM; threads and"
+                            + " stderr in " + report);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
         }
+        System.err.printf("obnam-server %d stopped in %d ms%n", process.pid(), (System.nanoTime() - start) / 1_000_000);
         return process.exitValue();
+    }
+
+    /** Saves the server's threads and stderr under target/, which outlives the test's temporary directory. */
+    private Path diagnose() {
+        Path report = projectDir().resolve("target/obnam-server-stuck-" + process.pid() + ".txt");
+        try {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+                    .redirectErrorStream(true).redirectOutput(report.toFile()).start();
+            dump.waitFor(20, TimeUnit.SECONDS);
+            Files.writeString(report, "\n---- stderr\n" + stderr(), java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            return Path.of("(cannot save a report: " + e.getMessage() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return report;
     }
 
     public void restart() {
