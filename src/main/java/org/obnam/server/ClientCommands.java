@@ -44,6 +44,14 @@ final class ClientCommands {
         }
 
         abstract void run() throws ConfigException, ServerException;
+
+        static Set<Right> parseRights(String text) throws ServerException {
+            try {
+                return Right.parseList(text);
+            } catch (IllegalArgumentException e) {
+                throw new ServerException(e.getMessage());
+            }
+        }
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
@@ -59,12 +67,7 @@ final class ClientCommands {
 
         @Override
         void run() throws ConfigException, ServerException {
-            Set<Right> parsed;
-            try {
-                parsed = Right.parseList(rights);
-            } catch (IllegalArgumentException e) {
-                throw new ServerException(e.getMessage());
-            }
+            Set<Right> parsed = parseRights(rights);
             ClientRegistry.NewClient c = registry().add(name, parsed);
             System.out.println("Added client " + c.name() + " with rights " + Right.format(c.rights()) + ".");
             System.out.println("Its access token follows; it is shown only now. Give it to the client as access_token"
@@ -90,12 +93,7 @@ final class ClientCommands {
 
         @Override
         void run() throws ConfigException, ServerException {
-            Set<Right> parsed;
-            try {
-                parsed = Right.parseList(rights);
-            } catch (IllegalArgumentException e) {
-                throw new ServerException(e.getMessage());
-            }
+            Set<Right> parsed = parseRights(rights);
             ClientRegistry.NewClient c = registry().addToken(name, parsed, replace);
             System.out.println("New token for client " + c.name() + " with rights " + Right.format(c.rights())
                     + (replace ? "; its other tokens no longer work." : "."));
