@@ -45,6 +45,7 @@ import org.obnam.store.StoreException;
  * the whole run succeeded.
  */
 public final class BackupRun {
+    private static final System.Logger LOG = System.getLogger("org.obnam.backup");
     private static final int ITEM_WINDOW = 8192;
     private static final int GENERATION_DB_CHUNK = 1 << 20;
     private static final Walker.Item END = new Walker.Item(null, null);
@@ -91,6 +92,8 @@ public final class BackupRun {
                     GenerationRecord record = repo.generation(latest);
                     repo.fetchDatabase(record, previousDb);
                     previous = GenerationReader.open(previousDb);
+                    LOG.log(System.Logger.Level.DEBUG, "fetched previous generation {0} ({1} bytes)", latest.id(),
+                            Files.size(previousDb));
                 } catch (Exception e) {
                     previousFailed = true;
                     warnings.add("cannot use the previous generation " + latest.id() + " (" + e.getMessage()
@@ -140,14 +143,15 @@ public final class BackupRun {
         List<Thread> walkerThread = new ArrayList<>();
         PipelineFailure failure = new PipelineFailure(() -> walkerThread.forEach(Thread::interrupt));
         int maxChunk = options.chunkSize();
-        // Plaintext in flight: a few chunks per core (at least 64 MiB so small chunks batch well).
-        int budget = (int) Math.min(Integer.MAX_VALUE / 2, Math.max(64L << 20, 4L * threads * maxChunk));
+        // Plaintext waiting to be encoded: two chunks per thread, at least 16 MiB so small chunks batch well.
+        int budget = (int) Math.min(Integer.MAX_VALUE / 2, Math.max(16L << 20, 2L * threads * maxChunk));
         int uploaders = Math.max(2, Math.min(8, threads));
         try (ChunkPipeline pipeline = new ChunkPipeline(repo.store(), repo.codec(), failure, threads, uploaders, budget);
                 Readers readers = new Readers(Math.max(2, threads), 4 * threads + 16, ChunkerParams.forMaxSize(maxChunk),
                         repo.codec(), pipeline, failure);
                 GenerationWriter db = GenerationWriter.create(newDb, options.schemaVersion())) {
-            Walker walker = new Walker(options, previous, previousFailed, readers, item -> {
+            PreviousGeneration before = previous == null ? null : new PreviousGeneration(previous);
+            Walker walker = new Walker(options, before, previousFailed, readers, item -> {
                 while (!items.offer(item, 100, TimeUnit.MILLISECONDS)) {
                     if (failure.failed()) {
                         throw new InterruptedException("backup failed");
@@ -166,6 +170,7 @@ public final class BackupRun {
             });
             walkerThread.add(t);
             t.start();
+            LOG.log(System.Logger.Level.DEBUG, "walking {0} with {1} threads", roots, threads);
 
             long files = 0;
             long bytes = 0;
@@ -206,12 +211,15 @@ public final class BackupRun {
             }
             t.join();
             failure.check();
+            LOG.log(System.Logger.Level.DEBUG, "walk done: {0} entries, {1} read, {2} unchanged", files, read, unchanged);
             db.finish();
             List<ChunkRef> dbChunks = storeDatabase(newDb, pipeline, failure);
+            LOG.log(System.Logger.Level.DEBUG, "stored generation database: {0} chunks", dbChunks.size());
             repo.store().flush();
             GenerationRecord record = new GenerationRecord(options.schemaVersion(), started, Instant.now(),
                     db.fileCount(), db.fileBytes(), Files.size(newDb), dbChunks);
             GenerationList.Item item = repo.commitGeneration(record);
+            LOG.log(System.Logger.Level.DEBUG, "committed generation {0}", item.id());
             BackupOutcome.Stats stats = new BackupOutcome.Stats(pipeline.storedChunks.get(), pipeline.storedBytes.get(),
                     pipeline.dedupedChunks.get(), pipeline.uploadedBytes.get(), read, unchanged);
             return new BackupOutcome(item, incremental, db.fileCount(), db.fileBytes(), warnings.all(),

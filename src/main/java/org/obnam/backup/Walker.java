@@ -17,7 +17,6 @@ import org.obnam.fs.RawPath;
 import org.obnam.fs.Xattr;
 import org.obnam.generation.Entry;
 import org.obnam.generation.GenerationException;
-import org.obnam.generation.GenerationReader;
 import org.obnam.generation.Reason;
 import org.obnam.generation.StoredEntry;
 
@@ -38,7 +37,7 @@ final class Walker {
     }
 
     private final BackupOptions options;
-    private final GenerationReader previous; // null: first backup, or previous unreadable
+    private final PreviousGeneration previous; // null: first backup, or previous unreadable
     private final boolean previousFailed;
     private final Readers readers;
     private final Sink sink;
@@ -48,7 +47,7 @@ final class Walker {
 
     private record HardLinkKey(long devMajor, long devMinor, long inode) {}
 
-    Walker(BackupOptions options, GenerationReader previous, boolean previousFailed, Readers readers, Sink sink,
+    Walker(BackupOptions options, PreviousGeneration previous, boolean previousFailed, Readers readers, Sink sink,
             Warnings warnings) {
         this.options = options;
         this.previous = previous;
@@ -69,6 +68,9 @@ final class Walker {
     }
 
     private void walkRoot(RawPath root) throws InterruptedException, GenerationException {
+        if (previous != null) {
+            previous.startRoot(root);
+        }
         RawPath parent = root.parent();
         RawName name = root.fileName();
         if (name == null) {

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
             InitCommand.class, BackupCommand.class, ListCommand.class, ListFilesCommand.class, ResolveCommand.class,
             RestoreCommand.class, ShowGenerationCommand.class, GenInfoCommand.class, InspectCommand.class,
             ListBackupVersionsCommand.class, ConfigCommand.class, ChunkifyCommand.class, EncryptChunkCommand.class,
-            DecryptChunkCommand.class, GetChunkCommand.class, CommandLine.HelpCommand.class
+            DecryptChunkCommand.class, GetChunkCommand.class, CheckCommand.class, PasswdCommand.class,
+            CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (default: ~/.config/obnam/obnam.yaml).")
@@ -38,7 +39,7 @@ public final class Main implements Runnable {
     }
 
     Session session() {
-        return new Session(config);
+        return new Session(config, debug);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

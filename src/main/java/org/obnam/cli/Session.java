@@ -27,8 +27,12 @@ final class Session implements AutoCloseable {
     private ClientConfig config;
     private Store store;
 
-    Session(Path configFile) {
+    private final boolean debug;
+
+    Session(Path configFile, boolean debug) {
         this.configFile = configFile == null ? ClientConfig.defaultFile() : configFile;
+        this.debug = debug;
+        Logging.configure(debug, null);
     }
 
     Path configFile() {
@@ -38,6 +42,7 @@ final class Session implements AutoCloseable {
     ClientConfig config() throws ConfigException {
         if (config == null) {
             config = ClientConfig.read(configFile);
+            Logging.configure(debug, config.log().orElse(null));
         }
         return config;
     }

@@ -140,6 +140,68 @@ public final class GenerationReader implements AutoCloseable {
         }
     }
 
+    /**
+     * Entries in backup order from the first recorded at or after {@code path}'s row (or from the
+     * start when {@code path} is null). Close it when done.
+     */
+    public Cursor cursorFrom(RawPath path) throws GenerationException {
+        try {
+            long start = 0;
+            if (path != null) {
+                Optional<StoredEntry> e = lookup(path);
+                if (e.isEmpty()) {
+                    return new Cursor(null);
+                }
+                start = e.get().fileno();
+            }
+            PreparedStatement q = db.prepareStatement("SELECT fileno, " + Schema.FILE_COLUMNS
+                    + " FROM files WHERE fileno >= ? ORDER BY fileno");
+            q.setLong(1, start);
+            return new Cursor(q);
+        } catch (SQLException e) {
+            throw damaged(e);
+        }
+    }
+
+    /** A forward-only walk over entries in backup order. */
+    public final class Cursor implements AutoCloseable {
+        private final PreparedStatement query;
+        private ResultSet rows;
+
+        private Cursor(PreparedStatement query) throws SQLException {
+            this.query = query;
+            this.rows = query == null ? null : query.executeQuery();
+        }
+
+        /** The next entry, or null at the end. */
+        public StoredEntry next() throws GenerationException {
+            try {
+                if (rows == null || !rows.next()) {
+                    close();
+                    return null;
+                }
+                return toStored(rows);
+            } catch (SQLException e) {
+                throw damaged(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (rows != null) {
+                    rows.close();
+                    rows = null;
+                }
+                if (query != null) {
+                    query.close();
+                }
+            } catch (SQLException e) {
+                // read-only
+            }
+        }
+    }
+
     /** Receives entries in the order they were backed up. */
     public interface Visitor {
         void visit(StoredEntry entry) throws Exception;
@@ -157,6 +219,14 @@ public final class GenerationReader implements AutoCloseable {
     }
 
     private StoredEntry toStored(ResultSet rs) throws SQLException, GenerationException {
+        try {
+            return decodeRow(rs);
+        } catch (IllegalArgumentException | NullPointerException | ArithmeticException e) {
+            throw new GenerationException("generation database " + file + " has a damaged entry: " + e.getMessage());
+        }
+    }
+
+    private StoredEntry decodeRow(ResultSet rs) throws SQLException, GenerationException {
         long fileno = rs.getLong(1);
         FileType type;
         try {
@@ -175,7 +245,7 @@ public final class GenerationReader implements AutoCloseable {
         return new StoredEntry(fileno, entry, chunks);
     }
 
-    private List<ChunkRef> rowChunks(long fileno) throws SQLException {
+    private List<ChunkRef> rowChunks(long fileno) throws SQLException, GenerationException {
         if (chunksOf == null) {
             chunksOf = db.prepareStatement(
                     "SELECT label, object, offset, length, size FROM file_chunks WHERE fileno = ? ORDER BY seq");

@@ -43,19 +43,29 @@ public final class TrustState {
         }
     }
 
-    public void remember(String repositoryId, long counter) throws RepositoryException {
+    /**
+     * Raises the remembered counter to {@code counter} (never lowers it). Several threads or
+     * processes of the same user may do this at once: a lock file serialises them.
+     */
+    public synchronized void remember(String repositoryId, long counter) throws RepositoryException {
         if (counter <= highestCounter(repositoryId)) {
             return;
         }
         Path target = file(repositoryId);
-        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+        Path temp = target.resolveSibling(target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.createDirectories(directory);
-            Files.writeString(temp, counter + "\n", StandardCharsets.UTF_8);
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ch.force(true);
+            try (FileChannel lock = FileChannel.open(directory.resolve(".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); var held = lock.lock()) {
+                if (counter <= highestCounter(repositoryId)) {
+                    return;
+                }
+                Files.writeString(temp, counter + "\n", StandardCharsets.UTF_8);
+                try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new RepositoryException("cannot save the client state " + target + ": " + e.getMessage(), e);
         }

@@ -1,0 +1,71 @@
+package org.obnam.backup;
+
+import java.util.Arrays;
+import java.util.Optional;
+import org.obnam.fs.RawPath;
+import org.obnam.generation.GenerationException;
+import org.obnam.generation.GenerationReader;
+import org.obnam.generation.StoredEntry;
+
+/**
+ * The previous generation, looked up in walk order. The walker visits entries in the same order
+ * as the previous backup did, so a forward cursor answers almost every look-up by a merge instead
+ * of an indexed query; anything out of order falls back to the index.
+ */
+final class PreviousGeneration implements AutoCloseable {
+    private final GenerationReader reader;
+    private GenerationReader.Cursor cursor;
+    private StoredEntry head;
+
+    PreviousGeneration(GenerationReader reader) {
+        this.reader = reader;
+    }
+
+    /** Called at the start of each root: positions the cursor at the root's entry. */
+    void startRoot(RawPath root) throws GenerationException {
+        closeCursor();
+        cursor = reader.cursorFrom(root);
+        head = cursor.next();
+    }
+
+    Optional<StoredEntry> lookup(RawPath path) throws GenerationException {
+        byte[] want = path.bytes();
+        while (head != null) {
+            int c = compare(head.entry().path().bytes(), want);
+            if (c == 0) {
+                StoredEntry found = head;
+                head = cursor.next();
+                return Optional.of(found);
+            }
+            if (c > 0) {
+                return Optional.empty(); // the cursor is past it: it was not there before
+            }
+            head = cursor.next();
+        }
+        return Optional.empty();
+    }
+
+    /** Walk order: depth first, names in byte order; the same as comparing with '/' lowest. */
+    static int compare(byte[] a, byte[] b) {
+        int n = Math.min(a.length, b.length);
+        int i = Arrays.mismatch(a, 0, n, b, 0, n);
+        if (i < 0) {
+            return Integer.compare(a.length, b.length);
+        }
+        int x = a[i] == '/' ? -1 : a[i] & 0xff;
+        int y = b[i] == '/' ? -1 : b[i] & 0xff;
+        return Integer.compare(x, y);
+    }
+
+    private void closeCursor() {
+        if (cursor != null) {
+            cursor.close();
+            cursor = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeCursor();
+    }
+}

@@ -1,0 +1,44 @@
+package org.obnam.check;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** What {@code check} found: damage (each line names what and where) and counts of what was checked. */
+public final class CheckReport {
+    private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> notes = Collections.synchronizedList(new ArrayList<>());
+    long generations;
+    long files;
+    long chunkReferences;
+    long objects;
+    long chunksVerified;
+    long bytesVerified;
+
+    void problem(String p) {
+        problems.add(p);
+    }
+
+    void note(String n) {
+        notes.add(n);
+    }
+
+    public List<String> problems() {
+        return List.copyOf(problems);
+    }
+
+    public List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    public boolean ok() {
+        return problems.isEmpty();
+    }
+
+    public String summary() {
+        return String.format("checked %d generations, %d files, %d chunk references, %d stored objects%s: %s",
+                generations, files, chunkReferences, objects,
+                chunksVerified > 0 ? String.format(", read and verified %d chunks (%d bytes)", chunksVerified, bytesVerified) : "",
+                problems.isEmpty() ? "no problems found" : problems.size() + " problem" + (problems.size() == 1 ? "" : "s"));
+    }
+}

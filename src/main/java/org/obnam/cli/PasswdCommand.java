@@ -1,0 +1,58 @@
+package org.obnam.cli;
+
+import java.io.Console;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import org.obnam.crypto.KdfParams;
+import org.obnam.repository.Repository;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "passwd", description = {
+    "Change the repository's passphrase. The key is re-wrapped; no data is re-encrypted, every "
+            + "generation still restores, and the old passphrase stops working.",
+    "The new passphrase is asked for twice on a terminal, or read from OBNAM_NEW_PASSPHRASE or --insecure-new-passphrase."})
+final class PasswdCommand implements Callable<Integer> {
+    static final String NEW_PASSPHRASE_VARIABLE = "OBNAM_NEW_PASSPHRASE";
+
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--insecure-new-passphrase", paramLabel = "PASSPHRASE",
+            description = "The new passphrase on the command line (visible to other users: for tests only).")
+    String newPassphrase;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Session session = main.session()) {
+            Repository repo = session.repository();
+            String pass = newPassphrase();
+            Repository.changePassphrase(repo.store(), repo.key(), pass, KdfParams.DEFAULT);
+            Output.line("changed the passphrase of " + repo.store().describe());
+            return ExitCodes.OK;
+        }
+    }
+
+    private String newPassphrase() throws UserError {
+        String p = newPassphrase != null ? newPassphrase : System.getenv(NEW_PASSPHRASE_VARIABLE);
+        if (p == null) {
+            Console console = System.console();
+            if (console == null || !console.isTerminal()) {
+                throw new UserError("no new passphrase given: run obnam passwd on a terminal, or set " + NEW_PASSPHRASE_VARIABLE);
+            }
+            char[] first = console.readPassword("New passphrase: ");
+            char[] second = console.readPassword("Repeat new passphrase: ");
+            if (first == null || second == null || !Arrays.equals(first, second)) {
+                throw new UserError("the passphrases do not match");
+            }
+            p = new String(first);
+            Arrays.fill(first, '\0');
+            Arrays.fill(second, '\0');
+        }
+        if (p.isEmpty()) {
+            throw new UserError("the passphrase must not be empty");
+        }
+        return p;
+    }
+}

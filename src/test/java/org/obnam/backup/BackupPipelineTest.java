@@ -1,0 +1,226 @@
+package org.obnam.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.obnam.crypto.KdfParams;
+import org.obnam.generation.GenerationReader;
+import org.obnam.generation.SchemaVersion;
+import org.obnam.generation.StoredEntry;
+import org.obnam.repository.GenerationList;
+import org.obnam.repository.Repository;
+import org.obnam.repository.TrustState;
+import org.obnam.restore.RestoreOutcome;
+import org.obnam.restore.RestoreRun;
+import org.obnam.store.DirectoryStore;
+import org.obnam.store.ObjectId;
+import org.obnam.store.ObjectMeta;
+import org.obnam.store.Store;
+import org.obnam.store.StoreException;
+
+/**
+ * The backup and restore pipelines in-process against a real directory store: many threads, many
+ * tiny files, one big file, and failures injected into the store.
+ */
+@Timeout(120)
+class BackupPipelineTest {
+    @TempDir
+    Path dir;
+
+    private DirectoryStore store;
+    private Repository.Unlocked keys;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = DirectoryStore.create(dir.resolve("repo"));
+        keys = Repository.initialise(store, "pw", new KdfParams(64, 1, 1));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        store.close();
+    }
+
+    private Repository repo(Store s) {
+        return new Repository(s, keys.key(), keys.repositoryId(), new TrustState(dir.resolve("state")), 3);
+    }
+
+    private BackupOutcome backup(Store s, Path root, int threads, int chunkSize) throws Exception {
+        BackupOptions o = new BackupOptions(List.of(root.toString()), chunkSize, true, SchemaVersion.V0, threads,
+                dir.resolve("scratch"));
+        List<String> warnings = new ArrayList<>();
+        BackupOutcome outcome = BackupRun.run(repo(s), o, Progress.NONE, warnings::add);
+        assertThat(warnings).isEqualTo(outcome.warnings());
+        return outcome;
+    }
+
+    private Path restore(GenerationList.Item gen) throws Exception {
+        Path target = dir.resolve("restored-" + gen.id());
+        RestoreOutcome out = RestoreRun.run(repo(store), gen, target, dir.resolve("scratch"), 8, p -> { });
+        assertThat(out.failed()).isEmpty();
+        return target;
+    }
+
+    private static Map<String, String> manifest(Path root) throws Exception {
+        Map<String, String> m = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.toList()) {
+                String rel = root.relativize(p).toString();
+                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                    m.put(rel, "file " + Files.size(p) + " " + HexFormat.of().formatHex(sha.digest(Files.readAllBytes(p)))
+                            + " " + Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant());
+                } else if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    m.put(rel, "dir");
+                }
+            }
+        }
+        return m;
+    }
+
+    private static void write(Path p, byte[] data) throws IOException {
+        Files.createDirectories(p.getParent());
+        Files.write(p, data);
+    }
+
+    private Path manyTinyFiles(int count) throws IOException {
+        Path root = dir.resolve("tiny");
+        Random r = new Random(42);
+        for (int i = 0; i < count; i++) {
+            byte[] data = new byte[r.nextInt(2000)];
+            r.nextBytes(data);
+            if (i % 7 == 0) {
+                data = ("same content " + (i % 3)).getBytes();
+            }
+            write(root.resolve("d" + (i % 37)).resolve("f" + i), data);
+        }
+        return root;
+    }
+
+    private List<String> listing(GenerationList.Item gen) throws Exception {
+        Path db = dir.resolve("list-" + gen.id() + ".db");
+        Repository r = repo(store);
+        r.fetchDatabase(r.generation(gen), db);
+        List<String> lines = new ArrayList<>();
+        try (GenerationReader reader = GenerationReader.open(db)) {
+            reader.forEach((StoredEntry e) -> lines.add(e.entry().path() + " " + e.chunks().stream()
+                    .map(c -> c.label().hex()).toList()));
+        }
+        return lines;
+    }
+
+    @Test
+    void thousandsOfTinyFilesBackUpAndRestoreWithAnyThreadCount() throws Exception {
+        Path root = manyTinyFiles(3000);
+        BackupOutcome one = backup(store, root, 1, 1 << 20);
+        BackupOutcome many = backup(store, root, 16, 1 << 20);
+        assertThat(one.fileCount()).isEqualTo(3000 + 38);
+        assertThat(one.complete()).isTrue();
+        // The generation's content does not depend on thread timing.
+        assertThat(listing(many.generation())).isEqualTo(listing(one.generation()));
+        assertThat(many.stats().filesUnchanged()).isEqualTo(3000);
+        assertThat(manifest(restore(many.generation()).resolve(root.toString().substring(1)))).isEqualTo(manifest(root));
+    }
+
+    @Test
+    void oneHugeFileIsSplitAcrossManyPacksAndRestored() throws Exception {
+        Path root = dir.resolve("huge");
+        byte[] data = new byte[48 << 20];
+        new Random(7).nextBytes(data);
+        System.arraycopy(data, 0, data, 24 << 20, 8 << 20); // a duplicated range
+        write(root.resolve("big.bin"), data);
+        BackupOutcome outcome = backup(store, root, 4, 256 << 10);
+        assertThat(outcome.stats().chunksStored()).isGreaterThan(100);
+        assertThat(outcome.stats().chunksDeduplicated()).isGreaterThan(10);
+        assertThat(manifest(restore(outcome.generation()).resolve(root.toString().substring(1)))).isEqualTo(manifest(root));
+    }
+
+    @Test
+    void anEditInTheMiddleOfABigFileStoresOnlyNearbyChunks() throws Exception {
+        Path root = dir.resolve("edit");
+        byte[] data = new byte[16 << 20];
+        new Random(9).nextBytes(data);
+        write(root.resolve("f"), data);
+        BackupOutcome first = backup(store, root, 2, 256 << 10);
+        byte[] edited = new byte[data.length + 100];
+        System.arraycopy(data, 0, edited, 0, data.length / 2);
+        System.arraycopy(data, data.length / 2, edited, data.length / 2 + 100, data.length / 2);
+        write(root.resolve("f"), edited);
+        BackupOutcome second = backup(store, root, 2, 256 << 10);
+        assertThat(second.stats().chunksStored()).isLessThanOrEqualTo(4 + 2); // edit + database
+        assertThat(second.stats().chunksDeduplicated()).isGreaterThan(first.stats().chunksStored() - 10);
+    }
+
+    /** A store whose puts start failing after a number of successes. */
+    private static final class FailingStore extends ForwardingStore {
+        private final AtomicInteger putsLeft;
+
+        FailingStore(Store delegate, int successfulPuts) {
+            super(delegate);
+            this.putsLeft = new AtomicInteger(successfulPuts);
+        }
+
+        @Override
+        public ObjectId put(ObjectMeta meta, byte[] body) throws StoreException {
+            if (putsLeft.getAndDecrement() <= 0) {
+                throw new StoreException("injected failure: disk full");
+            }
+            return super.put(meta, body);
+        }
+    }
+
+    @Test
+    void aFailingStoreStopsTheBackupWithItsErrorAndAddsNoGeneration() throws Exception {
+        Path root = manyTinyFiles(2000);
+        for (int successes : new int[] {0, 1, 3}) {
+            Store failing = new FailingStore(store, successes);
+            assertThatThrownBy(() -> backup(failing, root, 8, 64 << 10))
+                    .isInstanceOf(BackupException.class).hasMessageContaining("injected failure");
+            assertThat(repo(store).generations().generations()).isEmpty();
+        }
+        // The repository is still good: a normal backup works and reuses what was stored.
+        BackupOutcome ok = backup(store, root, 8, 64 << 10);
+        assertThat(manifest(restore(ok.generation()).resolve(root.toString().substring(1)))).isEqualTo(manifest(root));
+    }
+
+    @Test
+    void aFailingLookupStopsTheBackup() throws Exception {
+        Path root = manyTinyFiles(500);
+        Store failing = new ForwardingStore(store) {
+            @Override
+            public Map<String, org.obnam.store.ObjectLocation> findLabels(java.util.Collection<String> labels)
+                    throws StoreException {
+                throw new StoreException("injected lookup failure");
+            }
+        };
+        assertThatThrownBy(() -> backup(failing, root, 4, 1 << 20)).hasMessageContaining("injected lookup failure");
+        assertThat(repo(store).generations().generations()).isEmpty();
+    }
+
+    @Test
+    void emptyTreeAndEmptyFiles() throws Exception {
+        Path root = dir.resolve("empty");
+        Files.createDirectories(root.resolve("sub"));
+        Files.write(root.resolve("zero"), new byte[0]);
+        BackupOutcome outcome = backup(store, root, 2, 1 << 20);
+        assertThat(outcome.fileCount()).isEqualTo(3);
+        assertThat(manifest(restore(outcome.generation()).resolve(root.toString().substring(1)))).isEqualTo(manifest(root));
+    }
+}

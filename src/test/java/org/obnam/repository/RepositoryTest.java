@@ -1,0 +1,186 @@
+package org.obnam.repository;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.obnam.crypto.ChunkKind;
+import org.obnam.crypto.KdfParams;
+import org.obnam.crypto.Label;
+import org.obnam.crypto.WrongPassphraseException;
+import org.obnam.generation.ChunkRef;
+import org.obnam.generation.SchemaVersion;
+import org.obnam.store.DirectoryStore;
+import org.obnam.store.ObjectId;
+import org.obnam.store.StoredRecord;
+
+class RepositoryTest {
+    private static final KdfParams FAST = new KdfParams(64, 1, 1);
+
+    @TempDir
+    Path dir;
+
+    private DirectoryStore store;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = DirectoryStore.create(dir.resolve("repo"));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        store.close();
+    }
+
+    private Repository open(Repository.Unlocked u, String stateDir) {
+        return new Repository(store, u.key(), u.repositoryId(), new TrustState(dir.resolve(stateDir)), 3);
+    }
+
+    private static GenerationRecord record(long files) {
+        return new GenerationRecord(SchemaVersion.V0, Instant.now(), Instant.now(), files, 0, 0, List.of());
+    }
+
+    @Test
+    void initCreatesKeysOnceAndUnlocksWithTheSamePassphrase() throws Exception {
+        Repository.Unlocked first = Repository.initialise(store, "pw", FAST);
+        assertThat(first.created()).isTrue();
+        Repository.Unlocked second = Repository.initialise(store, "pw", FAST);
+        assertThat(second.created()).isFalse();
+        assertThat(second.key()).isEqualTo(first.key());
+        assertThat(second.repositoryId()).isEqualTo(first.repositoryId());
+        assertThatThrownBy(() -> Repository.initialise(store, "wrong", FAST)).isInstanceOf(WrongPassphraseException.class);
+    }
+
+    @Test
+    void keyRecordOfAnUninitialisedRepositorySaysToRunInit() {
+        assertThatThrownBy(() -> Repository.keyRecord(store))
+                .isInstanceOf(RepositoryException.NotInitialised.class).hasMessageContaining("obnam init");
+    }
+
+    @Test
+    void passphraseChangeKeepsTheKeyAndRetiresTheOldPassphrase() throws Exception {
+        Repository.Unlocked u = Repository.initialise(store, "old", FAST);
+        Repository.changePassphrase(store, u.key(), "new", FAST);
+        assertThat(Repository.initialise(store, "new", FAST).key()).isEqualTo(u.key());
+        assertThatThrownBy(() -> Repository.initialise(store, "old", FAST)).isInstanceOf(WrongPassphraseException.class);
+    }
+
+    @Test
+    void committedGenerationsAreListedInOrderAndResolvable() throws Exception {
+        Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
+        GenerationList.Item a = repo.commitGeneration(record(1));
+        GenerationList.Item b = repo.commitGeneration(record(2));
+        GenerationList list = repo.generations();
+        assertThat(list.generations()).containsExactly(a, b);
+        assertThat(list.counter()).isEqualTo(2);
+        assertThat(list.resolve("latest")).isEqualTo(b);
+        assertThat(list.resolve(a.id().value())).isEqualTo(a);
+        assertThat(list.resolve(b.id().value().substring(0, 12))).isEqualTo(b);
+        assertThatThrownBy(() -> list.resolve("zzz")).hasMessageContaining("no generation matches");
+        assertThat(repo.generation(b).fileCount()).isEqualTo(2);
+    }
+
+    @Test
+    void emptyRepositoryHasNoLatest() throws Exception {
+        Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
+        assertThatThrownBy(() -> repo.generations().resolve("latest")).hasMessageContaining("no backups");
+    }
+
+    @Test
+    void anOlderGenerationListIsRefusedAsRollback() throws Exception {
+        Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
+        repo.commitGeneration(record(1));
+        StoredRecord old = store.getRecord(Repository.GENERATIONS_RECORD).orElseThrow();
+        repo.commitGeneration(record(2));
+        // An attacker (or a restored old copy of the storage) puts the old list back.
+        long v = store.getRecord(Repository.GENERATIONS_RECORD).orElseThrow().version();
+        store.compareAndSetRecord(Repository.GENERATIONS_RECORD, v, old.body());
+        assertThatThrownBy(repo::generations).isInstanceOf(RepositoryException.Rollback.class)
+                .hasMessageContaining("rolled back");
+        // A client that never saw the newer list (fresh state) accepts it: trust on first use.
+        assertThat(open(Repository.initialise(store, "pw", FAST), "fresh-state").generations().counter()).isEqualTo(1);
+    }
+
+    @Test
+    void aGenerationListFromAnotherKeyIsRefused() throws Exception {
+        Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
+        repo.commitGeneration(record(1));
+        try (DirectoryStore other = DirectoryStore.create(dir.resolve("other"))) {
+            Repository.Unlocked ou = Repository.initialise(other, "pw", FAST);
+            Repository otherRepo = new Repository(other, ou.key(), ou.repositoryId(), new TrustState(dir.resolve("s2")), 3);
+            otherRepo.commitGeneration(record(9));
+            byte[] foreign = other.getRecord(Repository.GENERATIONS_RECORD).orElseThrow().body();
+            long v = store.getRecord(Repository.GENERATIONS_RECORD).orElseThrow().version();
+            store.compareAndSetRecord(Repository.GENERATIONS_RECORD, v, foreign);
+        }
+        assertThatThrownBy(repo::generations).hasMessageContaining("cannot be trusted");
+    }
+
+    @Test
+    void chunksRoundTripAndAChunkServedUnderAnotherLabelFails() throws Exception {
+        Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
+        byte[] one = "first chunk of data, compressible compressible compressible".repeat(10).getBytes(StandardCharsets.UTF_8);
+        byte[] two = new byte[5000];
+        new Random(1).nextBytes(two);
+        ChunkCodec codec = repo.codec();
+        Label l1 = codec.label(one, 0, one.length);
+        Label l2 = codec.label(two, 0, two.length);
+        PackBuilder pack = new PackBuilder();
+        byte[] b1 = codec.encode(ChunkKind.DATA, l1, one, 0, one.length);
+        byte[] b2 = codec.encode(ChunkKind.DATA, l2, two, 0, two.length);
+        assertThat(b1.length).isLessThan(one.length); // compressed
+        long o1 = pack.add(l1, b1);
+        long o2 = pack.add(l2, b2);
+        ObjectId id = store.put(pack.meta(), pack.body());
+        ChunkRef r1 = new ChunkRef(l1, id, o1, b1.length, one.length);
+        ChunkRef r2 = new ChunkRef(l2, id, o2, b2.length, two.length);
+        assertThat(repo.readChunk(ChunkKind.DATA, r1)).isEqualTo(one);
+        assertThat(repo.readChunk(ChunkKind.DATA, r2)).isEqualTo(two);
+        ChunkRef swapped = new ChunkRef(l1, id, o2, b2.length, one.length);
+        assertThatThrownBy(() -> repo.readChunk(ChunkKind.DATA, swapped)).isInstanceOf(CorruptChunkException.class);
+        assertThatThrownBy(() -> repo.readChunk(ChunkKind.GENERATION_DB, r1)).isInstanceOf(CorruptChunkException.class);
+    }
+
+    @Test
+    void concurrentCommitsFromTwoClientsAreBothKept() throws Exception {
+        Repository.Unlocked u = Repository.initialise(store, "pw", FAST);
+        Repository a = open(u, "a");
+        Repository b = open(u, "b");
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<GenerationList.Item>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Repository r = i % 2 == 0 ? a : b;
+                long n = i;
+                futures.add(pool.submit(() -> r.commitGeneration(record(n))));
+            }
+            for (var f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(a.generations().generations()).hasSize(8);
+        assertThat(a.generations().counter()).isEqualTo(8);
+    }
+
+    @Test
+    void trustStateRemembersTheHighestCounter() throws Exception {
+        TrustState t = new TrustState(dir.resolve("t"));
+        assertThat(t.highestCounter("r")).isZero();
+        t.remember("r", 5);
+        t.remember("r", 3);
+        assertThat(t.highestCounter("r")).isEqualTo(5);
+        Files.writeString(dir.resolve("t").resolve("repository-r.counter"), "garbage");
+        assertThatThrownBy(() -> t.highestCounter("r")).hasMessageContaining("client state");
+    }
+}
