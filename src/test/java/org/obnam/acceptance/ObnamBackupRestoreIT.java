@@ -208,8 +208,8 @@ class ObnamBackupRestoreIT {
         live.dir("empty");
         Obnam single = obnam.withRepository(dir.resolve("repo-single")).withConfig(dir.resolve("single.yaml"))
                 .configure("roots: [live]").initialised();
-        Obnam parallel = obnam.withRepository(dir.resolve("repo-parallel")).withConfig(dir.resolve("parallel.yaml"))
-                .configure("roots: [live]").initialised();
+        Obnam parallel = obnam.withHome(dir.resolve("home-parallel")).withRepository(dir.resolve("repo-parallel"))
+                .withConfig(dir.resolve("parallel.yaml")).configure("roots: [live]").initialised();
         Manifest before = Manifest.of(live.root());
 
         single.backup("--threads", "1");

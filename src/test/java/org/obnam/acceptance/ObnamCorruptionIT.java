@@ -16,9 +16,10 @@ import org.obnam.testing.Obnam;
 import org.obnam.testing.Tree;
 
 /**
- * Rust Obnam's "Checksum verification", and what DESIGN section 2 asks of a restore that meets a
- * damaged chunk: that file fails and is named, everything else is still restored. The damage is
- * done to the repository's files directly (DIR/objects/xx/ID), as disk rot or a hostile copy would.
+ * Rust Obnam's "Checksum verification", what DESIGN section 2 asks of a restore that meets a
+ * damaged chunk (that file fails and is named, everything else is still restored), and DESIGN
+ * section 7's refusal of a repository rolled back to an older state. The damage is done to the
+ * repository's files directly (DIR/objects/xx/ID), as disk rot or a hostile copy would.
  */
 class ObnamCorruptionIT {
     @TempDir
@@ -97,6 +98,40 @@ class ObnamCorruptionIT {
         Path damaged = dir.resolve("rest/live/victim.dat");
         if (Files.exists(damaged)) {
             assertThat(damaged).as("a damaged file may not be left in place with wrong content").hasBinaryContent(victim);
+        }
+    }
+
+    @Test
+    void repositoryRolledBackToAnOlderStateIsRefused() throws Exception {
+        live.randomFile("data.dat", 1000);
+        String gen1 = obnam.backup().generationId();
+        Path snapshot = dir.resolve("repo-snapshot");
+        copyTree(obnam.repository(), snapshot);
+        live.randomFile("more.dat", 1000);
+        obnam.backup();
+
+        deleteTree(obnam.repository());
+        copyTree(snapshot, obnam.repository());
+        Result r = obnam.run("list");
+
+        r.expectFailure();
+        assertThat(r.stderr()).as(r.describe()).isNotBlank();
+        assertThat(r.stdout()).as("an old generation list may not be used silently").doesNotContain(gen1);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path src : all.toList()) {
+                Files.copy(src, to.resolve(from.relativize(src).toString()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+    }
+
+    private static void deleteTree(Path top) throws IOException {
+        try (Stream<Path> all = Files.walk(top)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

@@ -224,7 +224,8 @@ public final class Obnam {
                     Files.createDirectories(dst);
                     Files.setPosixFilePermissions(dst, Files.getPosixFilePermissions(src, LinkOption.NOFOLLOW_LINKS));
                 } else {
-                    Files.copy(src, dst, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+                    Files.copy(src, dst, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING,
+                            LinkOption.NOFOLLOW_LINKS);
                 }
             }
         } catch (IOException e) {
@@ -316,12 +317,18 @@ public final class Obnam {
             Files.setPosixFilePermissions(top, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.createDirectories(top.resolve("bin"));
             Files.createDirectories(top.resolve("target"));
-            for (String f : List.of("bin/obnam", "bin/obnam-launch", "target/obnam.jar", "target/obnam.aot")) {
+            try (Stream<Path> launchers = Files.list(project.resolve("bin"))) {
+                for (Path f : launchers.toList()) {
+                    Path to = top.resolve("bin").resolve(f.getFileName().toString());
+                    Files.copy(f, to, StandardCopyOption.COPY_ATTRIBUTES);
+                    Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
+            }
+            for (String f : List.of("target/obnam.jar", "target/obnam.aot")) {
                 Path from = project.resolve(f);
                 if (Files.exists(from)) {
-                    Files.copy(from, top.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);
-                    Files.setPosixFilePermissions(top.resolve(f),
-                            PosixFilePermissions.fromString(f.startsWith("bin/") ? "rwxr-xr-x" : "rw-r--r--"));
+                    Files.copy(from, top.resolve(f), StandardCopyOption.COPY_ATTRIBUTES); // keeps the aot newer than the jar
+                    Files.setPosixFilePermissions(top.resolve(f), PosixFilePermissions.fromString("rw-r--r--"));
                 }
             }
             for (String d : List.of("bin", "target")) {
