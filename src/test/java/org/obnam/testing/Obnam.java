@@ -131,6 +131,12 @@ public final class Obnam {
         return this;
     }
 
+    /** Writes the configuration with exactly this text (no server_url added). */
+    public Obnam configureExactly(String yaml) {
+        writeFile(configFile(), yaml.stripIndent());
+        return this;
+    }
+
     /** Writes a configuration file with exactly this text into the working directory; returns its path. */
     public Path configFileWith(String name, String yaml) {
         Path file = cwd.resolve(name);
@@ -161,9 +167,7 @@ public final class Obnam {
         command.addAll(List.of(args));
         ExternalCommand c = ExternalCommand.of(command).in(cwd).env("HOME", home.toString())
                 .env("OBNAM_JAVA_OPTS", System.getProperty("obnam.test.javaOpts", DEFAULT_JAVA_OPTS)).env(env);
-        if (user == null || !user.isUnprivileged()) {
-            c.inherit("JAVA_HOME");
-        }
+        c.inherit("JAVA_HOME"); // the launcher falls back to /usr/lib/jvm if another user cannot use it
         return c.run();
     }
 
