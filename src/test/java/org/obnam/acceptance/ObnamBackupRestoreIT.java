@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,7 +136,7 @@ class ObnamBackupRestoreIT {
         Manifest two = Manifest.of(live.path("two"));
 
         String gen = obnam.backup().generationId();
-        obnam.ok("restore", gen, "rest");
+        obnam.ok("restore", gen, dir.resolve("rest").toAbsolutePath().toString());
 
         assertThat(restored("rest", "live/one")).isEqualTo(one);
         assertThat(restored("rest", "live/two")).isEqualTo(two);
@@ -197,6 +198,34 @@ class ObnamBackupRestoreIT {
         assertThat(json.get("db_bytes").asLong()).as(info.describe()).isPositive();
         assertThat(info.stdout()).contains(gen);
         assertThat(JSON.readTree(shown.stdout())).isEqualTo(json);
+    }
+
+    @Test
+    void concurrentBackupsIntoOneRepositoryLoseNoGeneration() throws Exception {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("data.dat", 200_000);
+        live.randomFile("more.dat", 100_000);
+
+        CompletableFuture<Result> first = CompletableFuture.supplyAsync(() -> obnam.runBackup());
+        CompletableFuture<Result> second = CompletableFuture.supplyAsync(() -> obnam.runBackup());
+        List<Result> both = List.of(first.get(), second.get());
+
+        String listed = obnam.ok("list").stdout();
+        int made = 0;
+        for (Result r : both) {
+            if (r.exitCode() == 0) {
+                made++;
+                assertThat(listed).as("generation of %s", r.describe()).contains(Obnam.Backup.of(r).generationId());
+            } else {
+                r.expectExit(1);
+                assertThat(r.stderr().lines().filter(l -> !l.isBlank()).count()).as(r.describe()).isEqualTo(1);
+            }
+        }
+        assertThat(made).as("at least one of two concurrent backups succeeds: %s", both).isPositive();
+        assertThat(listed.lines().count()).isEqualTo(made);
+        obnam.ok("restore", "latest", "rest");
+        assertThat(dir.resolve("rest/live/data.dat")).hasSameBinaryContentAs(live.path("data.dat"));
     }
 
     @Test

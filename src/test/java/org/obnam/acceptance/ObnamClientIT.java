@@ -10,6 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.obnam.testing.ExternalCommand.Result;
 import org.obnam.testing.Obnam;
 import org.obnam.testing.Tree;
@@ -183,6 +185,40 @@ class ObnamClientIT {
         assertThat(r.stderr()).as(r.describe()).contains("no-such-config.yaml");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "chunk_size: 0                 | chunk_size",
+        "chunk_size: lots              | chunk_size",
+        "compression: lzma-9000        | compression",
+        "exclude_cache_tag_directories: maybe | exclude_cache_tag_directories",
+    })
+    void invalidConfigurationValueIsNamedInOneLineWithoutStackTrace(String line, String key) {
+        obnam.configure("roots: [live]\n" + line + "\n");
+        Tree.at(dir.resolve("live"));
+
+        Result r = obnam.run("config");
+
+        r.expectExit(1);
+        assertOneLineError(r);
+        assertThat(r.stderr()).as(r.describe()).contains(key);
+    }
+
+    @Test
+    void configurationWithoutRootsOrWithAnUnsupportedSchemeIsRefused() {
+        Path noRoots = obnam.configFileWith("no-roots.yaml", "server_url: " + obnam.repository() + "\nroots: []\n");
+        Path ftp = obnam.configFileWith("ftp.yaml", "server_url: ftp://backup.example.com\nroots: [live]\n");
+
+        Result r1 = obnam.withConfig(noRoots).run("config");
+        Result r2 = obnam.withConfig(ftp).run("config");
+
+        r1.expectExit(1);
+        assertOneLineError(r1);
+        assertThat(r1.stderr()).as(r1.describe()).contains("roots");
+        r2.expectExit(1);
+        assertOneLineError(r2);
+        assertThat(r2.stderr()).as(r2.describe()).contains("server_url");
+    }
+
     @Test
     void missingRepositoryTellsTheUserToRunObnamInit() {
         obnam.configure("roots: [live]");
@@ -206,7 +242,7 @@ class ObnamClientIT {
 
         Result r = obnam.run("backup");
 
-        r.expectFailure();
+        r.expectExit(1);
         assertThat(r.stderr()).as(r.describe()).contains("does-not-exist");
         assertThat(obnam.ok("list").stdout()).as("no generation may be made").isEmpty();
     }
