@@ -27,7 +27,9 @@ import org.obnam.store.Store;
  * Stores chunks: dedup (batched label look-ups), compress and encrypt (a pool sized to the cores),
  * pack, upload (several packs in flight). Each submitted chunk gets a future for its place in the
  * store. Memory is bounded: submitters block while {@code byteBudget} bytes of plaintext are
- * waiting, and at most {@code uploaders + 1} sealed packs wait for upload.
+ * waiting to be encoded; encoded chunks sit in one open pack, and at most {@code uploaders} sealed
+ * packs are being uploaded. So the data in memory is at most
+ * {@code byteBudget + (uploaders + 1) * PackBuilder.TARGET_BYTES}, plus one chunk per encoder.
  *
  * <pre>
  * submit ──▶ dedup thread ──▶ encode pool ──▶ open pack ──▶ upload pool ──▶ futures complete
@@ -72,7 +74,7 @@ final class ChunkPipeline implements AutoCloseable {
         this.budget = new Semaphore(byteBudget);
         this.encoders = Executors.newFixedThreadPool(encodeThreads, named("obnam-encode"));
         this.uploaders = Executors.newFixedThreadPool(uploadThreads, named("obnam-upload"));
-        this.uploadSlots = new Semaphore(uploadThreads + 1);
+        this.uploadSlots = new Semaphore(uploadThreads);
         this.dedupThread = Thread.ofPlatform().name("obnam-dedup").daemon().start(this::dedupLoop);
     }
 
@@ -255,9 +257,8 @@ final class ChunkPipeline implements AutoCloseable {
                 if (failure.failed()) {
                     throw failure.cause();
                 }
-                byte[] body = pack.body();
-                ObjectId id = store.put(pack.meta(), body);
-                uploadedBytes.addAndGet(body.length);
+                ObjectId id = store.put(pack.meta(), pack.parts());
+                uploadedBytes.addAndGet(pack.bytes());
                 for (Packed e : entries) {
                     storedChunks.incrementAndGet();
                     storedBytes.addAndGet(e.size());

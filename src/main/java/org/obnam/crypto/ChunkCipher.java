@@ -24,6 +24,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class ChunkCipher {
     public static final int FORMAT = 1;
     public static final int OVERHEAD = 2 + 12 + 16;
+    private static final int SLICE = 16 << 10;
     private static final byte[] DOMAIN = "obnam-java blob".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -56,7 +57,14 @@ public final class ChunkCipher {
             Cipher c = ciphers.get();
             c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
             c.updateAAD(aad(kind, context, flags));
-            int n = c.doFinal(plaintext, offset, length, out, 14);
+            int n = 0;
+            int done = 0;
+            // In slices: the JDK's GCM is several times faster on 16 KiB pieces than on one big array.
+            while (length - done > SLICE) {
+                n += c.update(plaintext, offset + done, SLICE, out, 14 + n);
+                done += SLICE;
+            }
+            n += c.doFinal(plaintext, offset + done, length - done, out, 14 + n);
             if (n != length + 16) {
                 throw new IllegalStateException("unexpected AES-GCM output length");
             }

@@ -219,6 +219,14 @@ public final class GenerationReader implements AutoCloseable {
     }
 
     private StoredEntry toStored(ResultSet rs) throws SQLException, GenerationException {
+        try {
+            return decodeRow(rs);
+        } catch (IllegalArgumentException | NullPointerException | ArithmeticException e) {
+            throw new GenerationException("generation database " + file + " has a damaged entry: " + e.getMessage());
+        }
+    }
+
+    private StoredEntry decodeRow(ResultSet rs) throws SQLException, GenerationException {
         long fileno = rs.getLong(1);
         FileType type;
         try {
@@ -237,7 +245,7 @@ public final class GenerationReader implements AutoCloseable {
         return new StoredEntry(fileno, entry, chunks);
     }
 
-    private List<ChunkRef> rowChunks(long fileno) throws SQLException {
+    private List<ChunkRef> rowChunks(long fileno) throws SQLException, GenerationException {
         if (chunksOf == null) {
             chunksOf = db.prepareStatement(
                     "SELECT label, object, offset, length, size FROM file_chunks WHERE fileno = ? ORDER BY seq");

@@ -27,6 +27,8 @@ public final class ChunkCodec {
     private final int level; // 0: no compression
     private final ThreadLocal<ZstdCompressCtx> compressors;
     private final ThreadLocal<ZstdDecompressCtx> decompressors = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+    /** Per-thread output buffer for compression, grown to the largest chunk seen. */
+    private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[0]);
 
     public ChunkCodec(Labeller labeller, ChunkCipher cipher, int zstdLevel) {
         this.labeller = labeller;
@@ -49,28 +51,27 @@ public final class ChunkCodec {
     public byte[] encode(ChunkKind kind, Label label, byte[] data, int offset, int length) {
         byte[] context = label.bytes();
         if (level != 0 && length >= 64) {
-            byte[] compressed = compress(data, offset, length);
-            if (compressed != null) {
-                return cipher.seal(kind, context, ZSTD, compressed);
+            byte[] out = scratch.get();
+            int bound = (int) Zstd.compressBound(length);
+            if (out.length < bound) {
+                out = new byte[bound];
+                scratch.set(out);
+            }
+            int n = compress(data, offset, length, out);
+            // Worth it only if it saves at least 1/32: otherwise decompressing costs more than it saves.
+            if (n > 0 && n < length - (length >> 5)) {
+                return cipher.seal(kind, context, ZSTD, out, 0, n);
             }
         }
         return cipher.seal(kind, context, 0, data, offset, length);
     }
 
-    private byte[] compress(byte[] data, int offset, int length) {
-        int bound = (int) Zstd.compressBound(length);
-        byte[] out = new byte[bound];
-        int n;
+    private int compress(byte[] data, int offset, int length, byte[] out) {
         try {
-            n = compressors.get().compressByteArray(out, 0, bound, data, offset, length);
+            return compressors.get().compressByteArray(out, 0, out.length, data, offset, length);
         } catch (ZstdException e) {
-            return null;
+            return -1;
         }
-        // Worth it only if it saves at least 1/32: otherwise decompressing costs more than it saves.
-        if (n >= length - (length >> 5)) {
-            return null;
-        }
-        return java.util.Arrays.copyOf(out, n);
     }
 
     public byte[] decode(ChunkKind kind, Label label, byte[] blob) throws CorruptChunkException {

@@ -11,8 +11,8 @@ import org.obnam.store.ObjectMeta;
  * lengths. Not thread-safe.
  */
 public final class PackBuilder {
-    /** A pack is sealed once it reaches this size. */
-    public static final int TARGET_BYTES = 16 << 20;
+    /** A pack is sealed once it reaches this size: large enough to keep object counts low, small enough to keep memory low. */
+    public static final int TARGET_BYTES = 8 << 20;
 
     private final List<byte[]> blobs = new ArrayList<>();
     private final List<String> labels = new ArrayList<>();
@@ -53,6 +53,11 @@ public final class PackBuilder {
     public ObjectMeta meta() {
         return labels.size() == 1 && lengths.getFirst() == bytes ? ObjectMeta.single(labels.getFirst())
                 : ObjectMeta.pack(labels, lengths);
+    }
+
+    /** The body as its blobs, in order, for a gathering write. */
+    public List<byte[]> parts() {
+        return List.copyOf(blobs);
     }
 
     public byte[] body() {

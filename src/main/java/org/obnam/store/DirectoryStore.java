@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.zip.CRC32C;
 
 /**
  * A store in a local directory: the embedded default repository, and the server's storage for each
@@ -167,9 +166,18 @@ public final class DirectoryStore implements Store {
 
     @Override
     public ObjectId put(ObjectMeta meta, byte[] body) throws StoreException {
+        return put(meta, List.of(body));
+    }
+
+    @Override
+    public ObjectId put(ObjectMeta meta, List<byte[]> parts) throws StoreException {
+        long bodyLength = 0;
+        for (byte[] p : parts) {
+            bodyLength += p.length;
+        }
         List<LabelRange> ranges;
         try {
-            ranges = meta.ranges(body.length);
+            ranges = meta.ranges(bodyLength);
         } catch (IllegalArgumentException e) {
             throw new StoreException.BadRequest(e.getMessage());
         }
@@ -181,11 +189,16 @@ public final class DirectoryStore implements Store {
         try {
             boolean newDir = ensureDir(dir);
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer[] parts = {ObjectFile.header(metaBytes, body), ByteBuffer.wrap(metaBytes), ByteBuffer.wrap(body)};
-                long total = parts[0].remaining() + (long) metaBytes.length + body.length;
+                ByteBuffer[] buffers = new ByteBuffer[2 + parts.size()];
+                buffers[0] = ObjectFile.header(metaBytes, parts, bodyLength);
+                buffers[1] = ByteBuffer.wrap(metaBytes);
+                for (int i = 0; i < parts.size(); i++) {
+                    buffers[2 + i] = ByteBuffer.wrap(parts.get(i));
+                }
+                long total = ObjectFile.HEADER_SIZE + (long) metaBytes.length + bodyLength;
                 long written = 0;
                 while (written < total) {
-                    written += ch.write(parts);
+                    written += ch.write(buffers);
                 }
                 ch.force(true);
             }
@@ -649,11 +662,5 @@ public final class DirectoryStore implements Store {
         }
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m;
-    }
-
-    static int crc(byte[] data) {
-        CRC32C c = new CRC32C();
-        c.update(data);
-        return (int) c.getValue();
     }
 }

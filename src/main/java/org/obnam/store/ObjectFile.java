@@ -25,12 +25,14 @@ final class ObjectFile {
 
     private ObjectFile() {}
 
-    static ByteBuffer header(byte[] meta, byte[] body) {
+    static ByteBuffer header(byte[] meta, java.util.List<byte[]> body, long bodyLength) {
         CRC32C crc = new CRC32C();
         crc.update(meta);
-        crc.update(body);
+        for (byte[] part : body) {
+            crc.update(part);
+        }
         ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE);
-        b.put(MAGIC).putShort((short) VERSION).putShort((short) 0).putInt(meta.length).putLong(body.length);
+        b.put(MAGIC).putShort((short) VERSION).putShort((short) 0).putInt(meta.length).putLong(bodyLength);
         b.putInt((int) crc.getValue());
         return b.flip();
     }
@@ -49,7 +51,9 @@ final class ObjectFile {
             throw new StoreException.Corrupt(what + " has object format " + version
                     + ", this Obnam reads format " + VERSION);
         }
-        b.getShort();
+        if (b.getShort() != 0) {
+            throw new StoreException.Corrupt(what + " has a damaged header (unknown flags)");
+        }
         int metaLength = b.getInt();
         long bodyLength = b.getLong();
         int crc = b.getInt();

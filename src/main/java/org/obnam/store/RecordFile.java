@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** On-disk layout of a record: magic "OBNAMREC" | u16 format | u64 version | u32 crc32c(body) | body. */
+/** On-disk layout of a record: magic "OBNAMREC" | u16 format | u64 version | u32 crc32c(version | body) | body. */
 final class RecordFile {
     private static final byte[] MAGIC = "OBNAMREC".getBytes(StandardCharsets.US_ASCII);
     private static final int FORMAT = 1;
@@ -14,8 +14,16 @@ final class RecordFile {
 
     static byte[] encode(long version, byte[] body) {
         ByteBuffer b = ByteBuffer.allocate(HEADER + body.length);
-        b.put(MAGIC).putShort((short) FORMAT).putLong(version).putInt(DirectoryStore.crc(body)).put(body);
+        b.put(MAGIC).putShort((short) FORMAT).putLong(version).putInt(crc(version, body)).put(body);
         return b.array();
+    }
+
+    /** The checksum covers the version too, so a damaged version number is caught. */
+    private static int crc(long version, byte[] body) {
+        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        c.update(ByteBuffer.allocate(8).putLong(version).flip());
+        c.update(body);
+        return (int) c.getValue();
     }
 
     static StoredRecord decode(byte[] file, String what) throws StoreException.Corrupt {
@@ -30,7 +38,7 @@ final class RecordFile {
         long version = b.getLong();
         int crc = b.getInt();
         byte[] body = Arrays.copyOfRange(file, HEADER, file.length);
-        if (DirectoryStore.crc(body) != crc || version < 1) {
+        if (crc(version, body) != crc || version < 1) {
             throw new StoreException.Corrupt(what + " fails its checksum: the file is damaged");
         }
         return new StoredRecord(version, body);

@@ -22,6 +22,24 @@ public interface Store extends AutoCloseable {
     /** Stores a new object and returns its id. */
     ObjectId put(ObjectMeta meta, byte[] body) throws StoreException;
 
+    /**
+     * Stores a new object whose body is {@code parts} back to back. Implementations that can write
+     * the parts without joining them first (a gathering write) override this.
+     */
+    default ObjectId put(ObjectMeta meta, List<byte[]> parts) throws StoreException {
+        int size = 0;
+        for (byte[] p : parts) {
+            size = Math.addExact(size, p.length);
+        }
+        byte[] body = new byte[size];
+        int pos = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, body, pos, p.length);
+            pos += p.length;
+        }
+        return put(meta, body);
+    }
+
     /** The whole object, verified against the store's own checksum where it keeps one. */
     StoredObject get(ObjectId id) throws StoreException;
 
