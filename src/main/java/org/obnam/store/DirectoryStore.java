@@ -368,6 +368,99 @@ public final class DirectoryStore implements Store {
         return result;
     }
 
+    /** An object's metadata and body size, read from its header without reading the body. */
+    public ObjectInfo info(ObjectId id) throws StoreException {
+        return readInfo(objectPath(id), id);
+    }
+
+    /** Receives one page of {@link #listPage}. */
+    public interface PageVisitor {
+        void object(ObjectInfo info);
+
+        /** An object whose header or metadata cannot be read; check and repair want to hear of it. */
+        void damaged(ObjectId id, StoreException.Corrupt problem);
+    }
+
+    /**
+     * Visits up to {@code limit} objects in id order, starting after {@code after} (null: from the
+     * first), and returns the id to continue after, or null when the listing is complete. Unlike
+     * {@link #list}, a damaged object does not end the listing. Each page reads the fan-out
+     * directories' names and only the headers of the objects it returns, so paging through a big
+     * store costs about as much as one full listing.
+     */
+    public ObjectId listPage(ObjectId after, int limit, PageVisitor visitor) throws StoreException {
+        if (limit < 1) {
+            throw new IllegalArgumentException("page limit must be positive");
+        }
+        String from = after == null ? "" : after.value();
+        List<String> ids = new ArrayList<>();
+        try {
+            List<String> fans = new ArrayList<>();
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(objects)) {
+                for (Path fan : entries) {
+                    fans.add(fan.getFileName().toString());
+                }
+            }
+            fans.sort(null);
+            // One-character ids live in "_x" fans (see objectPath); there are at most 62 of them.
+            List<String> regular = new ArrayList<>();
+            for (String fan : fans) {
+                if (fan.startsWith("_")) {
+                    addIdsAfter(objects.resolve(fan), from, ids);
+                } else {
+                    regular.add(fan);
+                }
+            }
+            // Two-character fans hold ids in order: every id in a later fan is greater than every id
+            // in an earlier one, so the walk can stop once it has enough.
+            String fromFan = from.length() >= 2 ? from.substring(0, 2) : from;
+            int found = 0;
+            for (String fan : regular) {
+                if (found >= limit) {
+                    break;
+                }
+                if (fan.compareTo(fromFan) < 0) {
+                    continue;
+                }
+                List<String> inFan = new ArrayList<>();
+                addIdsAfter(objects.resolve(fan), from, inFan);
+                ids.addAll(inFan);
+                found += inFan.size();
+            }
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new StoreException("cannot list objects in " + root + ": " + describe(e), e);
+        }
+        ids.sort(null);
+        List<String> page = ids.subList(0, Math.min(limit, ids.size()));
+        for (String v : page) {
+            ObjectId id = new ObjectId(v);
+            try {
+                visitor.object(readInfo(objectPath(id), id));
+            } catch (StoreException.Corrupt e) {
+                visitor.damaged(id, e);
+            } catch (StoreException.NotFound e) {
+                // deleted while listing
+            }
+        }
+        return page.size() == limit ? new ObjectId(page.getLast()) : null;
+    }
+
+    private static void addIdsAfter(Path fan, String after, List<String> out) throws IOException {
+        if (!Files.isDirectory(fan)) {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (ObjectId.isValid(name) && name.compareTo(after) > 0) {
+                    out.add(name);
+                }
+            }
+        }
+    }
+
     private ObjectMeta readMeta(Path path, ObjectId id) throws StoreException {
         return readInfo(path, id).meta();
     }

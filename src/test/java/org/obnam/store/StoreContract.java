@@ -228,4 +228,11 @@ public abstract class StoreContract {
         assertThat(store.findLabel("persist")).containsOnlyKeys(id);
         assertThat(store.getRecord("rec").orElseThrow().body()).containsExactly(42);
     }
+
+    @Test
+    void aStringThatCannotBeALabelIsFoundNowhere() throws Exception {
+        store.put(ObjectMeta.single("real"), new byte[] {1});
+        assertThat(store.findLabel("not a label")).isEmpty();
+        assertThat(store.findLabels(List.of("real", "not a label", ""))).containsOnlyKeys("real");
+    }
 }

@@ -1,0 +1,202 @@
+package org.obnam.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/** One request and its response, with the few reading and writing operations the API needs. */
+final class Exchange {
+    static final String JSON_TYPE = "application/json";
+    static final String BYTES_TYPE = "application/octet-stream";
+
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private boolean sent;
+    private boolean bodyRead;
+
+    /**
+     * An error answered before the body was read leaves the client sending into a stream the
+     * server no longer reads; HTTP/2 then resets the stream and the client sees a broken
+     * connection, not the error. So up to this much unread body is read and dropped first.
+     * Clients with big bodies send Expect: 100-continue and never get that far.
+     */
+    static final long DRAIN_BYTES = 4L << 20;
+
+    Exchange(Request request, Response response, Callback callback) {
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+    }
+
+    String method() {
+        return request.getMethod();
+    }
+
+    String path() {
+        return Request.getPathInContext(request);
+    }
+
+    String header(String name) {
+        return request.getHeaders().get(name);
+    }
+
+    /** A query parameter, or null. */
+    String query(String name) throws ApiError {
+        Fields fields;
+        try {
+            fields = Request.extractQueryParameters(request);
+        } catch (RuntimeException e) {
+            throw ApiError.badRequest("the query string is malformed");
+        }
+        Fields.Field f = fields.get(name);
+        return f == null ? null : f.getValue();
+    }
+
+    /**
+     * The whole request body, refused when longer than {@code max} bytes: up front when the client
+     * declares its length, else as soon as more arrives. A stalled client runs into the idle timeout.
+     */
+    byte[] body(long max) throws ApiError {
+        long declared = request.getLength();
+        if (declared > max) {
+            throw tooLarge(max);
+        }
+        bodyRead = true;
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            if (declared >= 0) {
+                byte[] body = in.readNBytes((int) declared);
+                if (body.length != declared) {
+                    throw ApiError.badRequest("the request body ended before its declared length");
+                }
+                return body;
+            }
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (body.length > max) {
+                throw tooLarge(max);
+            }
+            return body;
+        } catch (IOException e) {
+            if (isTimeout(e)) {
+                throw new ApiError(408, "timed out waiting for the request body");
+            }
+            throw ApiError.badRequest("cannot read the request body");
+        }
+    }
+
+    private static ApiError tooLarge(long max) {
+        return new ApiError(413, "the request body is larger than this server's limit of " + max + " bytes")
+                .with("max_body_bytes", max);
+    }
+
+    private static boolean isTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A request body parsed as JSON; 400 when it is not JSON. */
+    JsonNode jsonBody(long max) throws ApiError {
+        byte[] body = body(max);
+        try {
+            JsonNode node = Json.MAPPER.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw ApiError.badRequest("the request body must be JSON");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw ApiError.badRequest("the request body is not valid JSON");
+        } catch (IOException e) {
+            throw ApiError.badRequest("cannot read the request body");
+        }
+    }
+
+    void setHeader(String name, String value) {
+        response.getHeaders().put(name, value);
+    }
+
+    void setHeader(HttpField field) {
+        response.getHeaders().put(field);
+    }
+
+    void sendJson(int status, JsonNode body) {
+        byte[] bytes;
+        try {
+            bytes = Json.MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
+        send(status, JSON_TYPE, bytes, 0, bytes.length);
+    }
+
+    void sendBytes(int status, byte[] body) {
+        send(status, BYTES_TYPE, body, 0, body.length);
+    }
+
+    /** Headers only, for HEAD: the length the body would have. */
+    void sendHead(int status, long contentLength) {
+        sent = true;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, BYTES_TYPE);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, contentLength);
+        response.write(true, null, callback);
+    }
+
+    void sendError(ApiError e) {
+        if (sent || response.isCommitted()) {
+            callback.failed(new IOException(e.getMessage()));
+            return;
+        }
+        if (!bodyRead) {
+            drain();
+        }
+        response.reset();
+        e.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+        sendJson(e.status(), e.body());
+    }
+
+    private void drain() {
+        long declared = request.getLength();
+        if (declared == 0 || declared > DRAIN_BYTES || request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
+            return; // nothing to read, too much to bother, or the client waits for our word before sending
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] buffer = new byte[64 << 10];
+            long total = 0;
+            for (int n; total <= DRAIN_BYTES && (n = in.read(buffer)) >= 0; ) {
+                total += n;
+            }
+        } catch (IOException e) {
+            // the client went away or stalled: the error is answered anyway
+        }
+    }
+
+    private void send(int status, String type, byte[] body, int offset, int length) {
+        sent = true;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
+        response.write(true, ByteBuffer.wrap(body, offset, length), callback);
+    }
+
+    boolean sent() {
+        return sent;
+    }
+
+    int status() {
+        return response.getStatus();
+    }
+}

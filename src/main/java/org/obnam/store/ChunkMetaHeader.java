@@ -1,0 +1,33 @@
+package org.obnam.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/**
+ * The {@code Chunk-Meta} HTTP header: an object's metadata as JSON, with every non-ASCII character
+ * escaped so that it survives as a header value. Shared by the server and {@link HttpStore}.
+ */
+public final class ChunkMetaHeader {
+    public static final String NAME = "Chunk-Meta";
+    private static final ObjectMapper ASCII = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+
+    private ChunkMetaHeader() {}
+
+    public static String encode(ObjectMeta meta) {
+        try {
+            return ASCII.writeValueAsString(ASCII.readTree(meta.json()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("object metadata is not JSON", e);
+        }
+    }
+
+    /** Parses a header value; IllegalArgumentException says what is wrong with it. */
+    public static ObjectMeta decode(String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("the " + NAME + " header is missing");
+        }
+        return ObjectMeta.parse(value);
+    }
+}

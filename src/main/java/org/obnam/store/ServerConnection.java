@@ -1,0 +1,280 @@
+package org.obnam.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContinueProtocolHandler;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+
+/**
+ * {@link HttpStore}'s HTTP plumbing: one Jetty client (TLS, HTTP/2 or HTTP/1.1 by ALPN) for one
+ * server and token, sending requests and turning answers into {@link StoreException} kinds.
+ */
+final class ServerConnection implements AutoCloseable {
+    private static final int MAX_RESPONSE_BYTES = (1 << 30) + (1 << 20);
+    private static final int MAX_HEADER_BYTES = 256 << 10;
+    /**
+     * Bodies bigger than this are sent with {@code Expect: 100-continue}: a server that refuses the
+     * upload (bad token, too big) says so before the body is sent, instead of resetting the stream
+     * halfway, which would look like a network failure.
+     */
+    static final int EXPECT_CONTINUE_BYTES = 1 << 20;
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String base;
+    private final String authorization;
+    private final HttpClient client;
+
+    ServerConnection(String serverUrl, String accessToken, boolean verifyTlsCert, Path caCert) throws StoreException {
+        this.base = baseUrl(serverUrl);
+        this.authorization = "Bearer " + checkToken(accessToken);
+        SslContextFactory.Client tls = new SslContextFactory.Client();
+        tls.setSslContext(ServerTrust.context(verifyTlsCert, caCert));
+        // With verification off, ServerTrust's trust-all manager skips the host name check as well.
+        tls.setEndpointIdentificationAlgorithm("HTTPS");
+
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("obnam-http");
+        threads.setDaemon(true);
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(tls);
+        connector.setConnectTimeout(Duration.ofSeconds(30));
+        connector.setIdleTimeout(IDLE_TIMEOUT);
+        connector.setExecutor(threads);
+        ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("obnam-http-scheduler", true);
+        connector.setScheduler(scheduler);
+        HTTP2Client http2 = new HTTP2Client(connector);
+        http2.setMaxRequestHeadersSize(MAX_HEADER_BYTES);
+        http2.setMaxResponseHeadersSize(MAX_HEADER_BYTES);
+        http2.setInitialSessionRecvWindow(64 << 20);
+        http2.setInitialStreamRecvWindow(16 << 20);
+        HttpClientTransportDynamic transport = new HttpClientTransportDynamic(connector,
+                new ClientConnectionFactoryOverHTTP2.HTTP2(http2), HttpClientConnectionFactory.HTTP11);
+        client = new HttpClient(transport);
+        client.setExecutor(threads);
+        client.setScheduler(scheduler); // daemon threads only: an unclosed store never keeps the JVM alive
+        client.setFollowRedirects(false);
+        client.setMaxRequestHeadersSize(MAX_HEADER_BYTES);
+        client.setMaxResponseHeadersSize(MAX_HEADER_BYTES);
+        client.setMaxRequestsQueuedPerDestination(1 << 16);
+        client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "obnam"));
+        // No automatic 401 or redirect handling (we map statuses ourselves); only 100-continue.
+        client.getProtocolHandlers().clear();
+        client.getProtocolHandlers().put(new ContinueProtocolHandler());
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new StoreException("cannot start the HTTP client: " + e.getMessage(), e);
+        }
+    }
+
+    private static String baseUrl(String serverUrl) throws StoreException {
+        URI uri;
+        try {
+            uri = new URI(serverUrl == null ? "" : serverUrl.strip());
+        } catch (URISyntaxException e) {
+            throw new StoreException("server_url " + serverUrl + " is not a URL: use https://HOST:PORT");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("http")) {
+            throw new StoreException("server_url " + serverUrl + " uses http:, which is not allowed:"
+                    + " Obnam talks to its server only over TLS, so use https: (https://HOST:PORT)");
+        }
+        if (!scheme.equals("https") || uri.getHost() == null) {
+            throw new StoreException("server_url " + serverUrl + " is not an https: URL such as https://HOST:PORT");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw new StoreException("server_url " + serverUrl + " must be just https://HOST:PORT (perhaps with a path)");
+        }
+        String s = uri.toString();
+        while (s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return s;
+    }
+
+    private static String checkToken(String token) throws StoreException {
+        if (token == null || token.isBlank()) {
+            throw new StoreException("no access token: set access_token or access_token_file in the client configuration");
+        }
+        String t = token.strip();
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c <= ' ' || c > '~') {
+                throw new StoreException("the access token contains spaces or other characters a token cannot have:"
+                        + " check access_token or access_token_file");
+            }
+        }
+        return t;
+    }
+
+    String base() {
+        return base;
+    }
+
+    @Override
+    public void close() throws StoreException {
+        try {
+            client.stop();
+        } catch (Exception e) {
+            throw new StoreException("cannot close the connection to " + base + ": " + e.getMessage(), e);
+        }
+    }
+
+    Request request(HttpMethod method, String path) {
+        return client.newRequest(base + path)
+                .method(method)
+                .idleTimeout(IDLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .headers(h -> h.put(HttpHeader.AUTHORIZATION, authorization));
+    }
+
+    static Request withBody(Request request, byte[] body) {
+        request.body(new BytesRequestContent("application/octet-stream", body));
+        if (body.length > EXPECT_CONTINUE_BYTES) {
+            request.headers(h -> h.put(HttpHeader.EXPECT, "100-continue"));
+        }
+        return request;
+    }
+
+    /** A complete response: status, headers and the whole body. */
+    record Reply(int status, String reason, HttpFields headers, byte[] content) {}
+
+    /**
+     * Collects a response. A complete response counts even when sending the request failed: the
+     * server may answer an error before reading the whole body (or refuse an Expect: 100-continue),
+     * and that answer, not the aborted upload, is what the caller must hear.
+     */
+    private static final class Collector extends BufferingResponseListener {
+        final CompletableFuture<Reply> reply = new CompletableFuture<>();
+
+        Collector() {
+            super(MAX_RESPONSE_BYTES);
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            Response r = result.getResponse();
+            if (result.getResponseFailure() == null && r != null && r.getStatus() >= 200) {
+                reply.complete(new Reply(r.getStatus(), r.getReason(), r.getHeaders(), getContent()));
+            } else {
+                reply.completeExceptionally(result.getFailure());
+            }
+        }
+    }
+
+    Reply send(Request request, String what) throws StoreException {
+        Collector collector = new Collector();
+        try {
+            request.send(collector);
+            return collector.reply.get();
+        } catch (InterruptedException e) {
+            request.abort(e);
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while " + what + " at " + base, e);
+        } catch (ExecutionException e) {
+            throw connectionFailure(e.getCause() == null ? e : e.getCause(), what);
+        } catch (RuntimeException e) {
+            throw new StoreException.Transient("cannot send a request to " + base + " while " + what + ": " + e, e);
+        }
+    }
+
+    private StoreException connectionFailure(Throwable failure, String what) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ServerTrust.Untrusted u) {
+                // Retrying cannot help: the configuration must change.
+                return new StoreException("cannot connect to " + base + ": " + u.getMessage(), failure);
+            }
+        }
+        String detail = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        return new StoreException.Transient("cannot reach the server at " + base + " while " + what + ": " + detail, failure);
+    }
+
+    void expect(Reply resp, String what, int... ok) throws StoreException {
+        int status = resp.status();
+        for (int s : ok) {
+            if (status == s) {
+                return;
+            }
+        }
+        throw failure(resp, what);
+    }
+
+    private StoreException failure(Reply resp, String what) {
+        int status = resp.status();
+        JsonNode body = errorBody(resp);
+        String message = body.path("error").asText("");
+        if (message.isEmpty()) {
+            message = "HTTP " + status + (resp.reason() == null ? "" : " " + resp.reason());
+        }
+        return switch (status) {
+            case 401 -> new StoreException.Forbidden("the server at " + base + " refused the access token (" + message
+                    + "): check access_token or access_token_file in the client configuration, or ask the server's"
+                    + " operator for a new token");
+            case 403 -> new StoreException.Forbidden("the server at " + base + " does not allow " + what + ": " + message);
+            case 404 -> new StoreException.NotFound(what + ": not found at " + base);
+            case 409 -> new StoreException.Conflict(what + ": " + message, body.path("version").asLong(-1));
+            case 408, 429 -> new StoreException.Transient("the server at " + base + " is busy (" + message + ") while " + what, null);
+            default -> {
+                if (status >= 400 && status < 500) {
+                    yield new StoreException.BadRequest("the server at " + base + " refused " + what + ": " + message);
+                }
+                if (status >= 500 && body.path("corrupt").asBoolean(false)) {
+                    yield new StoreException.Corrupt("the server at " + base + " reports damaged data while " + what
+                            + ": " + message);
+                }
+                if (status >= 500) {
+                    yield new StoreException.Transient("the server at " + base + " failed while " + what + ": " + message, null);
+                }
+                yield new StoreException("the server at " + base + " gave an unexpected answer while " + what
+                        + ": HTTP " + status);
+            }
+        };
+    }
+
+    private static JsonNode errorBody(Reply resp) {
+        try {
+            JsonNode n = JSON.readTree(resp.content());
+            return n == null ? JSON.createObjectNode() : n;
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    JsonNode json(Reply resp) throws StoreException {
+        try {
+            JsonNode n = JSON.readTree(resp.content());
+            if (n == null || n.isMissingNode()) {
+                throw new IOException("empty body");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new StoreException("the server at " + base + " sent a response that is not JSON: " + e.getMessage(), e);
+        }
+    }
+}
