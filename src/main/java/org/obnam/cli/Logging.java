@@ -24,6 +24,9 @@ final class Logging {
         }
     };
 
+    /** java.util.logging holds loggers weakly: without this reference the level set here could be lost. */
+    private static final Logger OBNAM = Logger.getLogger("org.obnam");
+
     private Logging() {}
 
     static void configure(boolean debug, Path logFile) {
@@ -32,8 +35,7 @@ final class Logging {
             root.removeHandler(h);
         }
         root.setLevel(Level.WARNING);
-        Logger obnam = Logger.getLogger("org.obnam");
-        obnam.setLevel(debug || logFile != null ? Level.FINE : Level.WARNING);
+        OBNAM.setLevel(debug || logFile != null ? Level.FINE : Level.WARNING);
         if (debug) {
             StreamHandler err = new StreamHandler(System.err, LINE) {
                 @Override

@@ -2,13 +2,20 @@ package org.obnam.cli;
 
 import org.obnam.config.ClientConfig;
 import org.obnam.config.RepositoryLocation;
+import org.obnam.store.HttpStore;
+import org.obnam.store.RetryingStore;
 import org.obnam.store.Store;
+import org.obnam.store.StoreException;
 
-/** Opens a store on an obnam-server. */
+/** Opens a store on an obnam-server: HTTPS with the client's token, retrying transient failures. */
 final class RemoteStores {
     private RemoteStores() {}
 
-    static Store open(RepositoryLocation.Remote remote, ClientConfig config) throws UserError {
-        throw new UserError("server repositories (" + remote + ") are not supported by this build yet");
+    static Store open(RepositoryLocation.Remote remote, ClientConfig config) throws UserError, StoreException {
+        String token = config.accessToken().orElseThrow(() -> new UserError("configuration file " + config.file()
+                + " names the server " + remote + " but no access_token or access_token_file: ask the server's operator"
+                + " for a token (obnam-server client add)"));
+        return new RetryingStore(new HttpStore(remote.url().toString(), token, config.verifyTlsCert(),
+                config.caCert().orElse(null)));
     }
 }
