@@ -9,6 +9,7 @@ import org.obnam.crypto.ChunkKind;
 import org.obnam.crypto.CryptoException;
 import org.obnam.crypto.Label;
 import org.obnam.crypto.Labeller;
+import org.obnam.crypto.MasterKey;
 
 /**
  * Turns plaintext chunks into stored blobs and back: label (keyed hash), compress with zstd (kept
@@ -22,7 +23,7 @@ public final class ChunkCodec {
     /** No chunk this client writes is larger; a bound for decompression. */
     public static final int MAX_PLAINTEXT = 64 << 20;
 
-    private final Labeller labeller;
+    private final java.util.Map<ChunkKind, Labeller> labellers;
     private final ChunkCipher cipher;
     private final int level; // 0: no compression
     private final ThreadLocal<ZstdCompressCtx> compressors;
@@ -30,8 +31,8 @@ public final class ChunkCodec {
     /** Per-thread output buffer for compression, grown to the largest chunk seen. */
     private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[0]);
 
-    public ChunkCodec(Labeller labeller, ChunkCipher cipher, int zstdLevel) {
-        this.labeller = labeller;
+    public ChunkCodec(java.util.Map<ChunkKind, Labeller> labellers, ChunkCipher cipher, int zstdLevel) {
+        this.labellers = new java.util.EnumMap<>(labellers);
         this.cipher = cipher;
         this.level = zstdLevel;
         this.compressors = ThreadLocal.withInitial(() -> {
@@ -43,8 +44,18 @@ public final class ChunkCodec {
         });
     }
 
-    public Label label(byte[] data, int offset, int length) {
-        return labeller.label(data, offset, length);
+    /** The label of a chunk of {@code kind}: a keyed hash with that kind's key. */
+    /** A codec with {@code key}'s labellers and cipher. */
+    public static ChunkCodec of(MasterKey key, int zstdLevel) {
+        java.util.Map<ChunkKind, Labeller> labellers = new java.util.EnumMap<>(ChunkKind.class);
+        for (ChunkKind kind : ChunkKind.values()) {
+            labellers.put(kind, key.labeller(kind));
+        }
+        return new ChunkCodec(labellers, key.cipher(), zstdLevel);
+    }
+
+    public Label label(ChunkKind kind, byte[] data, int offset, int length) {
+        return labellers.get(kind).label(data, offset, length);
     }
 
     /** Compresses (when worthwhile) and encrypts; the AEAD binds {@code kind} and {@code label}. */
@@ -92,7 +103,7 @@ public final class ChunkCodec {
         } else if (opened.flags() != 0) {
             throw new CorruptChunkException("chunk " + label + " uses an encoding this Obnam does not know: upgrade Obnam");
         }
-        if (!labeller.label(plain).equals(label)) {
+        if (!labellers.get(kind).label(plain).equals(label)) {
             throw new CorruptChunkException("chunk " + label + " does not match its label");
         }
         return plain;

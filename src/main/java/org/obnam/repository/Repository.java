@@ -46,7 +46,7 @@ public final class Repository {
         this.key = key;
         this.repositoryId = repositoryId;
         this.cipher = key.cipher();
-        this.codec = new ChunkCodec(key.labeller(), cipher, zstdLevel);
+        this.codec = ChunkCodec.of(key, zstdLevel);
         this.trust = trust;
     }
 
@@ -154,7 +154,7 @@ public final class Repository {
     /** Stores a generation record and appends it to the generation list; returns the new list item. */
     public GenerationList.Item commitGeneration(GenerationRecord record) throws RepositoryException, StoreException {
         byte[] json = record.toJson();
-        Label label = codec.label(json, 0, json.length);
+        Label label = codec.label(ChunkKind.GENERATION, json, 0, json.length);
         ObjectId id = store.put(ObjectMeta.single(label.hex()), codec.encode(ChunkKind.GENERATION, label, json, 0, json.length));
         GenerationList.Item item = new GenerationList.Item(id, label, record.ended(), record.schemaVersion().toString(),
                 record.fileCount(), record.fileBytes());
