@@ -17,8 +17,9 @@ import org.obnam.testing.Tree;
 
 /**
  * Rust Obnam's "Checksum verification", what DESIGN section 2 asks of a restore that meets a
- * damaged chunk (that file fails and is named, everything else is still restored), and DESIGN
- * section 7's refusal of a repository rolled back to an older state. The damage is done to the
+ * damaged or missing chunk (that file fails and is named, everything else is still restored),
+ * {@code obnam check} finding such damage, and DESIGN section 7's refusal of a repository rolled
+ * back to an older state. The damage is done to the
  * repository's files directly (DIR/objects/xx/ID), as disk rot or a hostile copy would.
  */
 class ObnamCorruptionIT {
@@ -69,36 +70,85 @@ class ObnamCorruptionIT {
         assertThat(empty.stdoutBytes()).as("nothing unverified may be written out").isEmpty();
     }
 
-    @Test
-    void damagedChunkFailsOnlyItsFileAndTheRestIsRestored() throws Exception {
+    /**
+     * Live data whose one big file is nearly all of whatever stored object holds it: the other
+     * files together are under 16 KiB, so any object over 128 KiB is mostly the victim's data.
+     */
+    private byte[] liveDataWithOneBigFile() {
+        byte[] victim = writeVictim();
+        smallFiles();
+        return victim;
+    }
+
+    private byte[] writeVictim() {
         byte[] victim = Tree.randomBytes(512 * 1024);
         live.file("victim.dat", victim);
-        byte[] small1 = Tree.randomBytes(3000);
-        byte[] small2 = Tree.randomBytes(4000);
-        live.file("a-small.dat", small1);
-        live.file("z/small.dat", small2);
+        return victim;
+    }
+
+    private void smallFiles() {
+        live.file("a-small.dat", Tree.randomBytes(3000));
+        live.file("z/small.dat", Tree.randomBytes(4000));
         live.symlink("link", "victim.dat");
-        obnam.backup();
-        // Everything but the victim's random data is under 16 KiB together, so any stored object
-        // over 128 KiB is mostly the victim's data, and its middle byte belongs to the victim,
-        // however the chunks were packed.
+    }
+
+    private List<Path> objectsHoldingTheVictim() throws IOException {
         List<Path> big = objectFiles().stream().filter(p -> size(p) > 128 * 1024).toList();
         assertThat(big).as("objects holding the victim's data").isNotEmpty();
-        for (Path p : big) {
-            flipByteInTheMiddle(p);
-        }
+        return big;
+    }
 
-        Result r = obnam.run("restore", "latest", "rest");
-
-        r.expectFailure();
-        assertThat(r.stderr()).as(r.describe()).contains("victim.dat");
-        assertThat(dir.resolve("rest/live/a-small.dat")).hasBinaryContent(small1);
-        assertThat(dir.resolve("rest/live/z/small.dat")).hasBinaryContent(small2);
+    private void assertEverythingButTheVictimRestored(Result restore, byte[] victim) throws IOException {
+        restore.expectExit(1);
+        assertThat(restore.stderr()).as(restore.describe()).contains("victim.dat");
+        assertThat(dir.resolve("rest/live/a-small.dat")).hasSameBinaryContentAs(live.path("a-small.dat"));
+        assertThat(dir.resolve("rest/live/z/small.dat")).hasSameBinaryContentAs(live.path("z/small.dat"));
         assertThat(Files.isSymbolicLink(dir.resolve("rest/live/link"))).as("symlink restored").isTrue();
         Path damaged = dir.resolve("rest/live/victim.dat");
         if (Files.exists(damaged)) {
             assertThat(damaged).as("a damaged file may not be left in place with wrong content").hasBinaryContent(victim);
         }
+    }
+
+    @Test
+    void damagedChunkIsFoundByCheckAndFailsOnlyItsFileOnRestore() throws Exception {
+        byte[] victim = liveDataWithOneBigFile();
+        obnam.backup();
+        Result healthy = obnam.ok("check", "--read-data");
+        assertThat(healthy.stdout()).as(healthy.describe()).doesNotContain("damaged");
+
+        for (Path p : objectsHoldingTheVictim()) {
+            flipByteInTheMiddle(p);
+        }
+        Result check = obnam.run("check", "--read-data");
+        Result restore = obnam.run("restore", "latest", "rest");
+
+        check.expectExit(1);
+        assertThat(check.stdout()).as(check.describe()).contains("victim.dat").doesNotContain("a-small.dat");
+        assertEverythingButTheVictimRestored(restore, victim);
+    }
+
+    @Test
+    void missingChunkIsFoundByCheckAndFailsOnlyItsFileOnRestore() throws Exception {
+        // Objects are packs of many chunks, so to lose the victim's chunks and nothing else, the
+        // victim is backed up first, alone; the second backup stores the other files in new
+        // objects and reuses the victim's (unchanged) chunks.
+        byte[] victim = writeVictim();
+        obnam.backup();
+        List<Path> victimObjects = objectsHoldingTheVictim();
+        smallFiles();
+        obnam.backup();
+        obnam.ok("check");
+
+        for (Path p : victimObjects) {
+            Files.delete(p);
+        }
+        Result check = obnam.run("check");
+        Result restore = obnam.run("restore", "latest", "rest");
+
+        check.expectExit(1);
+        assertThat(check.stdout()).as(check.describe()).contains("victim.dat").doesNotContain("a-small.dat");
+        assertEverythingButTheVictimRestored(restore, victim);
     }
 
     @Test

@@ -126,6 +126,31 @@ class ObnamEncryptionIT {
     }
 
     @Test
+    void passphraseCanBeChangedAndOnlyTheNewOneUnlocksTheRepository() throws Exception {
+        String newPassphrase = "new-" + PASSPHRASE;
+        obnam.init(PASSPHRASE);
+        Manifest before = Manifest.of(live.root());
+        String gen = obnam.backup().generationId();
+
+        Result wrong = obnam.run("passwd", "--insecure-passphrase=wrong", "--insecure-new-passphrase=" + newPassphrase);
+        wrong.expectExit(1);
+        obnam.ok("passwd", "--insecure-passphrase=" + PASSPHRASE, "--insecure-new-passphrase=" + newPassphrase);
+
+        Obnam laptop = obnam.withHome(dir.resolve("laptop-home"));
+        laptop.configure("roots: [live]");
+        laptop.run("init", "--insecure-passphrase=" + PASSPHRASE).expectExit(1);
+        laptop.init(newPassphrase);
+        laptop.ok("restore", gen, "rest");
+        assertThat(Manifest.of(dir.resolve("rest/live"))).as("generations made before the change still restore")
+                .isEqualTo(before);
+        assertThat(obnam.ok("list").stdout()).as("the machine that changed it keeps working").contains(gen);
+        for (Path f : filesUnder(obnam.repository())) {
+            assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).as("repository file %s", f)
+                    .doesNotContain(newPassphrase).doesNotContain(PASSPHRASE);
+        }
+    }
+
+    @Test
     void neitherThePassphraseNorTheBackedUpDataAreInTheRepositoryInCleartext() throws Exception {
         obnam.configure("""
                 roots: [live]
