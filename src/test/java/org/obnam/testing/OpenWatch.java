@@ -38,6 +38,7 @@ public final class OpenWatch implements AutoCloseable {
     private final int fd;
     private final Path dir;
 
+    @SuppressWarnings("restricted") // a test helper; failsafe runs with --enable-native-access
     private static MethodHandle handle(String name, FunctionDescriptor d) {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d);
     }
