@@ -58,9 +58,17 @@ public final class ChunkCodec {
         return labellers.get(kind).label(data, offset, length);
     }
 
-    /** Compresses (when worthwhile) and encrypts; the AEAD binds {@code kind} and {@code label}. */
-    public byte[] encode(ChunkKind kind, Label label, byte[] data, int offset, int length) {
-        byte[] context = label.bytes();
+    /**
+     * A chunk ready to be sealed: compressed (in this thread's buffer) when worthwhile. Seal it
+     * with {@link #sealInto} on the same thread before preparing the next.
+     */
+    public record Prepared(ChunkKind kind, Label label, int flags, byte[] source, int offset, int length) {
+        public int blobLength() {
+            return length + ChunkCipher.OVERHEAD;
+        }
+    }
+
+    public Prepared prepare(ChunkKind kind, Label label, byte[] data, int offset, int length) {
         if (level != 0 && length >= 64) {
             byte[] out = scratch.get();
             int bound = (int) Zstd.compressBound(length);
@@ -71,10 +79,23 @@ public final class ChunkCodec {
             int n = compress(data, offset, length, out);
             // Worth it only if it saves at least 1/32: otherwise decompressing costs more than it saves.
             if (n > 0 && n < length - (length >> 5)) {
-                return cipher.seal(kind, context, ZSTD, out, 0, n);
+                return new Prepared(kind, label, ZSTD, out, 0, n);
             }
         }
-        return cipher.seal(kind, context, 0, data, offset, length);
+        return new Prepared(kind, label, 0, data, offset, length);
+    }
+
+    /** Encrypts a prepared chunk into {@code out} at {@code outOffset} ({@code blobLength()} bytes). */
+    public void sealInto(Prepared p, byte[] out, int outOffset) {
+        cipher.sealInto(p.kind(), p.label().bytes(), p.flags(), p.source(), p.offset(), p.length(), out, outOffset);
+    }
+
+    /** Compresses (when worthwhile) and encrypts; the AEAD binds {@code kind} and {@code label}. */
+    public byte[] encode(ChunkKind kind, Label label, byte[] data, int offset, int length) {
+        Prepared p = prepare(kind, label, data, offset, length);
+        byte[] out = new byte[p.blobLength()];
+        sealInto(p, out, 0);
+        return out;
     }
 
     private int compress(byte[] data, int offset, int length, byte[] out) {

@@ -170,10 +170,19 @@ public final class DirectoryStore implements Store {
     }
 
     @Override
+    public ObjectId put(ObjectMeta meta, byte[] buffer, int length) throws StoreException {
+        return putSlices(meta, List.of(ByteBuffer.wrap(buffer, 0, length)));
+    }
+
+    @Override
     public ObjectId put(ObjectMeta meta, List<byte[]> parts) throws StoreException {
+        return putSlices(meta, parts.stream().map(ByteBuffer::wrap).toList());
+    }
+
+    private ObjectId putSlices(ObjectMeta meta, List<ByteBuffer> parts) throws StoreException {
         long bodyLength = 0;
-        for (byte[] p : parts) {
-            bodyLength += p.length;
+        for (ByteBuffer p : parts) {
+            bodyLength += p.remaining();
         }
         List<LabelRange> ranges;
         try {
@@ -193,7 +202,7 @@ public final class DirectoryStore implements Store {
                 buffers[0] = ObjectFile.header(metaBytes, parts, bodyLength);
                 buffers[1] = ByteBuffer.wrap(metaBytes);
                 for (int i = 0; i < parts.size(); i++) {
-                    buffers[2 + i] = ByteBuffer.wrap(parts.get(i));
+                    buffers[2 + i] = parts.get(i).duplicate();
                 }
                 long total = ObjectFile.HEADER_SIZE + (long) metaBytes.length + bodyLength;
                 long written = 0;

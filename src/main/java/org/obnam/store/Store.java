@@ -22,6 +22,11 @@ public interface Store extends AutoCloseable {
     /** Stores a new object and returns its id. */
     ObjectId put(ObjectMeta meta, byte[] body) throws StoreException;
 
+    /** Stores a new object whose body is the first {@code length} bytes of {@code buffer}. */
+    default ObjectId put(ObjectMeta meta, byte[] buffer, int length) throws StoreException {
+        return put(meta, length == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, length));
+    }
+
     /**
      * Stores a new object whose body is {@code parts} back to back. Implementations that can write
      * the parts without joining them first (a gathering write) override this.
