@@ -93,6 +93,17 @@ public final class ChunkCipher {
     }
 
     public Opened open(ChunkKind kind, byte[] context, byte[] blob, int offset, int length) throws CryptoException {
+        byte[] plaintext = new byte[Math.max(0, length - OVERHEAD)];
+        int flags = openInto(kind, context, blob, offset, length, plaintext);
+        return new Opened(flags, plaintext);
+    }
+
+    /**
+     * Decrypts into {@code out} (at least {@code length - OVERHEAD} bytes) and returns the blob's
+     * flags; the plaintext is the first {@code length - OVERHEAD} bytes of {@code out}.
+     */
+    public int openInto(ChunkKind kind, byte[] context, byte[] blob, int offset, int length, byte[] out)
+            throws CryptoException {
         if (length < OVERHEAD) {
             throw new CryptoException("encrypted chunk is too short (" + length + " bytes)");
         }
@@ -102,19 +113,18 @@ public final class ChunkCipher {
                     + (format > FORMAT ? ": upgrade Obnam" : ""));
         }
         int flags = blob[offset + 1] & 0xff;
-        byte[] plaintext = new byte[length - OVERHEAD];
         try {
             Cipher c = ciphers.get();
             c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, blob, offset + 2, 12));
             c.updateAAD(aad(kind, context, flags));
-            c.doFinal(blob, offset + 14, length - 14, plaintext, 0);
+            c.doFinal(blob, offset + 14, length - 14, out, 0);
         } catch (AEADBadTagException e) {
             throw new CryptoException("chunk fails authentication: it is damaged, was tampered with, "
                     + "or is not the chunk that was asked for");
         } catch (GeneralSecurityException e) {
             throw new CryptoException("chunk cannot be decrypted: " + e.getMessage());
         }
-        return new Opened(flags, plaintext);
+        return flags;
     }
 
     private static byte[] aad(ChunkKind kind, byte[] context, int flags) {

@@ -130,6 +130,55 @@ public final class ChunkCodec {
         return plain;
     }
 
+    /** A decoded chunk in this thread's buffer: valid until the thread decodes the next one. */
+    public record Plain(byte[] buffer, int length) {}
+
+    private final ThreadLocal<byte[][]> decodeBuffers = ThreadLocal.withInitial(() -> new byte[][] {new byte[0], new byte[0]});
+
+    /**
+     * Like {@link #decode} but into reused per-thread buffers, for the restore's hot path: no
+     * allocation per chunk once the buffers have grown to the largest chunk.
+     */
+    public Plain decodeInto(ChunkKind kind, Label label, byte[] blob, int offset, int length) throws CorruptChunkException {
+        byte[][] bufs = decodeBuffers.get();
+        int inner = Math.max(0, length - ChunkCipher.OVERHEAD);
+        if (bufs[0].length < inner) {
+            bufs[0] = new byte[inner];
+        }
+        int flags;
+        try {
+            flags = cipher.openInto(kind, label.bytes(), blob, offset, length, bufs[0]);
+        } catch (CryptoException e) {
+            throw new CorruptChunkException("chunk " + label + ": " + e.getMessage());
+        }
+        byte[] plain = bufs[0];
+        int n = inner;
+        if ((flags & ZSTD) != 0) {
+            long size = Zstd.getFrameContentSize(bufs[0], 0, inner);
+            if (size < 0 || size > MAX_PLAINTEXT) {
+                throw new CorruptChunkException("chunk " + label + " has a damaged compressed form");
+            }
+            if (bufs[1].length < size) {
+                bufs[1] = new byte[(int) size];
+            }
+            try {
+                n = decompressors.get().decompressByteArray(bufs[1], 0, (int) size, bufs[0], 0, inner);
+            } catch (ZstdException e) {
+                throw new CorruptChunkException("chunk " + label + " cannot be decompressed: " + e.getMessage());
+            }
+            if (n != size) {
+                throw new CorruptChunkException("chunk " + label + " decompresses to the wrong size");
+            }
+            plain = bufs[1];
+        } else if (flags != 0) {
+            throw new CorruptChunkException("chunk " + label + " uses an encoding this Obnam does not know: upgrade Obnam");
+        }
+        if (!labellers.get(kind).label(plain, 0, n).equals(label)) {
+            throw new CorruptChunkException("chunk " + label + " does not match its label");
+        }
+        return new Plain(plain, n);
+    }
+
     private byte[] decompress(Label label, byte[] frame) throws CorruptChunkException {
         long size = Zstd.getFrameContentSize(frame);
         if (size < 0 || size > MAX_PLAINTEXT) {

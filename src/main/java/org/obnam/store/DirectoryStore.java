@@ -302,6 +302,13 @@ public final class DirectoryStore implements Store {
 
     @Override
     public byte[] getRange(ObjectId id, long offset, int length) throws StoreException {
+        byte[] out = new byte[length];
+        readRange(id, offset, length, out);
+        return out;
+    }
+
+    @Override
+    public void readRange(ObjectId id, long offset, int length, byte[] dest) throws StoreException {
         Path path = objectPath(id);
         String what = "object " + id + " in " + root;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -313,9 +320,7 @@ public final class DirectoryStore implements Store {
             if (ch.size() != h.bodyOffset() + h.bodyLength()) {
                 throw new StoreException.Corrupt(what + " is truncated or damaged");
             }
-            ByteBuffer out = ByteBuffer.allocate(length);
-            readFully(ch, out, h.bodyOffset() + offset);
-            return out.array();
+            readFully(ch, ByteBuffer.wrap(dest, 0, length), h.bodyOffset() + offset);
         } catch (NoSuchFileException e) {
             throw new StoreException.NotFound("no object " + id + " in " + root);
         } catch (StoreException e) {

@@ -51,6 +51,11 @@ public interface Store extends AutoCloseable {
     /** {@code length} bytes of an object's body from {@code offset}. */
     byte[] getRange(ObjectId id, long offset, int length) throws StoreException;
 
+    /** Reads {@code length} bytes of an object's body from {@code offset} into the start of {@code dest}. */
+    default void readRange(ObjectId id, long offset, int length, byte[] dest) throws StoreException {
+        System.arraycopy(getRange(id, offset, length), 0, dest, 0, length);
+    }
+
     /** For each given label that some object holds: one place where it is. Labels not found are absent. */
     Map<String, ObjectLocation> findLabels(Collection<String> labels) throws StoreException;
 
