@@ -186,6 +186,26 @@ public final class Repository {
         return GenerationRecord.parse(plain);
     }
 
+    private final ThreadLocal<byte[]> blobBuffers = ThreadLocal.withInitial(() -> new byte[0]);
+
+    /**
+     * A chunk's verified plaintext in this thread's reused buffers (valid until its next read):
+     * the restore's hot path.
+     */
+    public ChunkCodec.Plain readChunkInto(ChunkKind kind, ChunkRef ref) throws StoreException, CorruptChunkException {
+        byte[] blob = blobBuffers.get();
+        if (blob.length < ref.length()) {
+            blob = new byte[ref.length()];
+            blobBuffers.set(blob);
+        }
+        store.readRange(ref.object(), ref.offset(), ref.length(), blob);
+        ChunkCodec.Plain plain = codec.decodeInto(kind, ref.label(), blob, 0, ref.length());
+        if (plain.length() != ref.size()) {
+            throw new CorruptChunkException("chunk " + ref.label() + " has " + plain.length() + " bytes, expected " + ref.size());
+        }
+        return plain;
+    }
+
     /** A chunk's verified plaintext. */
     public byte[] readChunk(ChunkKind kind, ChunkRef ref) throws StoreException, CorruptChunkException {
         byte[] blob = store.getRange(ref.object(), ref.offset(), ref.length());

@@ -224,11 +224,11 @@ public final class RestoreRun {
             pool.execute(() -> {
                 try {
                     if (errors.get() == 0) {
-                        byte[] data = repo.readChunk(ChunkKind.DATA, ref);
-                        for (Segments.Segment s : Segments.place(e.extents(), at, data.length)) {
-                            file.writeAt(data, s.dataOffset(), s.length(), s.fileOffset());
+                        var plain = repo.readChunkInto(ChunkKind.DATA, ref);
+                        for (Segments.Segment s : Segments.place(e.extents(), at, plain.length())) {
+                            file.writeAt(plain.buffer(), s.dataOffset(), s.length(), s.fileOffset());
                         }
-                        bytes.addAndGet(data.length);
+                        bytes.addAndGet(plain.length());
                     }
                 } catch (Exception ex) {
                     if (errors.getAndIncrement() == 0) {
