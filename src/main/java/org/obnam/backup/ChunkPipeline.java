@@ -51,6 +51,7 @@ final class ChunkPipeline implements AutoCloseable {
         final List<Packed> entries = new ArrayList<>();
         int writers;
         boolean sealed;
+        long lastReserved = System.nanoTime();
 
         OpenPack(byte[] buffer, boolean pooled) {
             this.pack = new PackBuffer(buffer);
@@ -235,6 +236,7 @@ final class ChunkPipeline implements AutoCloseable {
                 }
                 target = open;
                 offset = target.pack.reserve(p.label(), length);
+                target.lastReserved = System.nanoTime();
                 target.writers++;
                 target.entries.add(new Packed(p.label(), p.data().length, offset, length, p.result()));
                 if (target.pack.isFull()) {
@@ -317,9 +319,19 @@ final class ChunkPipeline implements AutoCloseable {
 
     /** Seals the open pack now, so chunks waiting in it get stored without waiting for more. */
     void sealOpenPack() {
+        sealOpenPackIfIdle(0);
+    }
+
+    /**
+     * Seals the open pack if nothing was added to it for {@code idleMillis}: a writer waiting for
+     * chunks in it would otherwise wait until it fills, while one that is still filling is left
+     * to grow to full size.
+     */
+    void sealOpenPackIfIdle(long idleMillis) {
         OpenPack toUpload = null;
         synchronized (packLock) {
-            if (open == null || open.pack.isEmpty()) {
+            if (open == null || open.pack.isEmpty()
+                    || System.nanoTime() - open.lastReserved < idleMillis * 1_000_000L) {
                 return;
             }
             toUpload = seal(open);
