@@ -199,7 +199,15 @@ public final class Repository {
             blobBuffers.set(blob);
         }
         store.readRange(ref.object(), ref.offset(), ref.length(), blob);
-        ChunkCodec.Plain plain = codec.decodeInto(kind, ref.label(), blob, 0, ref.length());
+        return decodeInto(kind, ref, blob, 0);
+    }
+
+    /** Decodes a chunk whose encrypted form the caller already has, at {@code offset} in {@code blob}. */
+    public ChunkCodec.Plain decodeInto(ChunkKind kind, ChunkRef ref, byte[] blob, int offset) throws CorruptChunkException {
+        if (offset < 0 || (long) offset + ref.length() > blob.length) {
+            throw new CorruptChunkException("chunk " + ref.label() + " lies outside its object " + ref.object());
+        }
+        ChunkCodec.Plain plain = codec.decodeInto(kind, ref.label(), blob, offset, ref.length());
         if (plain.length() != ref.size()) {
             throw new CorruptChunkException("chunk " + ref.label() + " has " + plain.length() + " bytes, expected " + ref.size());
         }

@@ -29,7 +29,9 @@ import org.obnam.generation.Reason;
 import org.obnam.generation.StoredEntry;
 import org.obnam.repository.GenerationList;
 import org.obnam.repository.GenerationRecord;
+import org.obnam.repository.ChunkCodec;
 import org.obnam.repository.Repository;
+import org.obnam.store.StoreException;
 
 /**
  * Restores one generation into a directory. This thread reads the generation in backup order and
@@ -52,6 +54,7 @@ public final class RestoreRun {
     private record Link(RawPath restored, RawPath original) {}
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong bytes = new AtomicLong();
+    private PackCache packs;
 
     private RestoreRun(Repository repo, Path scratch, int threads, Consumer<String> onProblem) {
         this.repo = repo;
@@ -104,6 +107,7 @@ public final class RestoreRun {
     }
 
     private RestoreOutcome restoreEntries(GenerationReader reader, Dir top) throws Exception {
+        packs = new PackCache(repo.store(), 48L << 20);
         List<StoredEntry> directories = new ArrayList<>();
         AtomicLong entries = new AtomicLong();
         long budgetBytes = Math.max(64L << 20, 8L * threads * (4 << 20));
@@ -224,7 +228,7 @@ public final class RestoreRun {
             pool.execute(() -> {
                 try {
                     if (errors.get() == 0) {
-                        var plain = repo.readChunkInto(ChunkKind.DATA, ref);
+                        var plain = readChunk(ref);
                         for (Segments.Segment s : Segments.place(e.extents(), at, plain.length())) {
                             file.writeAt(plain.buffer(), s.dataOffset(), s.length(), s.fileOffset());
                         }
@@ -243,6 +247,22 @@ public final class RestoreRun {
                 }
             });
         }
+    }
+
+    /** A small chunk comes out of its cached pack; a big one, or one in a damaged pack, is read alone. */
+    private ChunkCodec.Plain readChunk(ChunkRef ref) throws Exception {
+        if (ref.length() < PackCache.SMALL_CHUNK) {
+            byte[] pack = null;
+            try {
+                pack = packs.body(ref.object());
+            } catch (StoreException.Corrupt e) {
+                // the pack as a whole is damaged: this chunk may still be intact
+            }
+            if (pack != null) {
+                return repo.decodeInto(ChunkKind.DATA, ref, pack, Math.toIntExact(ref.offset()));
+            }
+        }
+        return repo.readChunkInto(ChunkKind.DATA, ref);
     }
 
     private void finishFile(OpenFile file, Entry e, boolean broken) {

@@ -261,6 +261,40 @@ class BackupPipelineTest {
     }
 
     @Test
+    void aFlippedByteInAPackOfSmallFilesFailsOnlyTheFileItHits() throws Exception {
+        Path root = dir.resolve("small");
+        Random r = new Random(3);
+        for (int i = 0; i < 40; i++) {
+            byte[] data = new byte[4000];
+            r.nextBytes(data);
+            write(root.resolve("f" + i), data);
+        }
+        BackupOutcome outcome = backup(store, root, 2, 1 << 20);
+        // The largest object is the pack holding the 40 files; flip a byte in its middle.
+        Path pack;
+        try (Stream<Path> files = Files.walk(dir.resolve("repo/objects"))) {
+            pack = files.filter(Files::isRegularFile).max(java.util.Comparator.comparingLong(p -> p.toFile().length()))
+                    .orElseThrow();
+        }
+        byte[] content = Files.readAllBytes(pack);
+        content[content.length / 2] ^= 0x10;
+        Files.write(pack, content);
+        Path target = dir.resolve("restored-damaged");
+        List<String> problems = new ArrayList<>();
+        RestoreOutcome out = RestoreRun.run(repo(store), outcome.generation(), target, dir.resolve("scratch"), 4,
+                problems::add);
+        assertThat(out.failed()).hasSize(1);
+        Path restored = target.resolve(root.toString().substring(1));
+        try (Stream<Path> files = Files.list(restored)) {
+            List<Path> left = files.toList();
+            assertThat(left).hasSize(39);
+            for (Path f : left) {
+                assertThat(Files.readAllBytes(f)).isEqualTo(Files.readAllBytes(root.resolve(f.getFileName().toString())));
+            }
+        }
+    }
+
+    @Test
     void emptyTreeAndEmptyFiles() throws Exception {
         Path root = dir.resolve("empty");
         Files.createDirectories(root.resolve("sub"));
