@@ -18,7 +18,7 @@ import org.obnam.store.StoreException;
  */
 final class PackCache {
     /** Chunks at least this large are read on their own: caching their pack would not help. */
-    static final int SMALL_CHUNK = 1 << 20;
+    static final int SMALL_CHUNK = 256 << 10;
 
     private final Store store;
     private final long maxBytes;

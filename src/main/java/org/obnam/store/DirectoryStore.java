@@ -289,15 +289,28 @@ public final class DirectoryStore implements Store {
     @Override
     public StoredObject get(ObjectId id) throws StoreException {
         Path path = objectPath(id);
-        byte[] file;
-        try {
-            file = Files.readAllBytes(path);
+        String what = "object " + id + " in " + root;
+        // Header and metadata first, then the body straight into an array of its exact size:
+        // no second copy of a pack.
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ObjectFile.Header h = readHeader(ch, what);
+            long size = ch.size();
+            if (h.metaLength() > 16 << 20 || h.bodyOffset() + h.bodyLength() != size || h.bodyLength() > Integer.MAX_VALUE - 16) {
+                throw new StoreException.Corrupt(what + " has " + size + " bytes, its header promises "
+                        + (h.bodyOffset() + h.bodyLength()));
+            }
+            byte[] meta = new byte[h.metaLength()];
+            readFully(ch, ByteBuffer.wrap(meta), ObjectFile.HEADER_SIZE);
+            byte[] body = new byte[(int) h.bodyLength()];
+            readFully(ch, ByteBuffer.wrap(body), h.bodyOffset());
+            return ObjectFile.verify(h, meta, body, what);
         } catch (NoSuchFileException e) {
             throw new StoreException.NotFound("no object " + id + " in " + root);
+        } catch (StoreException e) {
+            throw e;
         } catch (IOException e) {
-            throw new StoreException("cannot read object " + id + " in " + root + ": " + describe(e), e);
+            throw new StoreException("cannot read " + what + ": " + describe(e), e);
         }
-        return ObjectFile.decode(file, "object " + id + " in " + root);
     }
 
     @Override

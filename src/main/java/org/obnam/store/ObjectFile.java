@@ -63,6 +63,21 @@ final class ObjectFile {
         return new Header(metaLength, bodyLength, crc);
     }
 
+    /** Checks metadata and body read separately against the header's checksum. */
+    static StoredObject verify(Header h, byte[] meta, byte[] body, String what) throws StoreException.Corrupt {
+        CRC32C crc = new CRC32C();
+        crc.update(meta);
+        crc.update(body);
+        if ((int) crc.getValue() != h.crc()) {
+            throw new StoreException.Corrupt(what + " fails its checksum: the file is damaged");
+        }
+        try {
+            return new StoredObject(ObjectMeta.parse(new String(meta, StandardCharsets.UTF_8)), body);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException.Corrupt(what + " has damaged metadata: " + e.getMessage());
+        }
+    }
+
     /** Checks a whole file's bytes and splits it into metadata and body. */
     static StoredObject decode(byte[] file, String what) throws StoreException.Corrupt {
         ByteBuffer b = ByteBuffer.wrap(file);
