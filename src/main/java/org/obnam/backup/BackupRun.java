@@ -143,8 +143,10 @@ public final class BackupRun {
         List<Thread> walkerThread = new ArrayList<>();
         PipelineFailure failure = new PipelineFailure(() -> walkerThread.forEach(Thread::interrupt));
         int maxChunk = options.chunkSize();
-        // Plaintext waiting to be encoded: two chunks per thread, at least 16 MiB so small chunks batch well.
-        int budget = (int) Math.min(Integer.MAX_VALUE / 2, Math.max(16L << 20, 2L * threads * maxChunk));
+        // Plaintext waiting to be encoded: two chunks per thread, at least 16 MiB so small chunks batch
+        // well, and never more than a quarter of the heap (pack buffers and readers need the rest).
+        long heapShare = Math.max(maxChunk + 256L, Runtime.getRuntime().maxMemory() / 4);
+        int budget = (int) Math.min(Math.min(Integer.MAX_VALUE / 2, heapShare), Math.max(16L << 20, 2L * threads * maxChunk));
         int uploaders = Math.max(2, Math.min(8, threads));
         try (ChunkPipeline pipeline = new ChunkPipeline(repo.store(), repo.codec(), failure, threads, uploaders, budget);
                 Readers readers = new Readers(Math.max(2, threads), 4 * threads + 16, ChunkerParams.forMaxSize(maxChunk),
