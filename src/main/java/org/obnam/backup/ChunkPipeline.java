@@ -18,7 +18,7 @@ import org.obnam.crypto.ChunkKind;
 import org.obnam.crypto.Label;
 import org.obnam.generation.ChunkRef;
 import org.obnam.repository.ChunkCodec;
-import org.obnam.repository.PackBuilder;
+import org.obnam.repository.PackBuffer;
 import org.obnam.store.ObjectId;
 import org.obnam.store.ObjectLocation;
 import org.obnam.store.Store;
@@ -27,9 +27,10 @@ import org.obnam.store.Store;
  * Stores chunks: dedup (batched label look-ups), compress and encrypt (a pool sized to the cores),
  * pack, upload (several packs in flight). Each submitted chunk gets a future for its place in the
  * store. Memory is bounded: submitters block while {@code byteBudget} bytes of plaintext are
- * waiting to be encoded; encoded chunks sit in one open pack, and at most {@code uploaders} sealed
- * packs are being uploaded. So the data in memory is at most
- * {@code byteBudget + (uploaders + 1) * PackBuilder.TARGET_BYTES}, plus one chunk per encoder.
+ * waiting to be encoded, and chunks are sealed straight into a pool of {@code uploaders + 2} pack
+ * buffers that are reused, never reallocated. So the data in memory is at most
+ * {@code byteBudget + (uploaders + 2) * PackBuffer.TARGET_BYTES}, plus one compression buffer per
+ * encoder.
  *
  * <pre>
  * submit ──▶ dedup thread ──▶ encode pool ──▶ open pack ──▶ upload pool ──▶ futures complete
@@ -41,7 +42,21 @@ final class ChunkPipeline implements AutoCloseable {
 
     private record Pending(ChunkKind kind, Label label, byte[] data, CompletableFuture<ChunkRef> result) {}
 
-    private record Packed(ChunkKind kind, Label label, int size, long offset, int length, CompletableFuture<ChunkRef> result) {}
+    private record Packed(Label label, int size, long offset, int length, CompletableFuture<ChunkRef> result) {}
+
+    /** A pack with the chunks going into it and how many encoders are still writing into it. */
+    private static final class OpenPack {
+        final PackBuffer pack;
+        final boolean pooled;
+        final List<Packed> entries = new ArrayList<>();
+        int writers;
+        boolean sealed;
+
+        OpenPack(byte[] buffer, boolean pooled) {
+            this.pack = new PackBuffer(buffer);
+            this.pooled = pooled;
+        }
+    }
 
     private final Store store;
     private final ChunkCodec codec;
@@ -52,12 +67,13 @@ final class ChunkPipeline implements AutoCloseable {
     private final Thread dedupThread;
     private final ExecutorService encoders;
     private final ExecutorService uploaders;
-    private final Semaphore uploadSlots;
     /** Chunks submitted and not yet stored, by label: a second copy waits for the first. */
     private final Map<Label, CompletableFuture<ChunkRef>> inFlight = new HashMap<>();
     private final Object packLock = new Object();
-    private PackBuilder openPack = new PackBuilder(); // guarded by packLock
-    private List<Packed> openEntries = new ArrayList<>(); // guarded by packLock
+    private OpenPack open; // guarded by packLock
+    /** Pack buffers not in use, and how many more may be made: the pool bounds the packs in memory. */
+    private final java.util.ArrayDeque<byte[]> freeBuffers = new java.util.ArrayDeque<>(); // guarded by packLock
+    private int buffersLeftToMake; // guarded by packLock
     private final AtomicInteger outstandingUploads = new AtomicInteger();
     private final Object uploadsDone = new Object();
 
@@ -74,7 +90,8 @@ final class ChunkPipeline implements AutoCloseable {
         this.budget = new Semaphore(byteBudget);
         this.encoders = Executors.newFixedThreadPool(encodeThreads, named("obnam-encode"));
         this.uploaders = Executors.newFixedThreadPool(uploadThreads, named("obnam-upload"));
-        this.uploadSlots = new Semaphore(uploadThreads);
+        // One pack filling, one sealed and waiting for its last writers, one per uploader.
+        this.buffersLeftToMake = uploadThreads + 2;
         this.dedupThread = Thread.ofPlatform().name("obnam-dedup").daemon().start(this::dedupLoop);
     }
 
@@ -199,28 +216,40 @@ final class ChunkPipeline implements AutoCloseable {
             if (failure.failed()) {
                 throw failure.cause();
             }
-            byte[] blob = codec.encode(p.kind(), p.label(), p.data(), 0, p.data().length);
-            PackBuilder sealed = null;
-            List<Packed> sealedEntries = null;
+            ChunkCodec.Prepared prepared = codec.prepare(p.kind(), p.label(), p.data(), 0, p.data().length);
+            int length = prepared.blobLength();
+            OpenPack target;
+            List<OpenPack> ready = new ArrayList<>(2);
+            int offset;
             synchronized (packLock) {
-                if (openPack.wouldOverflow(blob.length)) {
-                    sealed = openPack;
-                    sealedEntries = openEntries;
-                    openPack = new PackBuilder();
-                    openEntries = new ArrayList<>();
+                if (open != null && !open.pack.fits(length)) {
+                    addIfReady(ready, seal(open));
+                    open = null;
                 }
-                long offset = openPack.add(p.label(), blob);
-                openEntries.add(new Packed(p.kind(), p.label(), p.data().length, offset, blob.length, p.result()));
-                if (sealed == null && openPack.isFull()) {
-                    sealed = openPack;
-                    sealedEntries = openEntries;
-                    openPack = new PackBuilder();
-                    openEntries = new ArrayList<>();
+                if (open == null) {
+                    open = newPack(length);
+                }
+                target = open;
+                offset = target.pack.reserve(p.label(), length);
+                target.writers++;
+                target.entries.add(new Packed(p.label(), p.data().length, offset, length, p.result()));
+                if (target.pack.isFull()) {
+                    seal(target); // this thread is still writing: the last writer uploads it
+                    open = null;
                 }
             }
+            for (OpenPack pack : ready) {
+                upload(pack);
+            }
+            codec.sealInto(prepared, target.pack.buffer(), offset);
             release(p);
-            if (sealed != null) {
-                upload(sealed, sealedEntries);
+            boolean last;
+            synchronized (packLock) {
+                target.writers--;
+                last = target.sealed && target.writers == 0;
+            }
+            if (last) {
+                upload(target);
             }
         } catch (Throwable t) {
             failure.report(t);
@@ -228,38 +257,70 @@ final class ChunkPipeline implements AutoCloseable {
         }
     }
 
-    /** Seals the open pack now, so chunks waiting in it get stored without waiting for more. */
-    void sealOpenPack() throws InterruptedException {
-        PackBuilder sealed;
-        List<Packed> entries;
-        synchronized (packLock) {
-            if (openPack.isEmpty()) {
-                return;
-            }
-            sealed = openPack;
-            entries = openEntries;
-            openPack = new PackBuilder();
-            openEntries = new ArrayList<>();
+    private static void addIfReady(List<OpenPack> ready, OpenPack pack) {
+        if (pack != null) {
+            ready.add(pack);
         }
-        upload(sealed, entries);
     }
 
-    private void upload(PackBuilder pack, List<Packed> entries) throws InterruptedException {
-        while (!uploadSlots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+    /** Marks a pack sealed; returns it when it can be uploaded now (no writer is still in it). */
+    private OpenPack seal(OpenPack pack) {
+        pack.sealed = true;
+        return pack.writers == 0 ? pack : null;
+    }
+
+    /** A pack with room for {@code length} bytes; waits (releasing the lock) for a free buffer. */
+    private OpenPack newPack(int length) throws InterruptedException {
+        if (length > PackBuffer.TARGET_BYTES) {
+            return new OpenPack(new byte[length], false); // a chunk larger than a pack has one to itself
+        }
+        while (freeBuffers.isEmpty() && buffersLeftToMake == 0) {
             if (failure.failed()) {
-                failAll(entries, failure.cause());
-                return;
+                throw new InterruptedException("backup failed");
+            }
+            packLock.wait(100);
+        }
+        if (!freeBuffers.isEmpty()) {
+            return new OpenPack(freeBuffers.pop(), true);
+        }
+        buffersLeftToMake--;
+        return new OpenPack(new byte[PackBuffer.TARGET_BYTES], true);
+    }
+
+    private void returnBuffer(OpenPack pack) {
+        if (pack.pooled) {
+            synchronized (packLock) {
+                freeBuffers.push(pack.pack.buffer());
+                packLock.notifyAll();
             }
         }
+    }
+
+    /** Seals the open pack now, so chunks waiting in it get stored without waiting for more. */
+    void sealOpenPack() {
+        OpenPack toUpload = null;
+        synchronized (packLock) {
+            if (open == null || open.pack.isEmpty()) {
+                return;
+            }
+            toUpload = seal(open);
+            open = null;
+        }
+        if (toUpload != null) {
+            upload(toUpload);
+        }
+    }
+
+    private void upload(OpenPack pack) {
         outstandingUploads.incrementAndGet();
         uploaders.execute(() -> {
             try {
                 if (failure.failed()) {
                     throw failure.cause();
                 }
-                ObjectId id = store.put(pack.meta(), pack.parts());
-                uploadedBytes.addAndGet(pack.bytes());
-                for (Packed e : entries) {
+                ObjectId id = store.put(pack.pack.meta(), pack.pack.buffer(), pack.pack.size());
+                uploadedBytes.addAndGet(pack.pack.size());
+                for (Packed e : pack.entries) {
                     storedChunks.incrementAndGet();
                     storedBytes.addAndGet(e.size());
                     ChunkRef ref = new ChunkRef(e.label(), id, e.offset(), e.length(), e.size());
@@ -270,9 +331,9 @@ final class ChunkPipeline implements AutoCloseable {
                 }
             } catch (Throwable t) {
                 failure.report(t);
-                failAll(entries, t);
+                failAll(pack.entries, t);
             } finally {
-                uploadSlots.release();
+                returnBuffer(pack);
                 if (outstandingUploads.decrementAndGet() == 0) {
                     synchronized (uploadsDone) {
                         uploadsDone.notifyAll();

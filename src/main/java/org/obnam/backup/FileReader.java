@@ -39,7 +39,7 @@ final class FileReader {
         try {
             n = splitter.split(source, (buf, off, len) -> {
                 byte[] data = java.util.Arrays.copyOfRange(buf, off, off + len);
-                Label label = codec.label(data, 0, len);
+                Label label = codec.label(kind, data, 0, len);
                 try {
                     chunks.add(pipeline.submit(kind, label, data));
                 } catch (InterruptedException e) {

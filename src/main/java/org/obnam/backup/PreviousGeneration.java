@@ -9,8 +9,9 @@ import org.obnam.generation.StoredEntry;
 
 /**
  * The previous generation, looked up in walk order. The walker visits entries in the same order
- * as the previous backup did, so a forward cursor answers almost every look-up by a merge instead
- * of an indexed query; anything out of order falls back to the index.
+ * as the previous backup did, so a forward cursor answers every look-up by a merge instead of an
+ * indexed query. Each root starts its own cursor (found by the index), so a changed order of
+ * roots still matches; an entry the cursor has passed counts as new and is read again.
  */
 final class PreviousGeneration implements AutoCloseable {
     private final GenerationReader reader;

@@ -36,9 +36,10 @@ public final class CheckReport {
     }
 
     public String summary() {
-        return String.format("checked %d generations, %d files, %d chunk references, %d stored objects%s: %s",
-                generations, files, chunkReferences, objects,
-                chunksVerified > 0 ? String.format(", read and verified %d chunks (%d bytes)", chunksVerified, bytesVerified) : "",
-                problems.isEmpty() ? "no problems found" : problems.size() + " problem" + (problems.size() == 1 ? "" : "s"));
+        return "checked " + generations + " generations, " + files + " files, " + chunkReferences + " chunk references, "
+                + objects + " stored objects"
+                + (chunksVerified > 0 ? ", read and verified " + chunksVerified + " chunks (" + bytesVerified + " bytes)" : "") + ": "
+                +
+                (problems.isEmpty() ? "no problems found" : problems.size() + " problem" + (problems.size() == 1 ? "" : "s"));
     }
 }

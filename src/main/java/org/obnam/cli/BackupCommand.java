@@ -72,7 +72,7 @@ final class BackupCommand implements Callable<Integer> {
             var s = outcome.stats();
             Output.line("status: " + (outcome.complete() ? "OK" : "INCOMPLETE"));
             Output.line("warnings: " + outcome.warnings().size());
-            Output.line(String.format("duration: %.2f", (System.nanoTime() - start) / 1e9));
+            Output.line("duration: " + ProgressLine.decimal((System.nanoTime() - start) / 1e9, 2));
             Output.line("file-count: " + outcome.fileCount());
             Output.line("file-bytes: " + outcome.fileBytes());
             Output.line("files-read: " + s.filesRead() + ", files-unchanged: " + s.filesUnchanged());

@@ -1,6 +1,7 @@
 package org.obnam.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.obnam.backup.BackupException;
 import org.obnam.config.ConfigException;
 import org.obnam.crypto.WrongPassphraseException;
@@ -15,15 +16,26 @@ import picocli.CommandLine.Option;
 
 /** The {@code obnam} command: global options, the subcommands, and how errors become exit codes. */
 @Command(name = "obnam", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Obnam: deduplicating, encrypted backups.",
-        subcommands = {
-            InitCommand.class, BackupCommand.class, ListCommand.class, ListFilesCommand.class, ResolveCommand.class,
-            RestoreCommand.class, ShowGenerationCommand.class, GenInfoCommand.class, InspectCommand.class,
-            ListBackupVersionsCommand.class, ConfigCommand.class, ChunkifyCommand.class, EncryptChunkCommand.class,
-            DecryptChunkCommand.class, GetChunkCommand.class, CheckCommand.class, PasswdCommand.class,
-            CommandLine.HelpCommand.class
-        })
+        description = "Obnam: deduplicating, encrypted backups.")
 public final class Main implements Runnable {
+    /**
+     * The subcommands, by name. Building picocli's model of a command costs reflection, so a run
+     * registers only the command it was asked for (all of them for help and errors).
+     */
+    private static final java.util.Map<String, Class<?>> COMMANDS = commands();
+
+    private static java.util.Map<String, Class<?>> commands() {
+        java.util.Map<String, Class<?>> m = new java.util.LinkedHashMap<>();
+        for (Class<?> c : List.of(InitCommand.class, BackupCommand.class, ListCommand.class, ListFilesCommand.class,
+                ResolveCommand.class, RestoreCommand.class, ShowGenerationCommand.class, GenInfoCommand.class,
+                InspectCommand.class, ListBackupVersionsCommand.class, ConfigCommand.class, ChunkifyCommand.class,
+                EncryptChunkCommand.class, DecryptChunkCommand.class, GetChunkCommand.class, CheckCommand.class,
+                PasswdCommand.class)) {
+            m.put(c.getAnnotation(Command.class).name(), c);
+        }
+        return m;
+    }
+
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (default: ~/.config/obnam/obnam.yaml).")
     Path config;
 
@@ -57,6 +69,13 @@ public final class Main implements Runnable {
     static int execute(String[] args) {
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
+        Class<?> wanted = requestedCommand(args);
+        if (wanted != null) {
+            cl.addSubcommand(wanted);
+        } else {
+            COMMANDS.values().forEach(cl::addSubcommand);
+            cl.addSubcommand(CommandLine.HelpCommand.class);
+        }
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, main.debug));
         cl.setParameterExceptionHandler((e, args1) -> {
             Output.error("obnam: " + e.getMessage());
@@ -73,6 +92,21 @@ public final class Main implements Runnable {
             Output.flush();
         }
         return code;
+    }
+
+    /** The subcommand named by the first argument that is not a global option, if it is one. */
+    private static Class<?> requestedCommand(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--config")) {
+                i++;
+            } else if (a.equals("--debug") || a.startsWith("--config=")) {
+                continue;
+            } else {
+                return COMMANDS.get(a);
+            }
+        }
+        return null;
     }
 
     /** One line naming the problem; a stack trace only with --debug. */

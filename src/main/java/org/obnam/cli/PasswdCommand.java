@@ -12,12 +12,17 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "passwd", description = {
     "Change the repository's passphrase. The key is re-wrapped; no data is re-encrypted, every "
             + "generation still restores, and the old passphrase stops working.",
-    "The new passphrase is asked for twice on a terminal, or read from OBNAM_NEW_PASSPHRASE or --insecure-new-passphrase."})
+    "The current passphrase is asked for on a terminal, or read from OBNAM_PASSPHRASE or --insecure-passphrase;",
+    "the new one is asked for twice, or read from OBNAM_NEW_PASSPHRASE or --insecure-new-passphrase."})
 final class PasswdCommand implements Callable<Integer> {
     static final String NEW_PASSPHRASE_VARIABLE = "OBNAM_NEW_PASSPHRASE";
 
     @ParentCommand
     Main main;
+
+    @Option(names = "--insecure-passphrase", paramLabel = "PASSPHRASE",
+            description = "The current passphrase on the command line (visible to other users: for tests only).")
+    String oldPassphrase;
 
     @Option(names = "--insecure-new-passphrase", paramLabel = "PASSPHRASE",
             description = "The new passphrase on the command line (visible to other users: for tests only).")
@@ -27,11 +32,38 @@ final class PasswdCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Session session = main.session()) {
             Repository repo = session.repository();
+            String current = currentPassphrase();
+            try {
+                // Knowing the cached key is not enough to lock the owner out: prove the passphrase.
+                if (!Repository.keyRecord(repo.store()).unlock(current).equals(repo.key())) {
+                    throw new UserError("the current passphrase unlocks a different key than the cached one: run obnam init");
+                }
+            } catch (org.obnam.crypto.WrongPassphraseException e) {
+                throw new UserError("the current passphrase is wrong; the passphrase was not changed");
+            }
             String pass = newPassphrase();
             Repository.changePassphrase(repo.store(), repo.key(), pass, KdfParams.DEFAULT);
             Output.line("changed the passphrase of " + repo.store().describe());
             return ExitCodes.OK;
         }
+    }
+
+    private String currentPassphrase() throws UserError {
+        String p = oldPassphrase != null ? oldPassphrase : System.getenv(Session.PASSPHRASE_VARIABLE);
+        if (p != null) {
+            return p;
+        }
+        Console console = System.console();
+        if (console == null || !console.isTerminal()) {
+            throw new UserError("no current passphrase given: run obnam passwd on a terminal, or set " + Session.PASSPHRASE_VARIABLE);
+        }
+        char[] c = console.readPassword("Current passphrase: ");
+        if (c == null) {
+            throw new UserError("no current passphrase given");
+        }
+        String s = new String(c);
+        Arrays.fill(c, '\0');
+        return s;
     }
 
     private String newPassphrase() throws UserError {

@@ -29,8 +29,8 @@ final class ProgressLine implements Progress {
         }
         lastDraw = now;
         double seconds = Math.max(0.001, (now - start) / 1e9);
-        String line = String.format("%s %,d files, %s, %s/s  %s", verb, files, human(bytes), human((long) (bytes / seconds)),
-                current.length() > 40 ? "..." + current.substring(current.length() - 37) : current);
+        String line = verb + " " + files + " files, " + human(bytes) + ", " + human((long) (bytes / seconds)) + "/s  "
+                + (current.length() > 40 ? "..." + current.substring(current.length() - 37) : current);
         Output.errorRaw("\r\033[K" + line);
         drawn = true;
     }
@@ -39,6 +39,14 @@ final class ProgressLine implements Progress {
         if (p instanceof ProgressLine l && l.drawn) {
             Output.errorRaw("\r\033[K");
         }
+    }
+
+    /**
+     * {@code v} with {@code digits} decimals, without String.format: that initialises the JDK's
+     * locale data, which costs a noticeable part of a short command's run.
+     */
+    static String decimal(double v, int digits) {
+        return java.math.BigDecimal.valueOf(v).setScale(digits, java.math.RoundingMode.HALF_UP).toPlainString();
     }
 
     static String human(long bytes) {
@@ -52,6 +60,6 @@ final class ProgressLine implements Progress {
             v /= 1024;
             i++;
         } while (v >= 1024 && i < units.length - 1);
-        return String.format("%.1f %s", v, units[i]);
+        return decimal(v, 1) + " " + units[i];
     }
 }

@@ -113,12 +113,36 @@ final class Session implements AutoCloseable {
         return c.enabled() ? c.level() : 0;
     }
 
-    /** Scratch space for generation databases: {@code $XDG_CACHE_HOME/obnam} or {@code ~/.cache/obnam}. */
+    /**
+     * Scratch space for generation databases: {@code $XDG_CACHE_HOME/obnam/tmp} or
+     * {@code ~/.cache/obnam/tmp}. The databases list every file name, so the directory is
+     * owner-only; the cache directory carries a CACHEDIR.TAG so that backing up a home directory
+     * skips it.
+     */
     static Path scratch() {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute() ? Path.of(xdg)
                 : Path.of(System.getenv().getOrDefault("HOME", System.getProperty("user.home")), ".cache");
-        return base.resolve("obnam").resolve("tmp");
+        Path cache = base.resolve("obnam");
+        Path tmp = cache.resolve("tmp");
+        try {
+            var ownerOnly = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            if (!java.nio.file.Files.isDirectory(tmp)) {
+                java.nio.file.Files.createDirectories(cache);
+                java.nio.file.Files.createDirectories(tmp, ownerOnly);
+            }
+            java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Path tag = cache.resolve("CACHEDIR.TAG");
+            if (!java.nio.file.Files.exists(tag)) {
+                java.nio.file.Files.writeString(tag, "Signature: 8a477f597d28d172789f06886806bc55\n"
+                        + "# This file is a cache directory tag created by Obnam: backups skip this directory.\n"
+                        + "# For information about cache directory tags, see https://bford.info/cachedir/\n");
+            }
+        } catch (java.io.IOException e) {
+            // The caller's own use of the directory reports the problem with its path.
+        }
+        return tmp;
     }
 
     @Override

@@ -29,8 +29,10 @@ final class ShowGenerationCommand implements Callable<Integer> {
             out.put("file_count", gen.reader.fileCount());
             out.put("file_bytes", gen.reader.fileBytes());
             out.put("db_bytes", gen.record.dbBytes());
-            out.put("schema_version", Map.of("major", gen.reader.schemaVersion().major(), "minor",
-                    gen.reader.schemaVersion().minor()));
+            Map<String, Object> version = new LinkedHashMap<>();
+            version.put("major", gen.reader.schemaVersion().major());
+            version.put("minor", gen.reader.schemaVersion().minor());
+            out.put("schema_version", version);
             out.put("checksum_kind", gen.reader.meta().getOrDefault("checksum_kind", "hmac-sha256"));
             out.put("extras", Map.of());
             Output.line(Json.pretty(out));

@@ -48,30 +48,40 @@ public final class ChunkCipher {
 
     public byte[] seal(ChunkKind kind, byte[] context, int flags, byte[] plaintext, int offset, int length) {
         byte[] out = new byte[OVERHEAD + length];
-        out[0] = FORMAT;
-        out[1] = (byte) flags;
+        sealInto(kind, context, flags, plaintext, offset, length, out, 0);
+        return out;
+    }
+
+    /**
+     * Seals into {@code out} at {@code outOffset}, which must have room for {@code OVERHEAD + length}
+     * bytes: lets callers write blobs straight into a larger buffer (a pack) without a copy.
+     */
+    public void sealInto(ChunkKind kind, byte[] context, int flags, byte[] plaintext, int offset, int length,
+            byte[] out, int outOffset) {
+        out[outOffset] = FORMAT;
+        out[outOffset + 1] = (byte) flags;
         byte[] nonce = new byte[12];
         RANDOM.nextBytes(nonce);
-        System.arraycopy(nonce, 0, out, 2, 12);
+        System.arraycopy(nonce, 0, out, outOffset + 2, 12);
         try {
             Cipher c = ciphers.get();
             c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
             c.updateAAD(aad(kind, context, flags));
             int n = 0;
             int done = 0;
+            int base = outOffset + 14;
             // In slices: the JDK's GCM is several times faster on 16 KiB pieces than on one big array.
             while (length - done > SLICE) {
-                n += c.update(plaintext, offset + done, SLICE, out, 14 + n);
+                n += c.update(plaintext, offset + done, SLICE, out, base + n);
                 done += SLICE;
             }
-            n += c.doFinal(plaintext, offset + done, length - done, out, 14 + n);
+            n += c.doFinal(plaintext, offset + done, length - done, out, base + n);
             if (n != length + 16) {
                 throw new IllegalStateException("unexpected AES-GCM output length");
             }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM encryption failed", e);
         }
-        return out;
     }
 
     public byte[] seal(ChunkKind kind, byte[] context, int flags, byte[] plaintext) {
@@ -83,6 +93,17 @@ public final class ChunkCipher {
     }
 
     public Opened open(ChunkKind kind, byte[] context, byte[] blob, int offset, int length) throws CryptoException {
+        byte[] plaintext = new byte[Math.max(0, length - OVERHEAD)];
+        int flags = openInto(kind, context, blob, offset, length, plaintext);
+        return new Opened(flags, plaintext);
+    }
+
+    /**
+     * Decrypts into {@code out} (at least {@code length - OVERHEAD} bytes) and returns the blob's
+     * flags; the plaintext is the first {@code length - OVERHEAD} bytes of {@code out}.
+     */
+    public int openInto(ChunkKind kind, byte[] context, byte[] blob, int offset, int length, byte[] out)
+            throws CryptoException {
         if (length < OVERHEAD) {
             throw new CryptoException("encrypted chunk is too short (" + length + " bytes)");
         }
@@ -92,19 +113,18 @@ public final class ChunkCipher {
                     + (format > FORMAT ? ": upgrade Obnam" : ""));
         }
         int flags = blob[offset + 1] & 0xff;
-        byte[] plaintext = new byte[length - OVERHEAD];
         try {
             Cipher c = ciphers.get();
             c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, blob, offset + 2, 12));
             c.updateAAD(aad(kind, context, flags));
-            c.doFinal(blob, offset + 14, length - 14, plaintext, 0);
+            c.doFinal(blob, offset + 14, length - 14, out, 0);
         } catch (AEADBadTagException e) {
             throw new CryptoException("chunk fails authentication: it is damaged, was tampered with, "
                     + "or is not the chunk that was asked for");
         } catch (GeneralSecurityException e) {
             throw new CryptoException("chunk cannot be decrypted: " + e.getMessage());
         }
-        return new Opened(flags, plaintext);
+        return flags;
     }
 
     private static byte[] aad(ChunkKind kind, byte[] context, int flags) {

@@ -57,8 +57,13 @@ public final class MasterKey {
         return key;
     }
 
-    public Labeller labeller() {
-        return new Labeller(derive("chunk labels"));
+    /**
+     * The labeller for chunks of one kind. Each kind has its own label key, so equal bytes stored
+     * as file data and as, say, a generation database get different labels and are never
+     * deduplicated across kinds (the encryption binds each chunk to its kind).
+     */
+    public Labeller labeller(ChunkKind kind) {
+        return new Labeller(derive(kind == ChunkKind.DATA ? "chunk labels" : "chunk labels " + kind.name()));
     }
 
     public ChunkCipher cipher() {

@@ -26,6 +26,7 @@ public record Timespec(long seconds, int nanos) implements Comparable<Timespec> 
 
     @Override
     public String toString() {
-        return seconds + "." + String.format("%09d", nanos);
+        String n = Integer.toString(nanos);
+        return seconds + "." + "0".repeat(9 - n.length()) + n;
     }
 }

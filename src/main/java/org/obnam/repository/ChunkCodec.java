@@ -9,6 +9,7 @@ import org.obnam.crypto.ChunkKind;
 import org.obnam.crypto.CryptoException;
 import org.obnam.crypto.Label;
 import org.obnam.crypto.Labeller;
+import org.obnam.crypto.MasterKey;
 
 /**
  * Turns plaintext chunks into stored blobs and back: label (keyed hash), compress with zstd (kept
@@ -22,7 +23,7 @@ public final class ChunkCodec {
     /** No chunk this client writes is larger; a bound for decompression. */
     public static final int MAX_PLAINTEXT = 64 << 20;
 
-    private final Labeller labeller;
+    private final java.util.Map<ChunkKind, Labeller> labellers;
     private final ChunkCipher cipher;
     private final int level; // 0: no compression
     private final ThreadLocal<ZstdCompressCtx> compressors;
@@ -30,8 +31,8 @@ public final class ChunkCodec {
     /** Per-thread output buffer for compression, grown to the largest chunk seen. */
     private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[0]);
 
-    public ChunkCodec(Labeller labeller, ChunkCipher cipher, int zstdLevel) {
-        this.labeller = labeller;
+    public ChunkCodec(java.util.Map<ChunkKind, Labeller> labellers, ChunkCipher cipher, int zstdLevel) {
+        this.labellers = new java.util.EnumMap<>(labellers);
         this.cipher = cipher;
         this.level = zstdLevel;
         this.compressors = ThreadLocal.withInitial(() -> {
@@ -43,13 +44,31 @@ public final class ChunkCodec {
         });
     }
 
-    public Label label(byte[] data, int offset, int length) {
-        return labeller.label(data, offset, length);
+    /** The label of a chunk of {@code kind}: a keyed hash with that kind's key. */
+    /** A codec with {@code key}'s labellers and cipher. */
+    public static ChunkCodec of(MasterKey key, int zstdLevel) {
+        java.util.Map<ChunkKind, Labeller> labellers = new java.util.EnumMap<>(ChunkKind.class);
+        for (ChunkKind kind : ChunkKind.values()) {
+            labellers.put(kind, key.labeller(kind));
+        }
+        return new ChunkCodec(labellers, key.cipher(), zstdLevel);
     }
 
-    /** Compresses (when worthwhile) and encrypts; the AEAD binds {@code kind} and {@code label}. */
-    public byte[] encode(ChunkKind kind, Label label, byte[] data, int offset, int length) {
-        byte[] context = label.bytes();
+    public Label label(ChunkKind kind, byte[] data, int offset, int length) {
+        return labellers.get(kind).label(data, offset, length);
+    }
+
+    /**
+     * A chunk ready to be sealed: compressed (in this thread's buffer) when worthwhile. Seal it
+     * with {@link #sealInto} on the same thread before preparing the next.
+     */
+    public record Prepared(ChunkKind kind, Label label, int flags, byte[] source, int offset, int length) {
+        public int blobLength() {
+            return length + ChunkCipher.OVERHEAD;
+        }
+    }
+
+    public Prepared prepare(ChunkKind kind, Label label, byte[] data, int offset, int length) {
         if (level != 0 && length >= 64) {
             byte[] out = scratch.get();
             int bound = (int) Zstd.compressBound(length);
@@ -60,10 +79,23 @@ public final class ChunkCodec {
             int n = compress(data, offset, length, out);
             // Worth it only if it saves at least 1/32: otherwise decompressing costs more than it saves.
             if (n > 0 && n < length - (length >> 5)) {
-                return cipher.seal(kind, context, ZSTD, out, 0, n);
+                return new Prepared(kind, label, ZSTD, out, 0, n);
             }
         }
-        return cipher.seal(kind, context, 0, data, offset, length);
+        return new Prepared(kind, label, 0, data, offset, length);
+    }
+
+    /** Encrypts a prepared chunk into {@code out} at {@code outOffset} ({@code blobLength()} bytes). */
+    public void sealInto(Prepared p, byte[] out, int outOffset) {
+        cipher.sealInto(p.kind(), p.label().bytes(), p.flags(), p.source(), p.offset(), p.length(), out, outOffset);
+    }
+
+    /** Compresses (when worthwhile) and encrypts; the AEAD binds {@code kind} and {@code label}. */
+    public byte[] encode(ChunkKind kind, Label label, byte[] data, int offset, int length) {
+        Prepared p = prepare(kind, label, data, offset, length);
+        byte[] out = new byte[p.blobLength()];
+        sealInto(p, out, 0);
+        return out;
     }
 
     private int compress(byte[] data, int offset, int length, byte[] out) {
@@ -92,10 +124,59 @@ public final class ChunkCodec {
         } else if (opened.flags() != 0) {
             throw new CorruptChunkException("chunk " + label + " uses an encoding this Obnam does not know: upgrade Obnam");
         }
-        if (!labeller.label(plain).equals(label)) {
+        if (!labellers.get(kind).label(plain).equals(label)) {
             throw new CorruptChunkException("chunk " + label + " does not match its label");
         }
         return plain;
+    }
+
+    /** A decoded chunk in this thread's buffer: valid until the thread decodes the next one. */
+    public record Plain(byte[] buffer, int length) {}
+
+    private final ThreadLocal<byte[][]> decodeBuffers = ThreadLocal.withInitial(() -> new byte[][] {new byte[0], new byte[0]});
+
+    /**
+     * Like {@link #decode} but into reused per-thread buffers, for the restore's hot path: no
+     * allocation per chunk once the buffers have grown to the largest chunk.
+     */
+    public Plain decodeInto(ChunkKind kind, Label label, byte[] blob, int offset, int length) throws CorruptChunkException {
+        byte[][] bufs = decodeBuffers.get();
+        int inner = Math.max(0, length - ChunkCipher.OVERHEAD);
+        if (bufs[0].length < inner) {
+            bufs[0] = new byte[inner];
+        }
+        int flags;
+        try {
+            flags = cipher.openInto(kind, label.bytes(), blob, offset, length, bufs[0]);
+        } catch (CryptoException e) {
+            throw new CorruptChunkException("chunk " + label + ": " + e.getMessage());
+        }
+        byte[] plain = bufs[0];
+        int n = inner;
+        if ((flags & ZSTD) != 0) {
+            long size = Zstd.getFrameContentSize(bufs[0], 0, inner);
+            if (size < 0 || size > MAX_PLAINTEXT) {
+                throw new CorruptChunkException("chunk " + label + " has a damaged compressed form");
+            }
+            if (bufs[1].length < size) {
+                bufs[1] = new byte[(int) size];
+            }
+            try {
+                n = decompressors.get().decompressByteArray(bufs[1], 0, (int) size, bufs[0], 0, inner);
+            } catch (ZstdException e) {
+                throw new CorruptChunkException("chunk " + label + " cannot be decompressed: " + e.getMessage());
+            }
+            if (n != size) {
+                throw new CorruptChunkException("chunk " + label + " decompresses to the wrong size");
+            }
+            plain = bufs[1];
+        } else if (flags != 0) {
+            throw new CorruptChunkException("chunk " + label + " uses an encoding this Obnam does not know: upgrade Obnam");
+        }
+        if (!labellers.get(kind).label(plain, 0, n).equals(label)) {
+            throw new CorruptChunkException("chunk " + label + " does not match its label");
+        }
+        return new Plain(plain, n);
     }
 
     private byte[] decompress(Label label, byte[] frame) throws CorruptChunkException {

@@ -46,7 +46,7 @@ public final class Repository {
         this.key = key;
         this.repositoryId = repositoryId;
         this.cipher = key.cipher();
-        this.codec = new ChunkCodec(key.labeller(), cipher, zstdLevel);
+        this.codec = ChunkCodec.of(key, zstdLevel);
         this.trust = trust;
     }
 
@@ -154,7 +154,7 @@ public final class Repository {
     /** Stores a generation record and appends it to the generation list; returns the new list item. */
     public GenerationList.Item commitGeneration(GenerationRecord record) throws RepositoryException, StoreException {
         byte[] json = record.toJson();
-        Label label = codec.label(json, 0, json.length);
+        Label label = codec.label(ChunkKind.GENERATION, json, 0, json.length);
         ObjectId id = store.put(ObjectMeta.single(label.hex()), codec.encode(ChunkKind.GENERATION, label, json, 0, json.length));
         GenerationList.Item item = new GenerationList.Item(id, label, record.ended(), record.schemaVersion().toString(),
                 record.fileCount(), record.fileBytes());
@@ -184,6 +184,26 @@ public final class Repository {
         StoredObject object = store.get(item.id());
         byte[] plain = codec.decode(ChunkKind.GENERATION, item.label(), object.body());
         return GenerationRecord.parse(plain);
+    }
+
+    private final ThreadLocal<byte[]> blobBuffers = ThreadLocal.withInitial(() -> new byte[0]);
+
+    /**
+     * A chunk's verified plaintext in this thread's reused buffers (valid until its next read):
+     * the restore's hot path.
+     */
+    public ChunkCodec.Plain readChunkInto(ChunkKind kind, ChunkRef ref) throws StoreException, CorruptChunkException {
+        byte[] blob = blobBuffers.get();
+        if (blob.length < ref.length()) {
+            blob = new byte[ref.length()];
+            blobBuffers.set(blob);
+        }
+        store.readRange(ref.object(), ref.offset(), ref.length(), blob);
+        ChunkCodec.Plain plain = codec.decodeInto(kind, ref.label(), blob, 0, ref.length());
+        if (plain.length() != ref.size()) {
+            throw new CorruptChunkException("chunk " + ref.label() + " has " + plain.length() + " bytes, expected " + ref.size());
+        }
+        return plain;
     }
 
     /** A chunk's verified plaintext. */

@@ -46,6 +46,10 @@ public final class RestoreRun {
     private final boolean root = Users.effectiveUid() == 0;
     private final List<String> failed = Collections.synchronizedList(new ArrayList<>());
     private final List<RawPath> failedPaths = Collections.synchronizedList(new ArrayList<>());
+    /** Hard links made to each first name (restored paths), so a failed file takes its links with it. */
+    private final java.util.Map<RawPath, List<Link>> linksTo = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Link(RawPath restored, RawPath original) {}
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong bytes = new AtomicLong();
 
@@ -138,7 +142,8 @@ public final class RestoreRun {
                             parent.setTimes(name, null, e.mtime());
                         }
                         case FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE -> {
-                            if (e.hardLinkTo() != null && linkTo(top, parent, name, e)) {
+                            if (e.hardLinkTo() != null) {
+                                linkTo(top, parent, name, rel, e);
                                 return;
                             }
                             if ((e.type() == FileType.CHAR_DEVICE || e.type() == FileType.BLOCK_DEVICE) && !root) {
@@ -167,6 +172,12 @@ public final class RestoreRun {
         }
         for (RawPath p : failedPaths) {
             removeQuietly(top, p);
+            for (Link link : linksTo.getOrDefault(p, List.of())) {
+                removeQuietly(top, link.restored());
+                String m = link.original() + ": not restored: it is a hard link to a file that could not be restored";
+                failed.add(m);
+                onProblem.accept(m);
+            }
         }
         // Directories last, deepest first: creating their contents changed their times.
         for (int i = directories.size() - 1; i >= 0; i--) {
@@ -184,7 +195,8 @@ public final class RestoreRun {
     private void restoreFile(Dir top, Dir parent, RawName name, RawPath rel, StoredEntry stored, ExecutorService pool,
             Semaphore budget) throws IOException, InterruptedException {
         Entry e = stored.entry();
-        if (e.hardLinkTo() != null && linkTo(top, parent, name, e)) {
+        if (e.hardLinkTo() != null) {
+            linkTo(top, parent, name, rel, e);
             return;
         }
         replace(parent, name);
@@ -212,11 +224,11 @@ public final class RestoreRun {
             pool.execute(() -> {
                 try {
                     if (errors.get() == 0) {
-                        byte[] data = repo.readChunk(ChunkKind.DATA, ref);
-                        for (Segments.Segment s : Segments.place(e.extents(), at, data.length)) {
-                            file.writeAt(data, s.dataOffset(), s.length(), s.fileOffset());
+                        var plain = repo.readChunkInto(ChunkKind.DATA, ref);
+                        for (Segments.Segment s : Segments.place(e.extents(), at, plain.length())) {
+                            file.writeAt(plain.buffer(), s.dataOffset(), s.length(), s.fileOffset());
                         }
-                        bytes.addAndGet(data.length);
+                        bytes.addAndGet(plain.length());
                     }
                 } catch (Exception ex) {
                     if (errors.getAndIncrement() == 0) {
@@ -263,16 +275,18 @@ public final class RestoreRun {
         }
     }
 
-    /** Makes {@code name} a hard link to the already restored first name of the same inode. */
-    private boolean linkTo(Dir top, Dir parent, RawName name, Entry e) {
+    /**
+     * Makes {@code name} a hard link to the already restored first name of the same inode. A hard
+     * link entry has no content of its own, so when the link cannot be made the entry fails.
+     */
+    private void linkTo(Dir top, Dir parent, RawName name, RawPath rel, Entry e) {
         RawPath first = relative(e.hardLinkTo());
         try (Dir firstParent = openParent(top, first)) {
             replace(parent, name);
             parent.link(firstParent, first.fileName(), name);
-            return true;
+            linksTo.computeIfAbsent(first, k -> Collections.synchronizedList(new ArrayList<>())).add(new Link(rel, e.path()));
         } catch (IOException ex) {
-            warn(e.path(), "cannot restore as a hard link (" + ex.getMessage() + "); restoring a copy");
-            return false;
+            problem(e.path(), "not restored: cannot link it to " + e.hardLinkTo() + ": " + ex.getMessage());
         }
     }
 

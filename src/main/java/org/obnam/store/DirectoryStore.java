@@ -195,10 +195,19 @@ public final class DirectoryStore implements Store {
     }
 
     @Override
+    public ObjectId put(ObjectMeta meta, byte[] buffer, int length) throws StoreException {
+        return putSlices(meta, List.of(ByteBuffer.wrap(buffer, 0, length)));
+    }
+
+    @Override
     public ObjectId put(ObjectMeta meta, List<byte[]> parts) throws StoreException {
+        return putSlices(meta, parts.stream().map(ByteBuffer::wrap).toList());
+    }
+
+    private ObjectId putSlices(ObjectMeta meta, List<ByteBuffer> parts) throws StoreException {
         long bodyLength = 0;
-        for (byte[] p : parts) {
-            bodyLength += p.length;
+        for (ByteBuffer p : parts) {
+            bodyLength += p.remaining();
         }
         List<LabelRange> ranges;
         try {
@@ -218,7 +227,7 @@ public final class DirectoryStore implements Store {
                 buffers[0] = ObjectFile.header(metaBytes, parts, bodyLength);
                 buffers[1] = ByteBuffer.wrap(metaBytes);
                 for (int i = 0; i < parts.size(); i++) {
-                    buffers[2 + i] = ByteBuffer.wrap(parts.get(i));
+                    buffers[2 + i] = parts.get(i).duplicate();
                 }
                 long total = ObjectFile.HEADER_SIZE + (long) metaBytes.length + bodyLength;
                 long written = 0;
@@ -323,6 +332,13 @@ public final class DirectoryStore implements Store {
 
     @Override
     public byte[] getRange(ObjectId id, long offset, int length) throws StoreException {
+        byte[] out = new byte[length];
+        readRange(id, offset, length, out);
+        return out;
+    }
+
+    @Override
+    public void readRange(ObjectId id, long offset, int length, byte[] dest) throws StoreException {
         Path path = objectPath(id);
         String what = "object " + id + " in " + root;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -334,9 +350,7 @@ public final class DirectoryStore implements Store {
             if (ch.size() != h.bodyOffset() + h.bodyLength()) {
                 throw new StoreException.Corrupt(what + " is truncated or damaged");
             }
-            ByteBuffer out = ByteBuffer.allocate(length);
-            readFully(ch, out, h.bodyOffset() + offset);
-            return out.array();
+            readFully(ch, ByteBuffer.wrap(dest, 0, length), h.bodyOffset() + offset);
         } catch (NoSuchFileException e) {
             throw new StoreException.NotFound("no object " + id + " in " + root);
         } catch (StoreException e) {

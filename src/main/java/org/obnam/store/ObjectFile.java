@@ -25,11 +25,11 @@ final class ObjectFile {
 
     private ObjectFile() {}
 
-    static ByteBuffer header(byte[] meta, java.util.List<byte[]> body, long bodyLength) {
+    static ByteBuffer header(byte[] meta, java.util.List<ByteBuffer> body, long bodyLength) {
         CRC32C crc = new CRC32C();
         crc.update(meta);
-        for (byte[] part : body) {
-            crc.update(part);
+        for (ByteBuffer part : body) {
+            crc.update(part.duplicate());
         }
         ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE);
         b.put(MAGIC).putShort((short) VERSION).putShort((short) 0).putInt(meta.length).putLong(bodyLength);

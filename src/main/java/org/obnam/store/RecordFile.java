@@ -7,7 +7,8 @@ import java.util.Arrays;
 /** On-disk layout of a record: magic "OBNAMREC" | u16 format | u64 version | u32 crc32c(version | body) | body. */
 final class RecordFile {
     private static final byte[] MAGIC = "OBNAMREC".getBytes(StandardCharsets.US_ASCII);
-    private static final int FORMAT = 1;
+    /** 2: the checksum covers the version too (format 1 was a development format, never released). */
+    private static final int FORMAT = 2;
     private static final int HEADER = 8 + 2 + 8 + 4;
 
     private RecordFile() {}
@@ -33,7 +34,8 @@ final class RecordFile {
         ByteBuffer b = ByteBuffer.wrap(file, MAGIC.length, file.length - MAGIC.length);
         int format = Short.toUnsignedInt(b.getShort());
         if (format != FORMAT) {
-            throw new StoreException.Corrupt(what + " has record format " + format + ", this Obnam reads " + FORMAT);
+            throw new StoreException.Corrupt(what + " has record format " + format + ", this Obnam reads format " + FORMAT
+                    + (format > FORMAT ? ": upgrade Obnam" : ": it was made by a development version of Obnam"));
         }
         long version = b.getLong();
         int crc = b.getInt();

@@ -22,6 +22,11 @@ public interface Store extends AutoCloseable {
     /** Stores a new object and returns its id. */
     ObjectId put(ObjectMeta meta, byte[] body) throws StoreException;
 
+    /** Stores a new object whose body is the first {@code length} bytes of {@code buffer}. */
+    default ObjectId put(ObjectMeta meta, byte[] buffer, int length) throws StoreException {
+        return put(meta, length == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, length));
+    }
+
     /**
      * Stores a new object whose body is {@code parts} back to back. Implementations that can write
      * the parts without joining them first (a gathering write) override this.
@@ -45,6 +50,11 @@ public interface Store extends AutoCloseable {
 
     /** {@code length} bytes of an object's body from {@code offset}. */
     byte[] getRange(ObjectId id, long offset, int length) throws StoreException;
+
+    /** Reads {@code length} bytes of an object's body from {@code offset} into the start of {@code dest}. */
+    default void readRange(ObjectId id, long offset, int length, byte[] dest) throws StoreException {
+        System.arraycopy(getRange(id, offset, length), 0, dest, 0, length);
+    }
 
     /** For each given label that some object holds: one place where it is. Labels not found are absent. */
     Map<String, ObjectLocation> findLabels(Collection<String> labels) throws StoreException;

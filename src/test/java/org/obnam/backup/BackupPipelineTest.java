@@ -215,6 +215,19 @@ class BackupPipelineTest {
     }
 
     @Test
+    void aFileWithTheBytesOfAGenerationDatabaseRestores() throws Exception {
+        // Backing up a home directory reads the scratch copy of the previous generation's database:
+        // its chunks must not be mistaken for file data (they are stored as another kind).
+        Path root = dir.resolve("home");
+        write(root.resolve("notes.txt"), "notes".getBytes());
+        BackupOutcome first = backup(store, root, 2, 1 << 20);
+        Repository r = repo(store);
+        r.fetchDatabase(r.generation(first.generation()), root.resolve("copy-of-previous.db"));
+        BackupOutcome second = backup(store, root, 2, 1 << 20);
+        assertThat(manifest(restore(second.generation()).resolve(root.toString().substring(1)))).isEqualTo(manifest(root));
+    }
+
+    @Test
     void emptyTreeAndEmptyFiles() throws Exception {
         Path root = dir.resolve("empty");
         Files.createDirectories(root.resolve("sub"));

@@ -14,7 +14,7 @@ class CryptoTest {
     private static final KdfParams FAST = new KdfParams(64, 1, 1);
     private static final MasterKey KEY = MasterKey.generate();
     private static final ChunkCipher CIPHER = KEY.cipher();
-    private static final byte[] LABEL = KEY.labeller().label("data".getBytes(StandardCharsets.UTF_8)).bytes();
+    private static final byte[] LABEL = KEY.labeller(ChunkKind.DATA).label("data".getBytes(StandardCharsets.UTF_8)).bytes();
 
     @Property(tries = 200)
     void sealedChunksOpenToTheSamePlaintext(@ForAll @Size(max = 5000) byte[] plaintext, @ForAll @IntRange(max = 255) int flags) throws Exception {
@@ -34,7 +34,7 @@ class CryptoTest {
     @Test
     void wrongLabelFails() {
         byte[] blob = CIPHER.seal(ChunkKind.DATA, LABEL, 0, new byte[100]);
-        byte[] other = KEY.labeller().label(new byte[1]).bytes();
+        byte[] other = KEY.labeller(ChunkKind.DATA).label(new byte[1]).bytes();
         assertThatThrownBy(() -> CIPHER.open(ChunkKind.DATA, other, blob))
                 .isInstanceOf(CryptoException.class).hasMessageContaining("authentication");
     }
@@ -72,9 +72,9 @@ class CryptoTest {
     @Test
     void labelsAreKeyedAndDeterministic() {
         byte[] data = "same data".getBytes(StandardCharsets.UTF_8);
-        assertThat(KEY.labeller().label(data)).isEqualTo(KEY.labeller().label(data));
-        assertThat(MasterKey.generate().labeller().label(data)).isNotEqualTo(KEY.labeller().label(data));
-        assertThat(KEY.labeller().label(data).hex()).hasSize(64);
+        assertThat(KEY.labeller(ChunkKind.DATA).label(data)).isEqualTo(KEY.labeller(ChunkKind.DATA).label(data));
+        assertThat(MasterKey.generate().labeller(ChunkKind.DATA).label(data)).isNotEqualTo(KEY.labeller(ChunkKind.DATA).label(data));
+        assertThat(KEY.labeller(ChunkKind.DATA).label(data).hex()).hasSize(64);
     }
 
     @Test

@@ -29,10 +29,10 @@ import org.obnam.store.ObjectMeta;
  */
 class DecoderFuzzTest {
     private static final MasterKey KEY = MasterKey.of(new byte[64]);
-    private static final ChunkCodec CODEC = new ChunkCodec(KEY.labeller(), KEY.cipher(), 3);
+    private static final ChunkCodec CODEC = ChunkCodec.of(KEY, 3);
     private static final byte[] PLAIN = "some plaintext that compresses, compresses, compresses well".repeat(20)
             .getBytes(StandardCharsets.UTF_8);
-    private static final Label LABEL = CODEC.label(PLAIN, 0, PLAIN.length);
+    private static final Label LABEL = CODEC.label(ChunkKind.DATA, PLAIN, 0, PLAIN.length);
     private static final byte[] VALID = CODEC.encode(ChunkKind.DATA, LABEL, PLAIN, 0, PLAIN.length);
 
     @Property

@@ -132,15 +132,17 @@ class RepositoryTest {
         byte[] two = new byte[5000];
         new Random(1).nextBytes(two);
         ChunkCodec codec = repo.codec();
-        Label l1 = codec.label(one, 0, one.length);
-        Label l2 = codec.label(two, 0, two.length);
-        PackBuilder pack = new PackBuilder();
+        Label l1 = codec.label(ChunkKind.DATA, one, 0, one.length);
+        Label l2 = codec.label(ChunkKind.DATA, two, 0, two.length);
+        PackBuffer pack = new PackBuffer(new byte[1 << 20]);
         byte[] b1 = codec.encode(ChunkKind.DATA, l1, one, 0, one.length);
         byte[] b2 = codec.encode(ChunkKind.DATA, l2, two, 0, two.length);
         assertThat(b1.length).isLessThan(one.length); // compressed
-        long o1 = pack.add(l1, b1);
-        long o2 = pack.add(l2, b2);
-        ObjectId id = store.put(pack.meta(), pack.body());
+        int o1 = pack.reserve(l1, b1.length);
+        System.arraycopy(b1, 0, pack.buffer(), o1, b1.length);
+        int o2 = pack.reserve(l2, b2.length);
+        System.arraycopy(b2, 0, pack.buffer(), o2, b2.length);
+        ObjectId id = store.put(pack.meta(), pack.buffer(), pack.size());
         ChunkRef r1 = new ChunkRef(l1, id, o1, b1.length, one.length);
         ChunkRef r2 = new ChunkRef(l2, id, o2, b2.length, two.length);
         assertThat(repo.readChunk(ChunkKind.DATA, r1)).isEqualTo(one);
@@ -148,6 +150,17 @@ class RepositoryTest {
         ChunkRef swapped = new ChunkRef(l1, id, o2, b2.length, one.length);
         assertThatThrownBy(() -> repo.readChunk(ChunkKind.DATA, swapped)).isInstanceOf(CorruptChunkException.class);
         assertThatThrownBy(() -> repo.readChunk(ChunkKind.GENERATION_DB, r1)).isInstanceOf(CorruptChunkException.class);
+    }
+
+    @Test
+    void equalBytesOfDifferentKindsGetDifferentLabels() throws Exception {
+        Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
+        byte[] data = "the same bytes".getBytes(StandardCharsets.UTF_8);
+        Label asData = repo.codec().label(ChunkKind.DATA, data, 0, data.length);
+        Label asDatabase = repo.codec().label(ChunkKind.GENERATION_DB, data, 0, data.length);
+        Label asGeneration = repo.codec().label(ChunkKind.GENERATION, data, 0, data.length);
+        assertThat(asData).isNotEqualTo(asDatabase).isNotEqualTo(asGeneration);
+        assertThat(asDatabase).isNotEqualTo(asGeneration);
     }
 
     @Test
