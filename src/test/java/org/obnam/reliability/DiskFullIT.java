@@ -99,6 +99,7 @@ class DiskFullIT {
         ObnamClient.Run first = c.run("backup");
         assertThat(first.exit()).as(first.toString()).isZero();
 
+        java.util.Map<String, byte[]> firstTree = Trees.snapshot(live);
         Path filler = server.chunks().resolve("filler");
         Files.write(filler, new byte[20 << 20]);
         for (int i = 0; i < 8; i++) {
@@ -121,7 +122,11 @@ class DiskFullIT {
         Path earlier = dir.resolve("restored-earlier");
         ObnamClient.Run restoreEarlier = c.run("restore", first.field("generation-id"), earlier.toString());
         assertThat(restoreEarlier.exit()).as(restoreEarlier.toString()).isZero();
-        assertThat(Trees.restored(earlier, live).resolve("d0")).isDirectory();
+        java.util.Map<String, byte[]> restoredFirst = Trees.snapshot(Trees.restored(earlier, live));
+        assertThat(restoredFirst.keySet()).containsExactlyElementsOf(firstTree.keySet());
+        for (String k : firstTree.keySet()) {
+            assertThat(restoredFirst.get(k)).as("earlier generation's %s", k).isEqualTo(firstTree.get(k));
+        }
 
         Files.delete(filler);
         ObnamClient.Run after = c.run("backup");
