@@ -247,7 +247,7 @@ public final class BackupRun {
                 return content.get(waits == 0 ? 20 : 100, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 failure.check();
-                pipeline.sealOpenPack();
+                pipeline.sealOpenPackIfIdle(waits == 0 ? 20 : 50);
                 waits++;
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();

@@ -51,6 +51,7 @@ final class ChunkPipeline implements AutoCloseable {
         final List<Packed> entries = new ArrayList<>();
         int writers;
         boolean sealed;
+        long lastReserved = System.nanoTime();
 
         OpenPack(byte[] buffer, boolean pooled) {
             this.pack = new PackBuffer(buffer);
@@ -222,15 +223,20 @@ final class ChunkPipeline implements AutoCloseable {
             List<OpenPack> ready = new ArrayList<>(2);
             int offset;
             synchronized (packLock) {
-                if (open != null && !open.pack.fits(length)) {
-                    addIfReady(ready, seal(open));
-                    open = null;
-                }
-                if (open == null) {
-                    open = newPack(length);
+                // Waiting for a buffer releases the lock, so check the open pack afresh after every wait.
+                while (open == null || !open.pack.fits(length)) {
+                    if (open != null) {
+                        addIfReady(ready, seal(open));
+                        open = null;
+                    }
+                    open = tryNewPack(length);
+                    if (open == null) {
+                        awaitFreeBuffer();
+                    }
                 }
                 target = open;
                 offset = target.pack.reserve(p.label(), length);
+                target.lastReserved = System.nanoTime();
                 target.writers++;
                 target.entries.add(new Packed(p.label(), p.data().length, offset, length, p.result()));
                 if (target.pack.isFull()) {
@@ -241,16 +247,26 @@ final class ChunkPipeline implements AutoCloseable {
             for (OpenPack pack : ready) {
                 upload(pack);
             }
-            codec.sealInto(prepared, target.pack.buffer(), offset);
-            release(p);
+            Throwable sealFailure = null;
+            try {
+                codec.sealInto(prepared, target.pack.buffer(), offset);
+            } catch (Throwable t) {
+                // Fail the run before the pack can be stored: a half-written blob must never be uploaded.
+                failure.report(t);
+                sealFailure = t;
+            }
             boolean last;
             synchronized (packLock) {
                 target.writers--;
                 last = target.sealed && target.writers == 0;
             }
             if (last) {
-                upload(target);
+                upload(target); // after a failure this only returns the buffer to the pool
             }
+            if (sealFailure != null) {
+                throw sealFailure;
+            }
+            release(p);
         } catch (Throwable t) {
             failure.report(t);
             fail(p.label(), p.result(), t);
@@ -269,22 +285,27 @@ final class ChunkPipeline implements AutoCloseable {
         return pack.writers == 0 ? pack : null;
     }
 
-    /** A pack with room for {@code length} bytes; waits (releasing the lock) for a free buffer. */
-    private OpenPack newPack(int length) throws InterruptedException {
+    /** A pack with room for {@code length} bytes, or null when every pooled buffer is in use. */
+    private OpenPack tryNewPack(int length) {
         if (length > PackBuffer.TARGET_BYTES) {
             return new OpenPack(new byte[length], false); // a chunk larger than a pack has one to itself
-        }
-        while (freeBuffers.isEmpty() && buffersLeftToMake == 0) {
-            if (failure.failed()) {
-                throw new InterruptedException("backup failed");
-            }
-            packLock.wait(100);
         }
         if (!freeBuffers.isEmpty()) {
             return new OpenPack(freeBuffers.pop(), true);
         }
-        buffersLeftToMake--;
-        return new OpenPack(new byte[PackBuffer.TARGET_BYTES], true);
+        if (buffersLeftToMake > 0) {
+            buffersLeftToMake--;
+            return new OpenPack(new byte[PackBuffer.TARGET_BYTES], true);
+        }
+        return null;
+    }
+
+    /** Waits (releasing the pack lock) until an upload returns a buffer; the caller holds the lock. */
+    private void awaitFreeBuffer() throws InterruptedException {
+        if (failure.failed()) {
+            throw new InterruptedException("backup failed");
+        }
+        packLock.wait(100);
     }
 
     private void returnBuffer(OpenPack pack) {
@@ -298,9 +319,19 @@ final class ChunkPipeline implements AutoCloseable {
 
     /** Seals the open pack now, so chunks waiting in it get stored without waiting for more. */
     void sealOpenPack() {
+        sealOpenPackIfIdle(0);
+    }
+
+    /**
+     * Seals the open pack if nothing was added to it for {@code idleMillis}: a writer waiting for
+     * chunks in it would otherwise wait until it fills, while one that is still filling is left
+     * to grow to full size.
+     */
+    void sealOpenPackIfIdle(long idleMillis) {
         OpenPack toUpload = null;
         synchronized (packLock) {
-            if (open == null || open.pack.isEmpty()) {
+            if (open == null || open.pack.isEmpty()
+                    || System.nanoTime() - open.lastReserved < idleMillis * 1_000_000L) {
                 return;
             }
             toUpload = seal(open);

@@ -28,6 +28,21 @@ class ForwardingStore implements Store {
     }
 
     @Override
+    public ObjectId put(ObjectMeta meta, byte[] buffer, int length) throws StoreException {
+        return delegate.put(meta, buffer, length);
+    }
+
+    @Override
+    public ObjectId put(ObjectMeta meta, java.util.List<byte[]> parts) throws StoreException {
+        return delegate.put(meta, parts);
+    }
+
+    @Override
+    public void readRange(ObjectId id, long offset, int length, byte[] dest) throws StoreException {
+        delegate.readRange(id, offset, length, dest);
+    }
+
+    @Override
     public StoredObject get(ObjectId id) throws StoreException {
         return delegate.get(id);
     }

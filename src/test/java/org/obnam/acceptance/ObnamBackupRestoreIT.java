@@ -1,0 +1,255 @@
+package org.obnam.acceptance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.obnam.testing.ExternalCommand.Result;
+import org.obnam.testing.Manifest;
+import org.obnam.testing.Obnam;
+import org.obnam.testing.Tree;
+
+/**
+ * Rust Obnam's "Acceptance criteria for Obnam as a whole", against a local repository: back up
+ * real files with the real client, restore them, and compare manifests of the live and restored
+ * trees.
+ */
+class ObnamBackupRestoreIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private Obnam obnam;
+    private Tree live;
+
+    @BeforeEach
+    void setUp() {
+        obnam = Obnam.in(dir);
+        live = Tree.at(dir.resolve("live"));
+    }
+
+    private Manifest restored(String restoreDir, String root) {
+        return Manifest.of(dir.resolve(restoreDir).resolve(root));
+    }
+
+    @Test
+    void smokeTestForBackupAndRestore() {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("data.dat", 100_000);
+        Manifest before = Manifest.of(live.root());
+
+        String gen = obnam.backup().generationId();
+
+        assertThat(obnam.ok("list").stdout()).contains(gen);
+        assertThat(obnam.ok("resolve", "latest").stdout().strip()).isEqualTo(gen);
+        obnam.ok("restore", gen, "rest");
+        assertThat(restored("rest", "live")).isEqualTo(before);
+    }
+
+    @Test
+    void listShowsEachGenerationWithAnIsoTime() {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("data.dat", 1000);
+
+        String first = obnam.backup().generationId();
+        String second = obnam.backup().generationId();
+
+        List<String> lines = obnam.ok("list").stdoutLines();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).startsWith(first + " ").matches(".* \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d.*Z");
+        assertThat(lines.get(1)).startsWith(second + " ");
+        assertThat(obnam.ok("resolve", first.substring(0, 8)).stdout().strip()).isEqualTo(first);
+    }
+
+    @Test
+    void inspectShowsTheSchemaVersionThatBackupVersionPicks() {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("data.dat", 1000);
+
+        obnam.backup();
+        assertThat(obnam.ok("inspect", "latest").stdout()).contains("schema_version: 0.0\n");
+        obnam.backup("--backup-version=0");
+        assertThat(obnam.ok("inspect", "latest").stdout()).contains("schema_version: 0.0\n");
+        obnam.backup("--backup-version=1");
+        assertThat(obnam.ok("inspect", "latest").stdout()).contains("schema_version: 1.0\n");
+    }
+
+    @Test
+    void backupsMadeWithEachBackupVersionRestore() {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("data.dat", 50_000);
+        live.file("sub/small.txt", "small");
+        live.symlink("link", "data.dat");
+        Manifest before = Manifest.of(live.root());
+
+        obnam.backup("--backup-version=0");
+        obnam.ok("restore", "latest", "rest0");
+        assertThat(restored("rest0", "live")).isEqualTo(before);
+
+        obnam.backup("--backup-version=1");
+        obnam.ok("restore", "latest", "rest1");
+        assertThat(restored("rest1", "live")).isEqualTo(before);
+    }
+
+    @Test
+    void restoreLatestRestoresTheNewestOfTwoGenerationsAndAnIdTheOlder() {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.file("data.dat", "first version");
+        Manifest first = Manifest.of(live.root());
+        String gen1 = obnam.backup().generationId();
+        live.file("data.dat", "second version, longer");
+        live.randomFile("more.dat", 1000);
+        Manifest second = Manifest.of(live.root());
+        obnam.backup();
+
+        obnam.ok("restore", "latest", "rest");
+        obnam.ok("restore", gen1, "rest-old");
+
+        assertThat(restored("rest", "live")).isEqualTo(second);
+        assertThat(restored("rest-old", "live")).isEqualTo(first);
+    }
+
+    @Test
+    void multipleDirectoriesAreBackedUpAndRestored() {
+        live.randomFile("one/data.dat", 2000);
+        live.randomFile("two/data.dat", 3000);
+        obnam.configure("""
+                roots:
+                - live/one
+                - live/two
+                """);
+        obnam.initialised();
+        Manifest one = Manifest.of(live.path("one"));
+        Manifest two = Manifest.of(live.path("two"));
+
+        String gen = obnam.backup().generationId();
+        obnam.ok("restore", gen, dir.resolve("rest").toAbsolutePath().toString());
+
+        assertThat(restored("rest", "live/one")).isEqualTo(one);
+        assertThat(restored("rest", "live/two")).isEqualTo(two);
+    }
+
+    @Test
+    void absoluteRootIsRestoredUnderTheRestoreDirectory() {
+        live.randomFile("data.dat", 2000);
+        obnam.configure("roots: [" + live.root().toAbsolutePath() + "]");
+        obnam.initialised();
+        Manifest before = Manifest.of(live.root());
+
+        obnam.backup();
+        obnam.ok("restore", "latest", "rest");
+
+        Path restoredRoot = dir.resolve("rest").resolve(live.root().toAbsolutePath().toString().substring(1));
+        assertThat(Manifest.of(restoredRoot)).isEqualTo(before);
+    }
+
+    @Test
+    void chunkSizeIsTakenFromTheConfiguration() throws Exception {
+        obnam.configure("""
+                roots: [live]
+                chunk_size: 1
+                """);
+        obnam.initialised();
+        live.file("data.dat", "abc");
+        Manifest before = Manifest.of(live.root());
+
+        JsonNode chunks = JSON.readTree(obnam.ok("chunkify", "live/data.dat").stdout());
+        obnam.backup();
+        obnam.ok("restore", "latest", "rest");
+
+        assertThat(chunks).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(chunks.get(i).get("offset").asLong()).isEqualTo(i);
+            assertThat(chunks.get(i).get("len").asLong()).isEqualTo(1);
+        }
+        assertThat(restored("rest", "live")).isEqualTo(before);
+    }
+
+    @Test
+    void generationInformationIsShownAsJson() throws Exception {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("data.dat", 12_345);
+        live.file("sub/other.txt", "other");
+        String gen = obnam.backup().generationId();
+        int entries = obnam.ok("list-files").stdoutLines().size();
+
+        Result info = obnam.ok("gen-info", "latest");
+        Result shown = obnam.ok("show-generation");
+
+        JsonNode json = JSON.readTree(info.stdout());
+        assertThat(json.get("schema_version")).as(info.describe()).isEqualTo(JSON.readTree("{\"major\": 0, \"minor\": 0}"));
+        assertThat(json.get("extras")).as(info.describe()).isEqualTo(JSON.readTree("{}"));
+        assertThat(json.get("file_count").asLong()).as(info.describe()).isEqualTo(entries);
+        assertThat(json.get("file_bytes").asLong()).as(info.describe()).isEqualTo(12_345 + 5);
+        assertThat(json.get("db_bytes").asLong()).as(info.describe()).isPositive();
+        assertThat(info.stdout()).contains(gen);
+        assertThat(JSON.readTree(shown.stdout())).isEqualTo(json);
+    }
+
+    @Test
+    void concurrentBackupsIntoOneRepositoryLoseNoGeneration() throws Exception {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("data.dat", 200_000);
+        live.randomFile("more.dat", 100_000);
+
+        CompletableFuture<Result> first = CompletableFuture.supplyAsync(() -> obnam.runBackup());
+        CompletableFuture<Result> second = CompletableFuture.supplyAsync(() -> obnam.runBackup());
+        List<Result> both = List.of(first.get(), second.get());
+
+        String listed = obnam.ok("list").stdout();
+        int made = 0;
+        for (Result r : both) {
+            if (r.exitCode() == 0) {
+                made++;
+                assertThat(listed).as("generation of %s", r.describe()).contains(Obnam.Backup.of(r).generationId());
+            } else {
+                r.expectExit(1);
+                assertThat(r.stderr().lines().filter(l -> !l.isBlank()).count()).as(r.describe()).isEqualTo(1);
+            }
+        }
+        assertThat(made).as("at least one of two concurrent backups succeeds: %s", both).isPositive();
+        assertThat(listed.lines().count()).isEqualTo(made);
+        obnam.ok("restore", "latest", "rest");
+        assertThat(dir.resolve("rest/live/data.dat")).hasSameBinaryContentAs(live.path("data.dat"));
+    }
+
+    @Test
+    void oneThreadAndTheDefaultGiveTheSameListOfFiles() throws Exception {
+        live.randomFile("a/one.dat", 300_000);
+        live.randomFile("a/two.dat", 5_000);
+        live.file("b/c/three.txt", "three");
+        live.symlink("b/link", "../a/one.dat");
+        live.dir("empty");
+        Obnam single = obnam.withRepository(dir.resolve("repo-single")).withConfig(dir.resolve("single.yaml"))
+                .configure("roots: [live]").initialised();
+        Obnam parallel = obnam.withHome(dir.resolve("home-parallel")).withRepository(dir.resolve("repo-parallel"))
+                .withConfig(dir.resolve("parallel.yaml")).configure("roots: [live]").initialised();
+        Manifest before = Manifest.of(live.root());
+
+        single.backup("--threads", "1");
+        parallel.backup();
+
+        Result one = single.ok("list-files");
+        Result dflt = parallel.ok("list-files");
+        assertThat(one.stdoutLines()).hasSize(9);
+        assertThat(one.stdoutBytes()).as(one.describe() + dflt.describe()).isEqualTo(dflt.stdoutBytes());
+        single.ok("restore", "latest", "rest");
+        assertThat(restored("rest", "live")).isEqualTo(before);
+        assertThat(Files.exists(dir.resolve("rest/live/empty"))).isTrue();
+    }
+}

@@ -1,0 +1,155 @@
+package org.obnam.acceptance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.obnam.testing.ExternalCommand.Result;
+import org.obnam.testing.Manifest;
+import org.obnam.testing.Obnam;
+import org.obnam.testing.ServerProcess;
+import org.obnam.testing.Tree;
+
+/**
+ * The scenarios of Rust Obnam's obnam.md that need a chunk server: the client refuses a
+ * self-signed certificate (DESIGN section 5: unless verify_tls_cert is false or the certificate
+ * is trusted with ca_cert), the smoke test over HTTPS, and no cleartext on the server. One real
+ * obnam-server for the class; each test is its own client (namespace, token), so tests share no
+ * data.
+ */
+class ObnamServerIT {
+    @TempDir
+    static Path serverDir;
+
+    private static ServerProcess server;
+
+    @TempDir
+    Path dir;
+
+    private Obnam obnam;
+    private Tree live;
+    private String token;
+
+    @BeforeAll
+    static void startServer() {
+        server = ServerProcess.start(serverDir.resolve("server"));
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        obnam = Obnam.in(dir);
+        live = Tree.at(dir.resolve("live"));
+        token = server.addClient("client-" + UUID.randomUUID());
+    }
+
+    @Test
+    void clientRefusesASelfSignedCertificateUnlessToldNotToVerify() {
+        live.randomFile("data.dat", 1000);
+        obnam.configureExactly("""
+                server_url: %s
+                access_token: %s
+                verify_tls_cert: true
+                roots: [live]
+                """.formatted(server.url(), token));
+
+        Result refused = obnam.run("init", "--insecure-passphrase=hunter2");
+
+        refused.expectFailure();
+        assertThat(refused.stderr()).as(refused.describe()).contains("self signed certificate");
+
+        obnam.configureExactly("""
+                server_url: %s
+                access_token: %s
+                verify_tls_cert: false
+                roots: [live]
+                """.formatted(server.url(), token));
+        obnam.init("hunter2");
+        String gen = obnam.backup().generationId();
+        assertThat(obnam.ok("list").stdout()).contains(gen);
+    }
+
+    @Test
+    void smokeTestForBackupAndRestoreThroughTheServer() {
+        obnam.configureExactly("""
+                server_url: %s
+                access_token: %s
+                ca_cert: %s
+                roots: [live]
+                """.formatted(server.url(), token, server.trustedCert()));
+        live.randomFile("data.dat", 200_000);
+        live.file("sub/notes.txt", "notes");
+        live.symlink("link", "sub/notes.txt");
+        Manifest before = Manifest.of(live.root());
+        obnam.init("hunter2");
+
+        String gen = obnam.backup().generationId();
+
+        assertThat(obnam.ok("list").stdout()).contains(gen);
+        assertThat(obnam.ok("resolve", "latest").stdout().strip()).isEqualTo(gen);
+        obnam.ok("restore", gen, "rest");
+        assertThat(Manifest.of(dir.resolve("rest/live"))).isEqualTo(before);
+    }
+
+    @Test
+    void clientWithAWrongTokenIsRefused() {
+        obnam.configureExactly("""
+                server_url: %s
+                access_token: not-%s
+                ca_cert: %s
+                roots: [live]
+                """.formatted(server.url(), token, server.trustedCert()));
+        live.randomFile("data.dat", 1000);
+
+        Result r = obnam.run("init", "--insecure-passphrase=hunter2");
+
+        r.expectExit(1);
+        assertThat(r.stderr()).as(r.describe()).isNotBlank().doesNotContain("Exception");
+    }
+
+    @Test
+    void neitherThePassphraseNorTheBackedUpDataAreOnTheServerInCleartext() throws Exception {
+        String passphrase = "server-side-secret-" + UUID.randomUUID();
+        String marker = "plaintext-marker-" + UUID.randomUUID();
+        obnam.configureExactly("""
+                server_url: %s
+                access_token: %s
+                ca_cert: %s
+                roots: [live]
+                compression: none
+                """.formatted(server.url(), token, server.trustedCert()));
+        live.file("diary.txt", (marker + "\n").repeat(200));
+        obnam.init(passphrase);
+        obnam.backup();
+
+        List<Path> files = filesUnder(server.chunks());
+        assertThat(files).isNotEmpty();
+        for (Path f : files) {
+            String content = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+            assertThat(content).as("server file %s", f).doesNotContain(passphrase).doesNotContain(marker)
+                    .doesNotContain("diary.txt");
+        }
+    }
+
+    private static List<Path> filesUnder(Path top) throws IOException {
+        try (Stream<Path> all = Files.walk(top)) {
+            return all.filter(Files::isRegularFile).toList();
+        }
+    }
+}
