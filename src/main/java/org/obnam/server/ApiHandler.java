@@ -176,6 +176,11 @@ final class ApiHandler extends Handler.Abstract {
             case StoreException.NotFound nf -> ApiError.notFound("not found");
             case StoreException.BadRequest br -> ApiError.badRequest("the store refused the request");
             case StoreException.Conflict c -> new ApiError(409, "conflict").with("version", c.currentVersion());
+            case StoreException.NoSpace ns -> {
+                LOG.error("{} {}: {}", ex.method(), ex.path(), e.getMessage());
+                yield new ApiError(507, "the server has run out of storage space; its operator must free some")
+                        .with("no_space", true);
+            }
             case StoreException.Corrupt c -> {
                 LOG.error("{} {}: {}", ex.method(), ex.path(), e.getMessage());
                 yield new ApiError(500, "the data is damaged on the server").with("corrupt", true);

@@ -47,8 +47,21 @@ final class Exchange {
         return Request.getPathInContext(request);
     }
 
+    /**
+     * A request header's first value, or null. The fields are read one by one, never with
+     * {@code HttpFields.get}: with Jetty 12.1.14, after an HTTP/2 request whose header block Jetty
+     * refused (such as {@code :path /..}), {@code get} and {@code getField} on the next request of
+     * that connection can return a header of the refused request (its Authorization, Range or
+     * Chunk-Meta), while iterating sees only the request's own headers. Found by
+     * ServerRequestFuzzTest; Http2StaleHeaderTest keeps it fixed.
+     */
     String header(String name) {
-        return request.getHeaders().get(name);
+        for (HttpField f : request.getHeaders()) {
+            if (f.is(name)) {
+                return f.getValue();
+            }
+        }
+        return null;
     }
 
     /** A query parameter, or null. */
@@ -170,7 +183,8 @@ final class Exchange {
 
     private void drain() {
         long declared = request.getLength();
-        if (declared == 0 || declared > DRAIN_BYTES || request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
+        String expect = header(HttpHeader.EXPECT.asString());
+        if (declared == 0 || declared > DRAIN_BYTES || (expect != null && expect.toLowerCase(java.util.Locale.ROOT).contains("100-continue"))) {
             return; // nothing to read, too much to bother, or the client waits for our word before sending
         }
         try (InputStream in = Content.Source.asInputStream(request)) {

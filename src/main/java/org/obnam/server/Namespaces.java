@@ -33,7 +33,7 @@ final class Namespaces implements AutoCloseable {
             }
             if (store == null) {
                 try {
-                    store = DirectoryStore.open(registry.namespaceDir(namespace));
+                    store = DirectoryStore.open(registry.namespaceDir(namespace), true); // keeps every record version
                 } catch (StoreException.NotFound e) {
                     // A server fault, not a missing chunk: the client must not be told "404".
                     throw new StoreException("the store of namespace " + namespace + " is missing: " + e.getMessage(), e);

@@ -33,10 +33,25 @@ final class RecordEndpoints {
         ex.sendJson(200, result);
     }
 
-    /** GET /v1/records/NAME: the body, with its version in Record-Version (and as an ETag). */
+    /**
+     * GET /v1/records/NAME: the body, with its version in Record-Version (and as an ETag). With
+     * {@code ?version=N}: that version, current or kept in the record's history.
+     */
     void get(Exchange ex, DirectoryStore store, String name) throws ApiError, StoreException {
         checkName(name);
-        Optional<StoredRecord> record = store.getRecord(name);
+        String versionText = ex.query("version");
+        Optional<StoredRecord> record;
+        if (versionText == null) {
+            record = store.getRecord(name);
+        } else {
+            if (!versionText.matches("[0-9]{1,18}") || Long.parseLong(versionText) < 1) {
+                throw ApiError.badRequest("version must be a record version: a whole number from 1");
+            }
+            record = store.getRecordVersion(name, Long.parseLong(versionText));
+            if (record.isEmpty()) {
+                throw ApiError.notFound("record " + name + " has no version " + versionText);
+            }
+        }
         if (record.isEmpty()) {
             throw ApiError.notFound("no record " + name);
         }

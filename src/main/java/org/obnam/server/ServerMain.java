@@ -22,10 +22,11 @@ import picocli.CommandLine.Spec;
         name = "obnam-server",
         mixinStandardHelpOptions = true,
         versionProvider = ServerMain.Version.class,
-        subcommands = {ClientCommands.class, CommandLine.HelpCommand.class},
+        subcommands = {ClientCommands.class, RecordCommands.class, CommandLine.HelpCommand.class},
         description = {
             "The Obnam chunk server: stores encrypted chunks for many clients over HTTPS.",
-            "Run it with its configuration file; manage clients with the client command.",
+            "Run it with its configuration file; manage clients with the client command, and restore",
+            "an earlier version of a client's record (after a token was abused) with the record command.",
             "Logging goes to stderr; OBNAM_SERVER_LOG sets the level (error, warn, info, debug)."
         })
 public final class ServerMain implements Callable<Integer> {

@@ -35,6 +35,7 @@ import java.util.function.Consumer;
  * DIR/obnam-store.json        format marker: {"format":"obnam-store","version":1}
  * DIR/objects/ab/abcdef...    one file per object (see ObjectFile)
  * DIR/records/NAME            mutable records, replaced atomically under DIR/records/.lock
+ * DIR/record-history/NAME.N  earlier versions of records, when the store keeps them (the server's do)
  * DIR/index.sqlite            label index, rebuilt from the objects when missing
  * DIR/tmp/                    files being written
  * </pre>
@@ -42,16 +43,29 @@ import java.util.function.Consumer;
  * An object's file is written to tmp/, fsynced and renamed into place by {@link #put}; the
  * directory entries are fsynced by {@link #flush}, which many concurrent writers share. Objects
  * put but not flushed are listed as pending in the index; on open, pending objects left by an
- * earlier boot (a machine crash) are checked and dropped if damaged.
+ * earlier boot (a machine crash) are checked and dropped if damaged. Files left in tmp/ by a
+ * process that was killed are removed on open once they are an hour old.
+ *
+ * <p>A store that keeps record history never loses a record version: replacing version N first
+ * links the old file to {@code record-history/NAME.N}, so a client (or a stolen token) that
+ * overwrites a record cannot destroy what it held; {@link #getRecordVersion} reads it back and
+ * {@link #restoreRecordVersion} makes it current again.
+ *
+ * <p>When the disk is full, operations fail with {@link StoreException.NoSpace} and leave nothing
+ * half-written behind: no temp files, and no object that was not acknowledged.
  */
 public final class DirectoryStore implements Store {
     public static final int FORMAT_VERSION = 1;
     private static final String MARKER = "obnam-store.json";
+    /** Temp files older than this were left by a process that died; no write takes this long. */
+    static final java.time.Duration STALE_TEMP = java.time.Duration.ofHours(1);
 
     private final Path root;
     private final Path objects;
     private final Path records;
     private final Path tmp;
+    private final Path history;
+    private final boolean keepRecordHistory;
     private final LabelIndex index;
     private final String bootId;
     private final Set<Path> knownDirs = ConcurrentHashMap.newKeySet();
@@ -64,17 +78,20 @@ public final class DirectoryStore implements Store {
     private List<ObjectId> pendingIds = new ArrayList<>(); // guarded by state
     private final ReentrantLock recordLock = new ReentrantLock();
 
-    private DirectoryStore(Path root) throws StoreException {
+    private DirectoryStore(Path root, boolean keepRecordHistory) throws StoreException {
         this.root = root;
         this.objects = root.resolve("objects");
         this.records = root.resolve("records");
         this.tmp = root.resolve("tmp");
+        this.history = root.resolve("record-history");
+        this.keepRecordHistory = keepRecordHistory;
         this.bootId = readBootId();
+        removeStaleTemps();
         boolean rebuild = !Files.exists(root.resolve("index.sqlite"));
         try {
             this.index = new LabelIndex(root.resolve("index.sqlite"));
         } catch (SQLException e) {
-            throw new StoreException("cannot open the label index in " + root + ": " + e.getMessage(), e);
+            throw failure("cannot open the label index in " + root, e);
         }
         try {
             if (rebuild) {
@@ -90,6 +107,14 @@ public final class DirectoryStore implements Store {
 
     /** Opens an existing store; NotFound when there is none at {@code root}. */
     public static DirectoryStore open(Path root) throws StoreException {
+        return open(root, false);
+    }
+
+    /**
+     * Opens an existing store; with {@code keepRecordHistory}, every version of a record that is
+     * replaced is kept (see the class comment).
+     */
+    public static DirectoryStore open(Path root, boolean keepRecordHistory) throws StoreException {
         Path marker = root.resolve(MARKER);
         if (!Files.isDirectory(root)) {
             throw new StoreException.NotFound("no repository at " + root);
@@ -98,7 +123,7 @@ public final class DirectoryStore implements Store {
             throw new StoreException.NotFound("no repository at " + root + " (" + MARKER + " is missing)");
         }
         checkMarker(marker);
-        return new DirectoryStore(root);
+        return new DirectoryStore(root, keepRecordHistory);
     }
 
     /** Opens the store at {@code root}, creating it (and its directory) if it does not exist. */
@@ -125,10 +150,10 @@ public final class DirectoryStore implements Store {
             if (e instanceof StoreException se) {
                 throw se;
             }
-            throw new StoreException("cannot create a repository in " + root + ": " + describe(e), e);
+            throw failure("cannot create a repository in " + root, e);
         }
         checkMarker(marker);
-        return new DirectoryStore(root);
+        return new DirectoryStore(root, false);
     }
 
     private static void checkMarker(Path marker) throws StoreException {
@@ -222,12 +247,17 @@ public final class DirectoryStore implements Store {
             }
         } catch (IOException e) {
             deleteQuietly(temp);
-            throw new StoreException("cannot write object to " + root + ": " + describe(e), e);
+            throw failure("cannot write object to " + root, e);
         }
         try {
             index.add(id, ranges, bootId);
         } catch (SQLException e) {
-            throw new StoreException("cannot update the label index in " + root + ": " + e.getMessage(), e);
+            // The caller hears of a failure and will never refer to this object: do not keep it.
+            deleteQuietly(target);
+            synchronized (state) {
+                pendingIds.remove(id);
+            }
+            throw failure("cannot update the label index in " + root, e);
         }
         return id;
     }
@@ -280,7 +310,7 @@ public final class DirectoryStore implements Store {
                     dirtyDirs.addAll(dirs);
                     pendingIds.addAll(ids);
                 }
-                throw new StoreException("cannot make objects durable in " + root + ": " + e.getMessage(), e);
+                throw failure("cannot make objects durable in " + root, e);
             }
             durableSequence = upTo;
         }
@@ -372,7 +402,7 @@ public final class DirectoryStore implements Store {
         try {
             return index.find(labels);
         } catch (SQLException e) {
-            throw new StoreException("cannot search the label index in " + root + ": " + e.getMessage(), e);
+            throw failure("cannot search the label index in " + root, e);
         }
     }
 
@@ -383,7 +413,7 @@ public final class DirectoryStore implements Store {
         try {
             ids = index.objectsWith(label);
         } catch (SQLException e) {
-            throw new StoreException("cannot search the label index in " + root + ": " + e.getMessage(), e);
+            throw failure("cannot search the label index in " + root, e);
         }
         for (ObjectId id : ids) {
             try {
@@ -525,7 +555,7 @@ public final class DirectoryStore implements Store {
         } catch (NoSuchFileException e) {
             throw new StoreException.NotFound("no object " + id + " in " + root);
         } catch (IOException | SQLException e) {
-            throw new StoreException("cannot delete object " + id + " in " + root + ": " + e.getMessage(), e);
+            throw failure("cannot delete object " + id + " in " + root, e);
         }
     }
 
@@ -571,7 +601,7 @@ public final class DirectoryStore implements Store {
         try {
             index.clear();
         } catch (SQLException e) {
-            throw new StoreException("cannot reset the label index in " + root + ": " + e.getMessage(), e);
+            throw failure("cannot reset the label index in " + root, e);
         }
         forEachObjectFile((id, path) -> {
             try {
@@ -580,7 +610,7 @@ public final class DirectoryStore implements Store {
             } catch (IOException | IllegalArgumentException e) {
                 // Not indexed: a damaged object must never satisfy a dedup lookup. check reports it.
             } catch (SQLException e) {
-                throw new StoreException("cannot rebuild the label index in " + root + ": " + e.getMessage(), e);
+                throw failure("cannot rebuild the label index in " + root, e);
             }
         });
     }
@@ -595,7 +625,7 @@ public final class DirectoryStore implements Store {
         try {
             pending = index.pending();
         } catch (SQLException e) {
-            throw new StoreException("cannot read the label index in " + root + ": " + e.getMessage(), e);
+            throw failure("cannot read the label index in " + root, e);
         }
         if (pending.isEmpty()) {
             return;
@@ -616,7 +646,7 @@ public final class DirectoryStore implements Store {
                     index.remove(id);
                 }
             } catch (SQLException ex) {
-                throw new StoreException("cannot repair the label index in " + root + ": " + ex.getMessage(), ex);
+                throw failure("cannot repair the label index in " + root, ex);
             }
         }
         try {
@@ -626,7 +656,7 @@ public final class DirectoryStore implements Store {
             fsyncDir(objects);
             index.markDurable(durable);
         } catch (IOException | SQLException e) {
-            throw new StoreException("cannot make objects durable in " + root + ": " + e.getMessage(), e);
+            throw failure("cannot make objects durable in " + root, e);
         }
     }
 
@@ -673,19 +703,128 @@ public final class DirectoryStore implements Store {
                     throw new StoreException.Conflict("record " + name + " is at version " + current
                             + ", not " + expectedVersion, current);
                 }
+                if (keepRecordHistory && current > 0) {
+                    keep(path, name, current);
+                }
                 long next = current + 1;
                 Files.createDirectories(tmp);
                 writeDurably(tmp.resolve("record-" + name + ".tmp"), path, RecordFile.encode(next, body));
-                fsyncDir(records);
                 return next;
             }
         } catch (StoreException e) {
             throw e;
         } catch (IOException e) {
-            throw new StoreException("cannot write record " + name + " in " + root + ": " + describe(e), e);
+            throw failure("cannot write record " + name + " in " + root, e);
         } finally {
             recordLock.unlock();
         }
+    }
+
+    /** Keeps the current file of a record as {@code record-history/NAME.VERSION}, durably, before it is replaced. */
+    private void keep(Path current, String name, long version) throws IOException {
+        Path kept = history.resolve(name + "." + version);
+        if (Files.exists(kept, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return; // kept by an attempt that failed later
+        }
+        if (!Files.isDirectory(history)) {
+            Files.createDirectories(history);
+            fsyncDir(root);
+        }
+        try {
+            Files.createLink(kept, current); // the record file is never changed in place, so a link is a copy
+            fsyncDir(history);
+        } catch (FileAlreadyExistsException e) {
+            // another process kept it
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            if (isNoSpace(e)) {
+                throw e;
+            }
+            writeDurably(tmp.resolve("history-" + name + ".tmp"), kept, Files.readAllBytes(current));
+        }
+    }
+
+    /**
+     * One version of a record: the current one, or an earlier one this store kept. Empty when
+     * there is no such version (never written, or written before the store kept history).
+     */
+    public Optional<StoredRecord> getRecordVersion(String name, long version) throws StoreException {
+        checkRecordName(name);
+        if (version < 1) {
+            return Optional.empty();
+        }
+        Optional<StoredRecord> current = readRecord(records.resolve(name));
+        if (current.isPresent() && current.get().version() == version) {
+            return current;
+        }
+        if (current.isPresent() && current.get().version() < version) {
+            return Optional.empty();
+        }
+        Optional<StoredRecord> old = readRecord(history.resolve(name + "." + version));
+        if (old.isPresent() && old.get().version() != version) {
+            throw new StoreException.Corrupt("record history file " + history.resolve(name + "." + version)
+                    + " holds version " + old.get().version() + ": it was renamed or damaged");
+        }
+        return old;
+    }
+
+    /** One version of a record as listed by {@link #recordVersions}; {@code bytes} is -1 when it is damaged. */
+    public record RecordVersion(long version, int bytes, java.time.Instant written, boolean current) {}
+
+    /** Every version of a record this store has, oldest first; the last one is current. */
+    public List<RecordVersion> recordVersions(String name) throws StoreException {
+        checkRecordName(name);
+        List<RecordVersion> versions = new ArrayList<>();
+        String prefix = name + ".";
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(history)) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                if (n.startsWith(prefix) && n.substring(prefix.length()).matches("[0-9]{1,18}")) {
+                    versions.add(versionOf(f, Long.parseLong(n.substring(prefix.length())), false));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // no history yet
+        } catch (IOException e) {
+            throw failure("cannot list the record history in " + root, e);
+        }
+        Path current = records.resolve(name);
+        if (Files.isRegularFile(current, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Optional<StoredRecord> r = readRecord(current);
+            if (r.isPresent()) {
+                versions.removeIf(v -> v.version() == r.get().version());
+                versions.add(versionOf(current, r.get().version(), true));
+            }
+        }
+        versions.sort(java.util.Comparator.comparingLong(RecordVersion::version));
+        return versions;
+    }
+
+    private static RecordVersion versionOf(Path file, long version, boolean current) throws StoreException {
+        try {
+            java.time.Instant written = Files.getLastModifiedTime(file).toInstant();
+            int bytes;
+            try {
+                StoredRecord r = RecordFile.decode(Files.readAllBytes(file), "record " + file);
+                bytes = r.version() == version ? r.body().length : -1;
+            } catch (StoreException.Corrupt e) {
+                bytes = -1;
+            }
+            return new RecordVersion(version, bytes, written, current);
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + file + ": " + describe(e), e);
+        }
+    }
+
+    /**
+     * Makes an earlier version of a record current again by writing its body as a new version (so
+     * versions only ever grow, and clients' compare-and-set keeps working). Returns the new version;
+     * NotFound when there is no such version, Conflict when the record changed meanwhile.
+     */
+    public long restoreRecordVersion(String name, long version) throws StoreException {
+        StoredRecord old = getRecordVersion(name, version).orElseThrow(() ->
+                new StoreException.NotFound("record " + name + " has no version " + version + " in " + root));
+        long current = getRecord(name).map(StoredRecord::version).orElse(0L);
+        return compareAndSetRecord(name, current, old.body());
     }
 
     @Override
@@ -694,7 +833,7 @@ public final class DirectoryStore implements Store {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(records)) {
             for (Path f : files) {
                 String n = f.getFileName().toString();
-                if (Store.isValidRecordName(n)) {
+                if (Store.isValidRecordName(n) && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     names.add(n);
                 }
             }
@@ -731,15 +870,20 @@ public final class DirectoryStore implements Store {
     }
 
     static void writeDurably(Path temp, Path target, byte[] content) throws IOException {
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(content);
-            while (b.hasRemaining()) {
-                ch.write(b);
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(content);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
             }
-            ch.force(true);
+            move(temp, target);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(temp); // a full disk must not leave half a file behind
+            throw e;
         }
-        move(temp, target);
         fsyncDir(target.getParent());
     }
 
@@ -763,6 +907,39 @@ public final class DirectoryStore implements Store {
         } catch (IOException e) {
             // best effort: a stray temp file is harmless
         }
+    }
+
+    /** Removes temp files that a killed process left behind (see {@link #STALE_TEMP}). */
+    private void removeStaleTemps() {
+        long cutoff = System.currentTimeMillis() - STALE_TEMP.toMillis();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
+            for (Path f : files) {
+                try {
+                    var a = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < cutoff) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (IOException e) {
+                    // best effort: the next open tries again
+                }
+            }
+        } catch (IOException e) {
+            // no tmp directory yet, or unreadable: writes will say so
+        }
+    }
+
+    /** A failed operation as a StoreException: {@link StoreException.NoSpace} when the disk is full. */
+    static StoreException failure(String what, Exception e) {
+        if (isNoSpace(e)) {
+            return new StoreException.NoSpace(what + ": no space left on the device", e);
+        }
+        String detail = e instanceof IOException io ? describe(io) : e.getMessage();
+        return new StoreException(what + ": " + detail, e);
+    }
+
+    private static boolean isNoSpace(Exception e) {
+        return StoreException.isNoSpace(e);
     }
 
     private static String readBootId() {

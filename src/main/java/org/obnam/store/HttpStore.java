@@ -31,9 +31,9 @@ import org.obnam.store.ServerConnection.Reply;
  * calls it from several threads at once.
  *
  * <p>Failures map to {@link StoreException} kinds: 404 NotFound, 409 Conflict, 401/403 Forbidden,
- * other 4xx BadRequest, 5xx and network failures Transient (see {@link RetryingStore}), a damaged
- * object on the server Corrupt, and an untrusted certificate a plain StoreException that says how to
- * fix it. {@link #flush} does nothing: the server makes each upload durable before it answers.
+ * other 4xx BadRequest, 507 (the server's disk is full) NoSpace, other 5xx and network failures
+ * Transient (see {@link RetryingStore}), a damaged object on the server Corrupt, and an untrusted
+ * certificate a plain StoreException that says how to fix it. {@link #flush} does nothing: the server makes each upload durable before it answers.
  */
 public final class HttpStore implements Store {
     /** Labels per batch look-up request; servers accept at least this many. */

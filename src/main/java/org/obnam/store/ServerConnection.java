@@ -239,6 +239,8 @@ final class ServerConnection implements AutoCloseable {
             case 403 -> new StoreException.Forbidden("the server at " + base + " does not allow " + what + ": " + message);
             case 404 -> new StoreException.NotFound(what + ": not found at " + base);
             case 409 -> new StoreException.Conflict(what + ": " + message, body.path("version").asLong(-1));
+            case 507 -> new StoreException.NoSpace("the server at " + base + " has run out of storage space while "
+                    + what + ": its operator must free space or add storage before backups can continue", null);
             case 408, 429 -> new StoreException.Transient("the server at " + base + " is busy (" + message + ") while " + what, null);
             default -> {
                 if (status >= 400 && status < 500) {

@@ -54,10 +54,35 @@ public class StoreException extends IOException {
         }
     }
 
+    /**
+     * The storage is full (ENOSPC, a quota, or SQLite's "database or disk is full"). Not retried:
+     * space comes back only when someone frees it, and the message should say so at once.
+     */
+    public static final class NoSpace extends StoreException {
+        public NoSpace(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** A temporary failure (network, overload); the same call may succeed later. */
     public static final class Transient extends StoreException {
         public Transient(String message, Throwable cause) {
             super(message, cause);
         }
+    }
+
+    /** Whether {@code failure} (or a cause of it) says the storage is full. */
+    public static boolean isNoSpace(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof NoSpace) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded")
+                    || m.contains("database or disk is full") || m.contains("SQLITE_FULL"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

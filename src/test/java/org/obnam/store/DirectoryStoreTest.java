@@ -108,4 +108,59 @@ class DirectoryStoreTest extends StoreContract {
             assertThat(files).isEmpty();
         }
     }
+
+    @Test
+    void aStoreWithRecordHistoryKeepsEveryVersionAndCanMakeAnOldOneCurrent() throws Exception {
+        store.close();
+        store = null;
+        try (DirectoryStore s = DirectoryStore.open(dir.resolve("repo"), true)) {
+            assertThat(s.compareAndSetRecord("generations", 0, "one".getBytes())).isEqualTo(1);
+            assertThat(s.compareAndSetRecord("generations", 1, "two".getBytes())).isEqualTo(2);
+            assertThat(s.compareAndSetRecord("generations", 2, "junk".getBytes())).isEqualTo(3);
+            assertThat(s.getRecordVersion("generations", 1).orElseThrow().body()).isEqualTo("one".getBytes());
+            assertThat(s.getRecordVersion("generations", 2).orElseThrow().body()).isEqualTo("two".getBytes());
+            assertThat(s.getRecordVersion("generations", 3).orElseThrow().body()).isEqualTo("junk".getBytes());
+            assertThat(s.getRecordVersion("generations", 4)).isEmpty();
+            assertThat(s.getRecordVersion("generations", 0)).isEmpty();
+            assertThat(s.getRecordVersion("other", 1)).isEmpty();
+            assertThat(s.recordVersions("generations")).extracting(DirectoryStore.RecordVersion::version,
+                    DirectoryStore.RecordVersion::bytes, DirectoryStore.RecordVersion::current)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, 3, false),
+                            org.assertj.core.groups.Tuple.tuple(2L, 3, false),
+                            org.assertj.core.groups.Tuple.tuple(3L, 4, true));
+
+            assertThat(s.restoreRecordVersion("generations", 2)).isEqualTo(4);
+            StoredRecord now = s.getRecord("generations").orElseThrow();
+            assertThat(now.version()).isEqualTo(4);
+            assertThat(now.body()).isEqualTo("two".getBytes());
+            assertThat(s.getRecordVersion("generations", 3).orElseThrow().body()).as("the overwritten version stays")
+                    .isEqualTo("junk".getBytes());
+            assertThatThrownBy(() -> s.restoreRecordVersion("generations", 9)).isInstanceOf(StoreException.NotFound.class);
+            assertThat(s.recordNames()).as("the history directory is not a record").containsExactly("generations");
+            assertThat(Files.list(dir.resolve("repo/tmp")).toList()).isEmpty();
+        }
+        try (DirectoryStore plain = DirectoryStore.open(dir.resolve("repo"))) {
+            plain.compareAndSetRecord("generations", 4, "five".getBytes());
+            assertThat(plain.getRecordVersion("generations", 4)).as("a store without history keeps nothing new")
+                    .isEmpty();
+            assertThat(plain.getRecordVersion("generations", 5).orElseThrow().body()).isEqualTo("five".getBytes());
+        }
+    }
+
+    @Test
+    void aDirectoryAmongTheRecordsIsNotARecord() throws Exception {
+        store.compareAndSetRecord("real", 0, "x".getBytes());
+        Files.createDirectories(dir.resolve("repo/records/history"));
+        assertThat(store.recordNames()).containsExactly("real");
+    }
+
+    @Test
+    void aFullDiskIsRecognisedInEveryFormItTakes() {
+        assertThat(StoreException.isNoSpace(new java.io.IOException("No space left on device"))).isTrue();
+        assertThat(StoreException.isNoSpace(new java.nio.file.FileSystemException("/x", null, "Disk quota exceeded")))
+                .isTrue();
+        assertThat(StoreException.isNoSpace(new StoreException("wrapped", new java.sql.SQLException(
+                "[SQLITE_FULL] Insertion failed because database is full (database or disk is full)")))).isTrue();
+        assertThat(StoreException.isNoSpace(new java.io.IOException("Permission denied"))).isFalse();
+    }
 }

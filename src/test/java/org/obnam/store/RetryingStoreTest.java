@@ -186,6 +186,16 @@ class RetryingStoreTest {
     }
 
     @Test
+    void aFullDiskOnTheServerIsReportedAtOnceNotRetried() {
+        flaky.plan.add(new StoreException.NoSpace("the server has run out of storage space", null));
+        assertThatThrownBy(() -> retrying().put(ObjectMeta.single("x"), new byte[] {1}))
+                .isInstanceOf(StoreException.NoSpace.class)
+                .hasMessageContaining("out of storage space");
+        assertThat(flaky.calls).isEqualTo(1);
+        assertThat(sleeps).isEmpty();
+    }
+
+    @Test
     void givesUpAfterTheLastAttemptWithTheFailure() {
         for (int i = 0; i < 10; i++) {
             flaky.plan.add(transientFailure());
