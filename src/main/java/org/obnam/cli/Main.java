@@ -63,7 +63,34 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        // A worker thread that dies of an Error (out of memory, above all) must not let the run
+        // finish as if all went well: stop at once. Backups are crash-safe; the exit code says
+        // that this one did not complete.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof Error) {
+                Output.flush();
+                Output.error("obnam: internal error in " + thread.getName() + ": " + describe(e));
+                Runtime.getRuntime().halt(ExitCodes.ERROR);
+            }
+            Output.error("obnam: warning: " + thread.getName() + " failed: " + e);
+        });
+        int code;
+        try {
+            code = execute(args);
+        } catch (Error e) {
+            Output.flush();
+            Output.error("obnam: " + describe(e));
+            code = ExitCodes.ERROR;
+        }
+        System.exit(code);
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory (Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB): set OBNAM_MAX_HEAP higher, or use fewer --threads";
+        }
+        return e.toString();
     }
 
     static int execute(String[] args) {

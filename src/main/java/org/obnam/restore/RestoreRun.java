@@ -55,6 +55,13 @@ public final class RestoreRun {
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong bytes = new AtomicLong();
     private PackCache packs;
+    /**
+     * Bytes of heap that big chunks being decoded may hold at once (encrypted form, decrypted
+     * form, decompressed form). Whatever --threads says, a restore must not run out of memory:
+     * running out would lose a chunk, not just slow down.
+     */
+    private Semaphore decodeMemory;
+    private int decodeMemoryPermits;
 
     private RestoreRun(Repository repo, Path scratch, int threads, Consumer<String> onProblem) {
         this.repo = repo;
@@ -107,7 +114,11 @@ public final class RestoreRun {
     }
 
     private RestoreOutcome restoreEntries(GenerationReader reader, Dir top) throws Exception {
-        packs = new PackCache(repo.store(), 48L << 20);
+        long heap = Runtime.getRuntime().maxMemory();
+        long packCacheBytes = Math.max(8L << 20, Math.min(48L << 20, heap / 6));
+        packs = new PackCache(repo.store(), packCacheBytes);
+        decodeMemoryPermits = (int) Math.min(Integer.MAX_VALUE, Math.max(16L << 20, heap / 2 - packCacheBytes));
+        decodeMemory = new Semaphore(decodeMemoryPermits);
         List<StoredEntry> directories = new ArrayList<>();
         AtomicLong entries = new AtomicLong();
         long budgetBytes = Math.max(64L << 20, 8L * threads * (4 << 20));
@@ -228,15 +239,13 @@ public final class RestoreRun {
             pool.execute(() -> {
                 try {
                     if (errors.get() == 0) {
-                        var plain = readChunk(ref);
-                        for (Segments.Segment s : Segments.place(e.extents(), at, plain.length())) {
-                            file.writeAt(plain.buffer(), s.dataOffset(), s.length(), s.fileOffset());
-                        }
-                        bytes.addAndGet(plain.length());
+                        restoreChunk(file, e, ref, at);
                     }
-                } catch (Exception ex) {
+                } catch (Throwable ex) {
+                    // Every failure, errors included, must fail the file: a chunk silently not
+                    // written would leave a hole of zeros in a file reported as restored.
                     if (errors.getAndIncrement() == 0) {
-                        problem(e.path(), "not restored: " + ex.getMessage());
+                        problem(e.path(), "not restored: " + describe(ex));
                         failedPaths.add(rel);
                     }
                 } finally {
@@ -249,20 +258,51 @@ public final class RestoreRun {
         }
     }
 
-    /** A small chunk comes out of its cached pack; a big one, or one in a damaged pack, is read alone. */
-    private ChunkCodec.Plain readChunk(ChunkRef ref) throws Exception {
-        if (ref.length() < PackCache.SMALL_CHUNK) {
+    /**
+     * Reads, verifies and writes one chunk. A small chunk is decoded out of its cached pack into
+     * this thread's buffers; a big one, or one in a damaged pack, is read alone into buffers of its
+     * own, allocated only once {@link #decodeMemory} has room for them.
+     */
+    private void restoreChunk(OpenFile file, Entry e, ChunkRef ref, long at) throws Exception {
+        if (ref.length() < PackCache.SMALL_CHUNK && ref.size() < PackCache.SMALL_CHUNK) {
             byte[] pack = null;
             try {
                 pack = packs.body(ref.object());
-            } catch (StoreException.Corrupt e) {
+            } catch (StoreException.Corrupt damaged) {
                 // the pack as a whole is damaged: this chunk may still be intact
             }
             if (pack != null) {
-                return repo.decodeInto(ChunkKind.DATA, ref, pack, Math.toIntExact(ref.offset()));
+                ChunkCodec.Plain plain = repo.decodeInto(ChunkKind.DATA, ref, pack, Math.toIntExact(ref.offset()));
+                write(file, e, plain.buffer(), plain.length(), at);
+                return;
             }
         }
-        return repo.readChunkInto(ChunkKind.DATA, ref);
+        int need = (int) Math.min(decodeMemoryPermits, (long) ref.length() + 2L * ref.size());
+        decodeMemory.acquire(need);
+        try {
+            byte[] plain = repo.readChunk(ChunkKind.DATA, ref);
+            write(file, e, plain, plain.length, at);
+        } finally {
+            decodeMemory.release(need);
+        }
+    }
+
+    private void write(OpenFile file, Entry e, byte[] data, int length, long at) throws IOException {
+        for (Segments.Segment s : Segments.place(e.extents(), at, length)) {
+            file.writeAt(data, s.dataOffset(), s.length(), s.fileOffset());
+        }
+        bytes.addAndGet(length);
+    }
+
+    private static String describe(Throwable t) {
+        if (t instanceof OutOfMemoryError) {
+            return "out of memory (Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB): set OBNAM_MAX_HEAP higher, or restore with fewer --threads";
+        }
+        if (t instanceof Exception && t.getMessage() != null) {
+            return t.getMessage();
+        }
+        return "internal error: " + t;
     }
 
     private void finishFile(OpenFile file, Entry e, boolean broken) {

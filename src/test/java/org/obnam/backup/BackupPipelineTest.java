@@ -295,6 +295,45 @@ class BackupPipelineTest {
     }
 
     @Test
+    void anErrorWhileReadingAChunkFailsItsFileInsteadOfLeavingAHole() throws Exception {
+        // Out of memory in a restore thread used to escape the task: the chunk was never written,
+        // the file kept a hole of zeros, and the restore reported success.
+        Path root = dir.resolve("big");
+        Random r = new Random(11);
+        for (int i = 0; i < 3; i++) {
+            byte[] data = new byte[3 << 20];
+            r.nextBytes(data);
+            write(root.resolve("f" + i), data);
+        }
+        BackupOutcome outcome = backup(store, root, 2, 1 << 20);
+        AtomicInteger reads = new AtomicInteger();
+        Store failing = new ForwardingStore(store) {
+            @Override
+            public byte[] getRange(ObjectId id, long offset, int length) throws StoreException {
+                if (length > (256 << 10) && reads.incrementAndGet() == 4) {
+                    throw new OutOfMemoryError("Java heap space (injected)");
+                }
+                return super.getRange(id, offset, length);
+            }
+        };
+        Path target = dir.resolve("restored-error");
+        List<String> problems = new ArrayList<>();
+        RestoreOutcome out = RestoreRun.run(repo(failing), outcome.generation(), target, dir.resolve("scratch"), 4,
+                problems::add);
+        assertThat(reads.get()).isGreaterThanOrEqualTo(4);
+        assertThat(out.complete()).isFalse();
+        assertThat(out.failed()).hasSize(1).allMatch(m -> m.contains("out of memory"));
+        Path restored = target.resolve(root.toString().substring(1));
+        try (Stream<Path> files = Files.list(restored)) {
+            List<Path> left = files.toList();
+            assertThat(left).hasSize(2);
+            for (Path f : left) {
+                assertThat(Files.readAllBytes(f)).isEqualTo(Files.readAllBytes(root.resolve(f.getFileName().toString())));
+            }
+        }
+    }
+
+    @Test
     void emptyTreeAndEmptyFiles() throws Exception {
         Path root = dir.resolve("empty");
         Files.createDirectories(root.resolve("sub"));

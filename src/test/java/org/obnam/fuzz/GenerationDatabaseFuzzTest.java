@@ -59,7 +59,7 @@ class GenerationDatabaseFuzzTest {
         }
     }
 
-    @Property(tries = 300)
+    @Property
     void damagedDatabasesFailCleanly(@ForAll @IntRange(min = 0, max = 1_000_000) int position,
             @ForAll @IntRange(min = 1, max = 255) int xor, @ForAll boolean schemaOne, @ForAll @IntRange(min = 1, max = 8) int flips)
             throws Exception {

@@ -44,7 +44,7 @@ class StoreFormatFuzzTest {
         }
     }
 
-    @Property(tries = 300)
+    @Property
     void damagedObjectFilesAreRefused(@ForAll @IntRange(min = 0, max = 10_000) int position,
             @ForAll @IntRange(min = 1, max = 255) int xor, @ForAll boolean truncate) throws Exception {
         byte[] damaged = original.clone();
@@ -66,7 +66,7 @@ class StoreFormatFuzzTest {
         assertThat(store.get(id).body()).isEqualTo(BODY);
     }
 
-    @Property(tries = 300)
+    @Property
     void randomFilesAreNeverObjects(@ForAll @Size(max = 500) byte[] junk) throws Exception {
         Files.write(objectFile, junk);
         try {
@@ -79,7 +79,7 @@ class StoreFormatFuzzTest {
         }
     }
 
-    @Property(tries = 200)
+    @Property
     void damagedRecordsAreRefused(@ForAll @IntRange(min = 0, max = 1000) int position, @ForAll @IntRange(min = 1, max = 255) int xor)
             throws Exception {
         Path rec = dir.resolve("repo/records/rec");
