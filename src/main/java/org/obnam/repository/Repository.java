@@ -186,6 +186,22 @@ public final class Repository {
         return GenerationRecord.parse(plain);
     }
 
+    private final ThreadLocal<byte[]> blobBuffers = ThreadLocal.withInitial(() -> new byte[0]);
+
+    /**
+     * A chunk's verified plaintext in this thread's reused buffers (valid until its next read):
+     * the restore's hot path.
+     */
+    public ChunkCodec.Plain readChunkInto(ChunkKind kind, ChunkRef ref) throws StoreException, CorruptChunkException {
+        byte[] blob = blobBuffers.get();
+        if (blob.length < ref.length()) {
+            blob = new byte[ref.length()];
+            blobBuffers.set(blob);
+        }
+        store.readRange(ref.object(), ref.offset(), ref.length(), blob);
+        return decodeInto(kind, ref, blob, 0);
+    }
+
     /** Decodes a chunk whose encrypted form the caller already has, at {@code offset} in {@code blob}. */
     public ChunkCodec.Plain decodeInto(ChunkKind kind, ChunkRef ref, byte[] blob, int offset) throws CorruptChunkException {
         if (offset < 0 || (long) offset + ref.length() > blob.length) {

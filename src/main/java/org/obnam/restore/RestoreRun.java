@@ -56,12 +56,14 @@ public final class RestoreRun {
     private final AtomicLong bytes = new AtomicLong();
     private PackCache packs;
     /**
-     * Bytes of heap that big chunks being decoded may hold at once (encrypted form, decrypted
-     * form, decompressed form). Whatever --threads says, a restore must not run out of memory:
-     * running out would lose a chunk, not just slow down.
+     * Bytes of heap that chunks too big for the reused buffers may hold at once (encrypted,
+     * decrypted and decompressed forms). Whatever --threads says, a restore must not run out of
+     * memory: running out would lose a chunk, not just slow down.
      */
     private Semaphore decodeMemory;
     private int decodeMemoryPermits;
+    /** Chunks up to this size decode in each thread's reused buffers, which together take half the budget. */
+    private int reusedBufferLimit;
 
     private RestoreRun(Repository repo, Path scratch, int threads, Consumer<String> onProblem) {
         this.repo = repo;
@@ -117,8 +119,10 @@ public final class RestoreRun {
         long heap = Runtime.getRuntime().maxMemory();
         long packCacheBytes = Math.max(8L << 20, Math.min(48L << 20, heap / 6));
         packs = new PackCache(repo.store(), packCacheBytes);
-        decodeMemoryPermits = (int) Math.min(Integer.MAX_VALUE, Math.max(16L << 20, heap / 2 - packCacheBytes));
+        long decodeBudget = Math.max(16L << 20, heap * 3 / 4 - packCacheBytes);
+        decodeMemoryPermits = (int) Math.min(Integer.MAX_VALUE, decodeBudget / 2);
         decodeMemory = new Semaphore(decodeMemoryPermits);
+        reusedBufferLimit = (int) Math.min(Integer.MAX_VALUE, decodeBudget / 2 / (3L * threads));
         List<StoredEntry> directories = new ArrayList<>();
         AtomicLong entries = new AtomicLong();
         long budgetBytes = Math.max(64L << 20, 8L * threads * (4 << 20));
@@ -259,9 +263,10 @@ public final class RestoreRun {
     }
 
     /**
-     * Reads, verifies and writes one chunk. A small chunk is decoded out of its cached pack into
-     * this thread's buffers; a big one, or one in a damaged pack, is read alone into buffers of its
-     * own, allocated only once {@link #decodeMemory} has room for them.
+     * Reads, verifies and writes one chunk. A small chunk is decoded out of its cached pack; a big
+     * one, or one in a damaged pack, is read alone. Both decode into this thread's reused buffers
+     * when the chunk fits {@link #reusedBufferLimit}; a bigger one gets buffers of its own,
+     * allocated only once {@link #decodeMemory} has room for them.
      */
     private void restoreChunk(OpenFile file, Entry e, ChunkRef ref, long at) throws Exception {
         if (ref.length() < PackCache.SMALL_CHUNK && ref.size() < PackCache.SMALL_CHUNK) {
@@ -276,6 +281,11 @@ public final class RestoreRun {
                 write(file, e, plain.buffer(), plain.length(), at);
                 return;
             }
+        }
+        if (ref.length() <= reusedBufferLimit && ref.size() <= reusedBufferLimit) {
+            ChunkCodec.Plain plain = repo.readChunkInto(ChunkKind.DATA, ref);
+            write(file, e, plain.buffer(), plain.length(), at);
+            return;
         }
         int need = (int) Math.min(decodeMemoryPermits, (long) ref.length() + 2L * ref.size());
         decodeMemory.acquire(need);

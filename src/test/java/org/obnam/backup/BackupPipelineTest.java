@@ -310,10 +310,20 @@ class BackupPipelineTest {
         Store failing = new ForwardingStore(store) {
             @Override
             public byte[] getRange(ObjectId id, long offset, int length) throws StoreException {
+                maybeFail(length);
+                return super.getRange(id, offset, length);
+            }
+
+            @Override
+            public void readRange(ObjectId id, long offset, int length, byte[] dest) throws StoreException {
+                maybeFail(length);
+                super.readRange(id, offset, length, dest);
+            }
+
+            private void maybeFail(int length) {
                 if (length > (256 << 10) && reads.incrementAndGet() == 4) {
                     throw new OutOfMemoryError("Java heap space (injected)");
                 }
-                return super.getRange(id, offset, length);
             }
         };
         Path target = dir.resolve("restored-error");
