@@ -223,16 +223,10 @@ public final class DirectoryStore implements Store {
         try {
             boolean newDir = ensureDir(dir);
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer[] buffers = new ByteBuffer[2 + parts.size()];
-                buffers[0] = ObjectFile.header(metaBytes, parts, bodyLength);
-                buffers[1] = ByteBuffer.wrap(metaBytes);
-                for (int i = 0; i < parts.size(); i++) {
-                    buffers[2 + i] = parts.get(i).duplicate();
-                }
-                long total = ObjectFile.HEADER_SIZE + (long) metaBytes.length + bodyLength;
-                long written = 0;
-                while (written < total) {
-                    written += ch.write(buffers);
+                writeFully(ch, ObjectFile.header(metaBytes, parts, bodyLength));
+                writeFully(ch, ByteBuffer.wrap(metaBytes));
+                for (ByteBuffer part : parts) {
+                    writeFully(ch, part.duplicate());
                 }
                 ch.force(true);
             }
@@ -383,14 +377,34 @@ public final class DirectoryStore implements Store {
         return ObjectFile.parseHeader(hb.flip(), what);
     }
 
+    /**
+     * The JDK moves a heap buffer through a temporary direct buffer of the same size, and caches
+     * only those up to jdk.nio.maxCachedBufferSize (256 KiB in our launchers): one big transfer
+     * would allocate, fault in and free megabytes of native memory each time. So transfers go in
+     * slices no bigger than that.
+     */
+    static final int IO_SLICE = 256 << 10;
+
     private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
         long pos = position;
-        while (buf.hasRemaining()) {
+        int end = buf.limit();
+        while (buf.position() < end) {
+            buf.limit(Math.min(end, buf.position() + IO_SLICE));
             int n = ch.read(buf, pos);
+            buf.limit(end);
             if (n < 0) {
                 throw new StoreException.Corrupt("object file is truncated");
             }
             pos += n;
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        int end = buf.limit();
+        while (buf.position() < end) {
+            buf.limit(Math.min(end, buf.position() + IO_SLICE));
+            ch.write(buf);
+            buf.limit(end);
         }
     }
 
