@@ -307,7 +307,7 @@ public final class RestoreRun {
     private static String describe(Throwable t) {
         if (t instanceof OutOfMemoryError) {
             return "out of memory (Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
-                    + " MiB): set OBNAM_MAX_HEAP higher, or restore with fewer --threads";
+                    + " MiB): set OBNAM_MAX_HEAP higher, or use fewer --threads";
         }
         if (t instanceof Exception && t.getMessage() != null) {
             return t.getMessage();
