@@ -57,6 +57,8 @@ import java.util.function.Consumer;
 public final class DirectoryStore implements Store {
     public static final int FORMAT_VERSION = 1;
     private static final String MARKER = "obnam-store.json";
+    private static final java.util.regex.Pattern MARKER_TEXT =
+            java.util.regex.Pattern.compile("\\{\"format\":\"obnam-store\",\"version\":([1-9][0-9]{0,8})\\}\n?");
     /** Temp files older than this were left by a process that died; no write takes this long. */
     static final java.time.Duration STALE_TEMP = java.time.Duration.ofHours(1);
 
@@ -163,8 +165,9 @@ public final class DirectoryStore implements Store {
         } catch (IOException e) {
             throw new StoreException("cannot read " + marker + ": " + describe(e), e);
         }
-        var m = java.util.regex.Pattern.compile("\"version\"\\s*:\\s*(\\d+)").matcher(text);
-        if (!text.contains("\"obnam-store\"") || !m.find()) {
+        // Only Obnam writes the marker, always in exactly this form: anything else is damage.
+        var m = MARKER_TEXT.matcher(text);
+        if (!m.matches()) {
             throw new StoreException.Corrupt(marker + " is damaged: not an Obnam store marker");
         }
         int version = Integer.parseInt(m.group(1));
