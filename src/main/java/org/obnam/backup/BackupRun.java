@@ -28,6 +28,7 @@ import org.obnam.generation.GenerationWriter;
 import org.obnam.generation.Reason;
 import org.obnam.repository.GenerationList;
 import org.obnam.repository.GenerationRecord;
+import org.obnam.repository.PackBuffer;
 import org.obnam.repository.Repository;
 import org.obnam.repository.RepositoryException;
 import org.obnam.store.StoreException;
@@ -46,6 +47,38 @@ import org.obnam.store.StoreException;
  */
 public final class BackupRun {
     private static final System.Logger LOG = System.getLogger("org.obnam.backup");
+
+    /** Plaintext waiting to be encoded: two chunks per thread, at least 16 MiB so small chunks batch
+     * well, and never more than a quarter of the heap (pack buffers and readers need the rest). */
+    static int plaintextBudget(int threads, int maxChunk, long heap) {
+        long heapShare = Math.max(maxChunk + 256L, heap / 4);
+        return (int) Math.min(Math.min(Integer.MAX_VALUE / 2, heapShare), Math.max(16L << 20, 2L * threads * maxChunk));
+    }
+
+    static int uploaders(int threads) {
+        return Math.max(2, Math.min(8, threads));
+    }
+
+    /** What a backup with {@code threads} threads holds at most, in bytes (see docs/performance.md). */
+    static long memoryNeeded(int threads, int maxChunk, long heap) {
+        long packs = (uploaders(threads) + 2L) * Math.max(PackBuffer.TARGET_BYTES, maxChunk);
+        long readers = Math.max(2, threads) * 2L * maxChunk;
+        long encoders = (long) threads * maxChunk;
+        return packs + plaintextBudget(threads, maxChunk, heap) + readers + encoders + (24L << 20);
+    }
+
+    /**
+     * As many of the {@code requested} threads as the heap can hold: each thread costs buffers of a
+     * few chunks, and running out of memory would fail the backup, so a machine with many cores
+     * and the default heap uses fewer threads rather than fail.
+     */
+    static int threadsForHeap(int requested, int maxChunk, long heap) {
+        int threads = Math.max(1, requested);
+        while (threads > 1 && memoryNeeded(threads, maxChunk, heap) > heap * 85 / 100) {
+            threads--;
+        }
+        return threads;
+    }
     private static final int ITEM_WINDOW = 8192;
     private static final int GENERATION_DB_CHUNK = 1 << 20;
     private static final Walker.Item END = new Walker.Item(null, null);
@@ -138,16 +171,20 @@ public final class BackupRun {
 
     private BackupOutcome backup(List<RawPath> roots, Instant started, boolean incremental, GenerationReader previous,
             boolean previousFailed, Path newDb) throws BackupException, InterruptedException {
-        int threads = options.threads();
+        int maxChunk = options.chunkSize();
+        long heap = Runtime.getRuntime().maxMemory();
+        int threads = threadsForHeap(options.threads(), maxChunk, heap);
+        if (threads < options.threads()) {
+            LOG.log(System.Logger.Level.DEBUG, "using {0} threads, not {1}: a heap of {2} MiB holds no more",
+                    threads, options.threads(), heap >> 20);
+        }
         BlockingQueue<Walker.Item> items = new ArrayBlockingQueue<>(ITEM_WINDOW);
         List<Thread> walkerThread = new ArrayList<>();
         PipelineFailure failure = new PipelineFailure(() -> walkerThread.forEach(Thread::interrupt));
-        int maxChunk = options.chunkSize();
         // Plaintext waiting to be encoded: two chunks per thread, at least 16 MiB so small chunks batch
         // well, and never more than a quarter of the heap (pack buffers and readers need the rest).
-        long heapShare = Math.max(maxChunk + 256L, Runtime.getRuntime().maxMemory() / 4);
-        int budget = (int) Math.min(Math.min(Integer.MAX_VALUE / 2, heapShare), Math.max(16L << 20, 2L * threads * maxChunk));
-        int uploaders = Math.max(2, Math.min(8, threads));
+        int budget = plaintextBudget(threads, maxChunk, heap);
+        int uploaders = uploaders(threads);
         try (ChunkPipeline pipeline = new ChunkPipeline(repo.store(), repo.codec(), failure, threads, uploaders, budget);
                 Readers readers = new Readers(Math.max(2, threads), 4 * threads + 16, ChunkerParams.forMaxSize(maxChunk),
                         repo.codec(), pipeline, failure);
