@@ -15,8 +15,7 @@ public final class BackupException extends Exception {
             return b;
         }
         if (t instanceof OutOfMemoryError) {
-            return new BackupException("out of memory (Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
-                    + " MiB): set OBNAM_MAX_HEAP higher, or use fewer --threads", t);
+            return new BackupException(org.obnam.util.Heap.outOfMemory(), t);
         }
         String m = t.getMessage();
         return new BackupException(m == null ? t.toString() : m, t);

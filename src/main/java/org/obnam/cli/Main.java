@@ -10,6 +10,7 @@ import org.obnam.repository.CorruptChunkException;
 import org.obnam.repository.RepositoryException;
 import org.obnam.restore.RestoreException;
 import org.obnam.store.StoreException;
+import org.obnam.util.Heap;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -87,8 +88,7 @@ public final class Main implements Runnable {
 
     private static String describe(Throwable e) {
         if (e instanceof OutOfMemoryError) {
-            return "out of memory (Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
-                    + " MiB): set OBNAM_MAX_HEAP higher, or use fewer --threads";
+            return Heap.outOfMemory();
         }
         return e.toString();
     }

@@ -32,6 +32,7 @@ import org.obnam.repository.GenerationRecord;
 import org.obnam.repository.ChunkCodec;
 import org.obnam.repository.Repository;
 import org.obnam.store.StoreException;
+import org.obnam.util.Heap;
 
 /**
  * Restores one generation into a directory. This thread reads the generation in backup order and
@@ -306,8 +307,7 @@ public final class RestoreRun {
 
     private static String describe(Throwable t) {
         if (t instanceof OutOfMemoryError) {
-            return "out of memory (Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
-                    + " MiB): set OBNAM_MAX_HEAP higher, or use fewer --threads";
+            return Heap.outOfMemory();
         }
         if (t instanceof Exception && t.getMessage() != null) {
             return t.getMessage();
