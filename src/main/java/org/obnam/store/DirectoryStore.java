@@ -342,13 +342,18 @@ public final class DirectoryStore implements Store {
 
     @Override
     public byte[] getRange(ObjectId id, long offset, int length) throws StoreException {
-        byte[] out = new byte[length];
-        readRange(id, offset, length, out);
-        return out;
+        // Allocated only once the header has shown the range is there: a damaged header or
+        // metadata must give an error, not a request for gigabytes of heap.
+        return readRange(id, offset, length, byte[]::new);
     }
 
     @Override
     public void readRange(ObjectId id, long offset, int length, byte[] dest) throws StoreException {
+        readRange(id, offset, length, n -> dest);
+    }
+
+    private byte[] readRange(ObjectId id, long offset, int length, java.util.function.IntFunction<byte[]> destination)
+            throws StoreException {
         Path path = objectPath(id);
         String what = "object " + id + " in " + root;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -360,7 +365,9 @@ public final class DirectoryStore implements Store {
             if (ch.size() != h.bodyOffset() + h.bodyLength()) {
                 throw new StoreException.Corrupt(what + " is truncated or damaged");
             }
+            byte[] dest = destination.apply(length);
             readFully(ch, ByteBuffer.wrap(dest, 0, length), h.bodyOffset() + offset);
+            return dest;
         } catch (NoSuchFileException e) {
             throw new StoreException.NotFound("no object " + id + " in " + root);
         } catch (StoreException e) {

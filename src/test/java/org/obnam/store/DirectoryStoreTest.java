@@ -66,6 +66,19 @@ class DirectoryStoreTest extends StoreContract {
     }
 
     @Test
+    void aDamagedBodyLengthIsRefusedBeforeAnythingIsAllocatedForIt() throws Exception {
+        // check --read-data reads the chunks of a damaged object by the ranges its header and
+        // metadata claim: a flipped high bit in the body length once asked for 2 GiB of heap.
+        ObjectId id = store.put(ObjectMeta.single("x"), new byte[100]);
+        Path file = onlyObjectFile();
+        byte[] content = Files.readAllBytes(file);
+        content[ObjectFile.MAGIC.length + 2 + 2 + 4 + 3] ^= 0x40; // a high byte of the big-endian body length
+        Files.write(file, content);
+        assertThatThrownBy(() -> store.getRange(id, 0, Integer.MAX_VALUE - 16)).isInstanceOf(StoreException.Corrupt.class);
+        assertThatThrownBy(() -> store.get(id)).isInstanceOf(StoreException.Corrupt.class);
+    }
+
+    @Test
     void objectReplacedByEmptyFileIsCorrupt() throws Exception {
         ObjectId id = store.put(ObjectMeta.single("x"), new byte[100]);
         Files.write(onlyObjectFile(), new byte[0]);
