@@ -26,22 +26,26 @@ public final class ChunkCodec {
     private final java.util.Map<ChunkKind, Labeller> labellers;
     private final ChunkCipher cipher;
     private final int level; // 0: no compression
-    private final ThreadLocal<ZstdCompressCtx> compressors;
-    private final ThreadLocal<ZstdDecompressCtx> decompressors = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+    // Per-thread state is shared by all codecs (static): a ThreadLocal per instance would leave
+    // each discarded codec's buffers and zstd contexts in the threads' maps until they happen to
+    // be swept, which a process opening many repositories cannot afford.
+    private static final ThreadLocal<ZstdCompressCtx> COMPRESSORS = ThreadLocal.withInitial(() -> {
+        ZstdCompressCtx c = new ZstdCompressCtx();
+        c.setContentSize(true);
+        c.setChecksum(false);
+        return c;
+    });
+    private static final ThreadLocal<ZstdDecompressCtx> DECOMPRESSORS = ThreadLocal.withInitial(ZstdDecompressCtx::new);
     /** Per-thread output buffer for compression, grown to the largest chunk seen. */
-    private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[0]);
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+    /** Per-thread buffers for {@link #decodeInto}: decrypted, then decompressed. */
+    private static final ThreadLocal<byte[][]> DECODE_BUFFERS =
+            ThreadLocal.withInitial(() -> new byte[][] {new byte[0], new byte[0]});
 
     public ChunkCodec(java.util.Map<ChunkKind, Labeller> labellers, ChunkCipher cipher, int zstdLevel) {
         this.labellers = new java.util.EnumMap<>(labellers);
         this.cipher = cipher;
         this.level = zstdLevel;
-        this.compressors = ThreadLocal.withInitial(() -> {
-            ZstdCompressCtx c = new ZstdCompressCtx();
-            c.setLevel(zstdLevel);
-            c.setContentSize(true);
-            c.setChecksum(false);
-            return c;
-        });
     }
 
     /** The label of a chunk of {@code kind}: a keyed hash with that kind's key. */
@@ -70,11 +74,11 @@ public final class ChunkCodec {
 
     public Prepared prepare(ChunkKind kind, Label label, byte[] data, int offset, int length) {
         if (level != 0 && length >= 64) {
-            byte[] out = scratch.get();
+            byte[] out = SCRATCH.get();
             int bound = (int) Zstd.compressBound(length);
             if (out.length < bound) {
                 out = new byte[bound];
-                scratch.set(out);
+                SCRATCH.set(out);
             }
             int n = compress(data, offset, length, out);
             // Worth it only if it saves at least 1/32: otherwise decompressing costs more than it saves.
@@ -100,7 +104,9 @@ public final class ChunkCodec {
 
     private int compress(byte[] data, int offset, int length, byte[] out) {
         try {
-            return compressors.get().compressByteArray(out, 0, out.length, data, offset, length);
+            ZstdCompressCtx c = COMPRESSORS.get();
+            c.setLevel(level);
+            return c.compressByteArray(out, 0, out.length, data, offset, length);
         } catch (ZstdException e) {
             return -1;
         }
@@ -133,14 +139,13 @@ public final class ChunkCodec {
     /** A decoded chunk in this thread's buffer: valid until the thread decodes the next one. */
     public record Plain(byte[] buffer, int length) {}
 
-    private final ThreadLocal<byte[][]> decodeBuffers = ThreadLocal.withInitial(() -> new byte[][] {new byte[0], new byte[0]});
 
     /**
      * Like {@link #decode} but into reused per-thread buffers, for the restore's hot path: no
      * allocation per chunk once the buffers have grown to the largest chunk.
      */
     public Plain decodeInto(ChunkKind kind, Label label, byte[] blob, int offset, int length) throws CorruptChunkException {
-        byte[][] bufs = decodeBuffers.get();
+        byte[][] bufs = DECODE_BUFFERS.get();
         int inner = Math.max(0, length - ChunkCipher.OVERHEAD);
         if (bufs[0].length < inner) {
             bufs[0] = new byte[inner];
@@ -162,7 +167,7 @@ public final class ChunkCodec {
                 bufs[1] = new byte[(int) size];
             }
             try {
-                n = decompressors.get().decompressByteArray(bufs[1], 0, (int) size, bufs[0], 0, inner);
+                n = DECOMPRESSORS.get().decompressByteArray(bufs[1], 0, (int) size, bufs[0], 0, inner);
             } catch (ZstdException e) {
                 throw new CorruptChunkException("chunk " + label + " cannot be decompressed: " + e.getMessage());
             }
@@ -186,7 +191,7 @@ public final class ChunkCodec {
         }
         byte[] out = new byte[(int) size];
         try {
-            int n = decompressors.get().decompressByteArray(out, 0, out.length, frame, 0, frame.length);
+            int n = DECOMPRESSORS.get().decompressByteArray(out, 0, out.length, frame, 0, frame.length);
             if (n != size) {
                 throw new CorruptChunkException("chunk " + label + " decompresses to the wrong size");
             }

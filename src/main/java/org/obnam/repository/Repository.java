@@ -186,17 +186,18 @@ public final class Repository {
         return GenerationRecord.parse(plain);
     }
 
-    private final ThreadLocal<byte[]> blobBuffers = ThreadLocal.withInitial(() -> new byte[0]);
+    /** Per-thread, shared by all repositories (see ChunkCodec for why). */
+    private static final ThreadLocal<byte[]> BLOB_BUFFERS = ThreadLocal.withInitial(() -> new byte[0]);
 
     /**
      * A chunk's verified plaintext in this thread's reused buffers (valid until its next read):
      * the restore's hot path.
      */
     public ChunkCodec.Plain readChunkInto(ChunkKind kind, ChunkRef ref) throws StoreException, CorruptChunkException {
-        byte[] blob = blobBuffers.get();
+        byte[] blob = BLOB_BUFFERS.get();
         if (blob.length < ref.length()) {
             blob = new byte[ref.length()];
-            blobBuffers.set(blob);
+            BLOB_BUFFERS.set(blob);
         }
         store.readRange(ref.object(), ref.offset(), ref.length(), blob);
         return decodeInto(kind, ref, blob, 0);
