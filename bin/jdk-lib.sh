@@ -1,5 +1,5 @@
 # find_jdk: prints the home of a JDK 25 or newer ($JAVA_HOME if it is one, else the first under
-# /usr/lib/jvm), or fails. Shell built-ins only. Sourced by the launchers and bin/find-jdk.
+# /usr/lib/jvm) and sets found_jdk to it, or fails. Shell built-ins only. Sourced by the launchers and bin/find-jdk.
 
 jdk_is_25_or_newer() {
     local home=$1 line version
@@ -19,13 +19,15 @@ jdk_is_25_or_newer() {
 
 find_jdk() {
     if [ -n "${JAVA_HOME:-}" ] && jdk_is_25_or_newer "$JAVA_HOME"; then
-        echo "$JAVA_HOME"
+        found_jdk=$JAVA_HOME
+        echo "$found_jdk"
         return 0
     fi
     local candidate
     for candidate in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*25* /usr/lib/jvm/*; do
         if jdk_is_25_or_newer "$candidate"; then
-            echo "$candidate"
+            found_jdk=$candidate
+            echo "$found_jdk"
             return 0
         fi
     done

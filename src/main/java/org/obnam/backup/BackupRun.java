@@ -55,6 +55,11 @@ public final class BackupRun {
         return (int) Math.min(Math.min(Integer.MAX_VALUE / 2, heapShare), Math.max(16L << 20, 2L * threads * maxChunk));
     }
 
+    /** The arrays holding plaintext chunks: the budget and room for free arrays of a few sizes. */
+    static long chunkArrays(int budget, int maxChunk) {
+        return budget + 2L * maxChunk;
+    }
+
     static int uploaders(int threads) {
         return Math.max(2, Math.min(8, threads));
     }
@@ -64,7 +69,7 @@ public final class BackupRun {
         long packs = (uploaders(threads) + 2L) * Math.max(PackBuffer.TARGET_BYTES, maxChunk);
         long readers = Math.max(2, threads) * 2L * maxChunk;
         long encoders = (long) threads * maxChunk;
-        return packs + plaintextBudget(threads, maxChunk, heap) + readers + encoders + (24L << 20);
+        return packs + chunkArrays(plaintextBudget(threads, maxChunk, heap), maxChunk) + readers + encoders + (24L << 20);
     }
 
     /**
@@ -185,7 +190,8 @@ public final class BackupRun {
         // well, and never more than a quarter of the heap (pack buffers and readers need the rest).
         int budget = plaintextBudget(threads, maxChunk, heap);
         int uploaders = uploaders(threads);
-        try (ChunkPipeline pipeline = new ChunkPipeline(repo.store(), repo.codec(), failure, threads, uploaders, budget);
+        try (ChunkPipeline pipeline = new ChunkPipeline(repo.store(), repo.codec(), failure, threads, uploaders, budget,
+                chunkArrays(budget, maxChunk));
                 Readers readers = new Readers(Math.max(2, threads), 4 * threads + 16, ChunkerParams.forMaxSize(maxChunk),
                         repo.codec(), pipeline, failure);
                 GenerationWriter db = GenerationWriter.create(newDb, options.schemaVersion())) {

@@ -40,7 +40,8 @@ import org.obnam.store.Store;
 final class ChunkPipeline implements AutoCloseable {
     private static final int DEDUP_BATCH = 512;
 
-    private record Pending(ChunkKind kind, Label label, byte[] data, CompletableFuture<ChunkRef> result) {}
+    /** A chunk's plaintext is the first {@code length} bytes of {@code data}, an array of {@link #buffers}. */
+    private record Pending(ChunkKind kind, Label label, byte[] data, int length, CompletableFuture<ChunkRef> result) {}
 
     private record Packed(Label label, int size, long offset, int length, CompletableFuture<ChunkRef> result) {}
 
@@ -64,6 +65,7 @@ final class ChunkPipeline implements AutoCloseable {
     private final PipelineFailure failure;
     private final Semaphore budget;
     private final int budgetBytes;
+    private final ChunkBuffers buffers;
     private final BlockingQueue<Pending> dedupQueue = new ArrayBlockingQueue<>(4096);
     private final Thread dedupThread;
     private final ExecutorService encoders;
@@ -83,12 +85,19 @@ final class ChunkPipeline implements AutoCloseable {
     final AtomicLong dedupedChunks = new AtomicLong();
     final AtomicLong uploadedBytes = new AtomicLong();
 
-    ChunkPipeline(Store store, ChunkCodec codec, PipelineFailure failure, int encodeThreads, int uploadThreads, int byteBudget) {
+    /**
+     * @param byteBudget plaintext bytes that may wait to be encoded
+     * @param arrayBytes the most the arrays holding that plaintext may take, in use or free: a
+     *     little more than {@code byteBudget}, so that free arrays of several sizes can be kept
+     */
+    ChunkPipeline(Store store, ChunkCodec codec, PipelineFailure failure, int encodeThreads, int uploadThreads, int byteBudget,
+            long arrayBytes) {
         this.store = store;
         this.codec = codec;
         this.failure = failure;
         this.budgetBytes = byteBudget;
         this.budget = new Semaphore(byteBudget);
+        this.buffers = new ChunkBuffers(arrayBytes);
         this.encoders = Executors.newFixedThreadPool(encodeThreads, named("obnam-encode"));
         this.uploaders = Executors.newFixedThreadPool(uploadThreads, named("obnam-upload"));
         // One pack filling, one sealed and waiting for its last writers, one per uploader.
@@ -102,10 +111,19 @@ final class ChunkPipeline implements AutoCloseable {
     }
 
     /**
-     * Stores a chunk unless the repository (or this run) already has it. Blocks while the memory
-     * budget is used up. {@code data} must not be changed afterwards.
+     * An array for a chunk of {@code length} bytes (perhaps longer), to fill and {@link #submit}.
+     * The pipeline takes it back once the chunk is encoded.
      */
-    CompletableFuture<ChunkRef> submit(ChunkKind kind, Label label, byte[] data) throws InterruptedException {
+    byte[] buffer(int length) {
+        return buffers.take(length);
+    }
+
+    /**
+     * Stores a chunk, the first {@code length} bytes of {@code data}, unless the repository (or
+     * this run) already has it. Blocks while the memory budget is used up. {@code data} comes from
+     * {@link #buffer} and belongs to the pipeline from now on: the caller must not touch it again.
+     */
+    CompletableFuture<ChunkRef> submit(ChunkKind kind, Label label, byte[] data, int length) throws InterruptedException {
         int cost = cost(data.length);
         while (!budget.tryAcquire(cost, 100, TimeUnit.MILLISECONDS)) {
             if (failure.failed()) {
@@ -113,7 +131,7 @@ final class ChunkPipeline implements AutoCloseable {
             }
         }
         CompletableFuture<ChunkRef> result = new CompletableFuture<>();
-        Pending p = new Pending(kind, label, data, result);
+        Pending p = new Pending(kind, label, data, length, result);
         while (!dedupQueue.offer(p, 100, TimeUnit.MILLISECONDS)) {
             if (failure.failed()) {
                 budget.release(cost);
@@ -187,7 +205,7 @@ final class ChunkPipeline implements AutoCloseable {
                         release(p);
                         dedupedChunks.incrementAndGet();
                         p.result().complete(new ChunkRef(p.label(), loc.object(), loc.offset(),
-                                Math.toIntExact(loc.length()), p.data().length));
+                                Math.toIntExact(loc.length()), p.length()));
                         continue;
                     }
                 }
@@ -208,8 +226,10 @@ final class ChunkPipeline implements AutoCloseable {
         }
     }
 
+    /** Gives back the chunk's memory: after this, its array may hold another chunk. */
     private void release(Pending p) {
         budget.release(cost(p.data().length));
+        buffers.give(p.data());
     }
 
     private void encode(Pending p) {
@@ -217,7 +237,7 @@ final class ChunkPipeline implements AutoCloseable {
             if (failure.failed()) {
                 throw failure.cause();
             }
-            ChunkCodec.Prepared prepared = codec.prepare(p.kind(), p.label(), p.data(), 0, p.data().length);
+            ChunkCodec.Prepared prepared = codec.prepare(p.kind(), p.label(), p.data(), 0, p.length());
             int length = prepared.blobLength();
             OpenPack target;
             List<OpenPack> ready = new ArrayList<>(2);
@@ -238,7 +258,7 @@ final class ChunkPipeline implements AutoCloseable {
                 offset = target.pack.reserve(p.label(), length);
                 target.lastReserved = System.nanoTime();
                 target.writers++;
-                target.entries.add(new Packed(p.label(), p.data().length, offset, length, p.result()));
+                target.entries.add(new Packed(p.label(), p.length(), offset, length, p.result()));
                 if (target.pack.isFull()) {
                     seal(target); // this thread is still writing: the last writer uploads it
                     open = null;
@@ -392,7 +412,7 @@ final class ChunkPipeline implements AutoCloseable {
      * may be submitted.
      */
     void finish() throws InterruptedException {
-        dedupQueue.put(new Pending(null, null, null, null));
+        dedupQueue.put(new Pending(null, null, null, 0, null));
         dedupThread.join();
         encoders.shutdown();
         while (!encoders.awaitTermination(100, TimeUnit.MILLISECONDS)) {

@@ -38,10 +38,11 @@ final class FileReader {
         long n;
         try {
             n = splitter.split(source, (buf, off, len) -> {
-                byte[] data = java.util.Arrays.copyOfRange(buf, off, off + len);
+                byte[] data = pipeline.buffer(len);
+                System.arraycopy(buf, off, data, 0, len);
                 Label label = codec.label(kind, data, 0, len);
                 try {
-                    chunks.add(pipeline.submit(kind, label, data));
+                    chunks.add(pipeline.submit(kind, label, data, len));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted");
