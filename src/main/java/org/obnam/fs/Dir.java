@@ -9,6 +9,7 @@ import static org.obnam.fs.Libc.AT_SYMLINK_NOFOLLOW;
 import static org.obnam.fs.Libc.O_CLOEXEC;
 import static org.obnam.fs.Libc.O_CREAT;
 import static org.obnam.fs.Libc.O_DIRECTORY;
+import static org.obnam.fs.Libc.O_EXCL;
 import static org.obnam.fs.Libc.O_NOATIME;
 import static org.obnam.fs.Libc.O_NOCTTY;
 import static org.obnam.fs.Libc.O_NOFOLLOW;
@@ -259,6 +260,25 @@ public final class Dir implements AutoCloseable {
         int ffd = Libc.openat(s.errno, fd(), s.cstr0(name.raw()), flags, permissions);
         if (ffd < 0) {
             throw error("create", name, s.lastErrno());
+        }
+        return new OpenFile(ffd, path, name, true);
+    }
+
+    /**
+     * Creates a new, empty regular file for writing, or returns null when {@code name} is taken
+     * by anything (a dangling symlink included). Cheaper than checking first when the name is
+     * usually free, as in a restore into a new directory: no extra system call, no exception.
+     */
+    public OpenFile createNewFile(RawName name, int permissions) throws IOException {
+        Scratch s = Scratch.get();
+        int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+        int ffd = Libc.openat(s.errno, fd(), s.cstr0(name.raw()), flags, permissions);
+        if (ffd < 0) {
+            int errno = s.lastErrno();
+            if (errno == ErrnoException.EEXIST) {
+                return null;
+            }
+            throw error("create", name, errno);
         }
         return new OpenFile(ffd, path, name, true);
     }

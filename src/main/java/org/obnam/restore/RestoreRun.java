@@ -219,8 +219,7 @@ public final class RestoreRun {
             linkTo(top, parent, name, rel, e);
             return;
         }
-        replace(parent, name);
-        OpenFile file = parent.createFile(name, 0600);
+        OpenFile file = createReplacing(parent, name);
         List<ChunkRef> chunks = stored.chunks();
         if (e.extents() != null) {
             try {
@@ -373,6 +372,16 @@ public final class RestoreRun {
             }
         }
         parent.setTimes(name, null, e.mtime());
+    }
+
+    /** A new file named {@code name}, in place of any non-directory there (an earlier restore's). */
+    private static OpenFile createReplacing(Dir parent, RawName name) throws IOException {
+        OpenFile file = parent.createNewFile(name, 0600);
+        if (file != null) {
+            return file;
+        }
+        replace(parent, name);
+        return parent.createFile(name, 0600);
     }
 
     /** Removes whatever non-directory is in the way, so restoring over an earlier restore works. */

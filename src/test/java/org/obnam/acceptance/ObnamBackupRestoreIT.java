@@ -72,6 +72,28 @@ class ObnamBackupRestoreIT {
     }
 
     @Test
+    void restoringAgainIntoTheSameDirectoryReplacesWhatIsThere() throws Exception {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("a.dat", 50_000);
+        live.randomFile("b.dat", 10_000);
+        live.randomFile("c.dat", 10_000);
+        Manifest before = Manifest.of(live.root());
+        String gen = obnam.backup().generationId();
+        obnam.ok("restore", gen, "rest");
+        Path restoredLive = dir.resolve("rest").resolve("live");
+        // Damage the first restore: changed content, a file made a symlink, a hard link to another file.
+        Files.writeString(restoredLive.resolve("a.dat"), "changed");
+        Files.delete(restoredLive.resolve("b.dat"));
+        Files.createSymbolicLink(restoredLive.resolve("b.dat"), restoredLive.resolve("a.dat"));
+        Files.delete(restoredLive.resolve("c.dat"));
+        Files.createLink(restoredLive.resolve("c.dat"), restoredLive.resolve("a.dat"));
+
+        obnam.ok("restore", gen, "rest");
+        assertThat(restored("rest", "live")).isEqualTo(before);
+    }
+
+    @Test
     void listShowsEachGenerationWithAnIsoTime() {
         obnam.configure("roots: [live]");
         obnam.initialised();

@@ -100,6 +100,21 @@ class DirTest {
     }
 
     @Test
+    void createNewFileMakesAFileOnlyWhereTheNameIsFree() throws IOException {
+        try (Dir top = Dir.open(RawPath.ofUtf8(tmp.toString()))) {
+            try (OpenFile f = top.createNewFile(n("new"), 0600)) {
+                assertThat(f).isNotNull();
+                f.write(new byte[] {1, 2, 3}, 0, 3);
+            }
+            assertThat(top.createNewFile(n("new"), 0600)).isNull();
+            assertThat(top.lstat(n("new")).size()).isEqualTo(3); // not truncated
+            top.symlink("nowhere".getBytes(), n("dangling"));
+            assertThat(top.createNewFile(n("dangling"), 0600)).isNull(); // never follows it
+            assertThat(tmp.resolve("nowhere")).doesNotExist();
+        }
+    }
+
+    @Test
     void ownXattrsOfADirectory() throws IOException {
         try (Dir top = Dir.open(RawPath.ofUtf8(tmp.toString()))) {
             top.createDir(n("sub"), 0755).close();
