@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -37,12 +38,13 @@ import org.obnam.store.StoreException;
  * One backup run, end to end. Concurrency lives here and in the classes it starts:
  *
  * <pre>
- * walker thread ──items in walk order──▶ this thread: waits for each file's chunks, writes the database
+ * walker thread ──items in walk order──▶ this thread: adds each entry to the database in walk
+ *      │                                   order, and each file's chunk list once it is stored
  *      └──files──▶ Readers (pool) ──chunks──▶ ChunkPipeline (dedup, encode pool, packs, upload pool)
  * </pre>
  *
  * Bytes in flight are bounded by the pipeline's budget, open files by the readers, entries by the
- * item queue. The first error stops every stage; nothing is added to the generation list unless
+ * item queue and the window of files whose chunk lists are still to come. The first error stops every stage; nothing is added to the generation list unless
  * the whole run succeeded.
  */
 public final class BackupRun {
@@ -85,6 +87,8 @@ public final class BackupRun {
         return threads;
     }
     private static final int ITEM_WINDOW = 8192;
+    /** Files added to the database while their content is still being stored, at most. */
+    private static final int UNFINISHED_WINDOW = 8192;
     private static final int GENERATION_DB_CHUNK = 1 << 20;
     private static final Walker.Item END = new Walker.Item(null, null);
 
@@ -219,41 +223,43 @@ public final class BackupRun {
 
             long files = 0;
             long bytes = 0;
-            long read = 0;
-            long unchanged = 0;
+            Tally tally = new Tally();
+            // Files whose content is still being stored, in walk order. Their entries are in the
+            // database already, so this thread keeps up with the walk instead of waiting for the
+            // pack holding one changed file to fill or fall idle; their chunk lists follow.
+            ArrayDeque<Unfinished> unfinished = new ArrayDeque<>();
             while (true) {
                 Walker.Item item = items.poll(100, TimeUnit.MILLISECONDS);
                 if (item == null) {
                     failure.check();
+                    settleDone(unfinished, db, tally, pipeline, failure);
                     continue;
                 }
                 if (item == END) {
                     break;
                 }
                 Entry entry = item.entry();
-                List<ChunkRef> chunks = List.of();
-                if (item.content() != null) {
-                    try {
-                        Walker.Content content = await(item.content(), pipeline, failure);
-                        chunks = content.chunks();
-                        if (content.unchanged()) {
-                            unchanged++;
-                        } else {
-                            read++;
-                            if (entry.extents() == null && content.bytesRead() != entry.size()) {
-                                warnings.add("file " + entry.path() + " changed size while it was backed up");
-                            }
-                        }
-                    } catch (FileReadException e) {
-                        warnings.add(e.getMessage());
-                        entry = entry.withReason(Reason.SKIPPED);
+                if (item.content() == null) {
+                    db.add(entry, List.of());
+                } else if (item.content().isDone()) {
+                    List<ChunkRef> chunks = settle(entry, item.content(), tally, pipeline, failure);
+                    db.add(chunks == null ? entry.withReason(Reason.SKIPPED) : entry, chunks == null ? List.of() : chunks);
+                } else {
+                    unfinished.add(new Unfinished(db.add(entry, List.of()), entry, item.content()));
+                    if (unfinished.size() > UNFINISHED_WINDOW) {
+                        settleFirst(unfinished, db, tally, pipeline, failure);
                     }
                 }
-                db.add(entry, chunks);
+                settleDone(unfinished, db, tally, pipeline, failure);
                 files++;
                 bytes += entry.contentBytes();
                 progress.update(files, bytes, entry.path().toString());
             }
+            while (!unfinished.isEmpty()) {
+                settleFirst(unfinished, db, tally, pipeline, failure);
+            }
+            long read = tally.read;
+            long unchanged = tally.unchanged;
             t.join();
             failure.check();
             LOG.log(System.Logger.Level.DEBUG, "walk done: {0} entries, {1} read, {2} unchanged", files, read, unchanged);
@@ -277,6 +283,54 @@ public final class BackupRun {
             throw e;
         } finally {
             walkerThread.forEach(Thread::interrupt);
+        }
+    }
+
+    /** A file added to the generation database before its content was stored. */
+    private record Unfinished(long fileno, Entry entry, CompletableFuture<Walker.Content> content) {}
+
+    private static final class Tally {
+        long read;
+        long unchanged;
+    }
+
+    /** Completes the entries of the files at the head of {@code unfinished} whose content is stored. */
+    private void settleDone(ArrayDeque<Unfinished> unfinished, GenerationWriter db, Tally tally, ChunkPipeline pipeline,
+            PipelineFailure failure) throws BackupException, InterruptedException, GenerationException {
+        while (!unfinished.isEmpty() && unfinished.peekFirst().content().isDone()) {
+            settleFirst(unfinished, db, tally, pipeline, failure);
+        }
+    }
+
+    /** Waits for the content of the first file in {@code unfinished} and completes its entry. */
+    private void settleFirst(ArrayDeque<Unfinished> unfinished, GenerationWriter db, Tally tally, ChunkPipeline pipeline,
+            PipelineFailure failure) throws BackupException, InterruptedException, GenerationException {
+        Unfinished u = unfinished.removeFirst();
+        List<ChunkRef> chunks = settle(u.entry(), u.content(), tally, pipeline, failure);
+        if (chunks == null) {
+            db.setReason(u.fileno(), Reason.SKIPPED);
+        } else {
+            db.setChunks(u.fileno(), chunks);
+        }
+    }
+
+    /** A file's chunks, or null when it could not be read (warned about, to be recorded as skipped). */
+    private List<ChunkRef> settle(Entry entry, CompletableFuture<Walker.Content> pending, Tally tally,
+            ChunkPipeline pipeline, PipelineFailure failure) throws BackupException, InterruptedException {
+        try {
+            Walker.Content content = await(pending, pipeline, failure);
+            if (content.unchanged()) {
+                tally.unchanged++;
+            } else {
+                tally.read++;
+                if (entry.extents() == null && content.bytesRead() != entry.size()) {
+                    warnings.add("file " + entry.path() + " changed size while it was backed up");
+                }
+            }
+            return content.chunks();
+        } catch (FileReadException e) {
+            warnings.add(e.getMessage());
+            return null;
         }
     }
 

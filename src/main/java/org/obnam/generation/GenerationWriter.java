@@ -22,6 +22,8 @@ public final class GenerationWriter implements AutoCloseable {
     private final Connection db;
     private final PreparedStatement insertFile;
     private final PreparedStatement insertChunk;
+    private PreparedStatement updateChunks; // made when first needed
+    private PreparedStatement updateReason;
     private long fileCount;
     private long fileBytes;
     private long pending;
@@ -118,18 +120,7 @@ public final class GenerationWriter implements AutoCloseable {
             s.executeUpdate();
             long fileno = ++fileCount;
             if (insertChunk != null) {
-                int seq = 0;
-                for (ChunkRef c : chunks) {
-                    insertChunk.setLong(1, fileno);
-                    insertChunk.setInt(2, seq++);
-                    insertChunk.setBytes(3, c.label().bytes());
-                    insertChunk.setString(4, c.object().value());
-                    insertChunk.setLong(5, c.offset());
-                    insertChunk.setInt(6, c.length());
-                    insertChunk.setInt(7, c.size());
-                    insertChunk.addBatch();
-                }
-                insertChunk.executeBatch();
+                insertChunkRows(fileno, chunks);
             }
             fileBytes += e.contentBytes();
             if (++pending >= 50_000) {
@@ -140,6 +131,71 @@ public final class GenerationWriter implements AutoCloseable {
         } catch (SQLException ex) {
             throw new GenerationException("cannot add " + e.path() + " to the generation database: " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * Gives the entry added as {@code fileno} with an empty chunk list its chunks. Lets a backup
+     * add entries in walk order while their content is still being stored: the rows, and so the
+     * generation's content, are the same whatever order the chunk lists arrive in.
+     */
+    public void setChunks(long fileno, List<ChunkRef> chunks) throws GenerationException {
+        checkAdded(fileno);
+        if (chunks.isEmpty()) {
+            return;
+        }
+        try {
+            if (insertChunk != null) {
+                insertChunkRows(fileno, chunks);
+            } else {
+                if (updateChunks == null) {
+                    updateChunks = db.prepareStatement("UPDATE files SET chunks = ? WHERE fileno = ?");
+                }
+                updateChunks.setBytes(1, Columns.chunks(chunks));
+                updateChunks.setLong(2, fileno);
+                updateChunks.executeUpdate();
+            }
+        } catch (SQLException ex) {
+            throw new GenerationException("cannot add the chunks of entry " + fileno + " to the generation database: "
+                    + ex.getMessage(), ex);
+        }
+    }
+
+    /** Changes the reason recorded for the entry added as {@code fileno} (a file that could not be read). */
+    public void setReason(long fileno, Reason reason) throws GenerationException {
+        checkAdded(fileno);
+        try {
+            if (updateReason == null) {
+                updateReason = db.prepareStatement("UPDATE files SET reason = ? WHERE fileno = ?");
+            }
+            updateReason.setString(1, reason.text());
+            updateReason.setLong(2, fileno);
+            updateReason.executeUpdate();
+        } catch (SQLException ex) {
+            throw new GenerationException("cannot change entry " + fileno + " in the generation database: "
+                    + ex.getMessage(), ex);
+        }
+    }
+
+    private void checkAdded(long fileno) {
+        if (fileno < 1 || fileno > fileCount || finished) {
+            throw new IllegalArgumentException("no entry " + fileno + " to change (" + fileCount + " added"
+                    + (finished ? ", finished)" : ")"));
+        }
+    }
+
+    private void insertChunkRows(long fileno, List<ChunkRef> chunks) throws SQLException {
+        int seq = 0;
+        for (ChunkRef c : chunks) {
+            insertChunk.setLong(1, fileno);
+            insertChunk.setInt(2, seq++);
+            insertChunk.setBytes(3, c.label().bytes());
+            insertChunk.setString(4, c.object().value());
+            insertChunk.setLong(5, c.offset());
+            insertChunk.setInt(6, c.length());
+            insertChunk.setInt(7, c.size());
+            insertChunk.addBatch();
+        }
+        insertChunk.executeBatch();
     }
 
     private static void setBytes(PreparedStatement s, int i, byte[] b) throws SQLException {
@@ -182,8 +238,10 @@ public final class GenerationWriter implements AutoCloseable {
 
     private void closeStatements() throws SQLException {
         insertFile.close();
-        if (insertChunk != null) {
-            insertChunk.close();
+        for (PreparedStatement s : new PreparedStatement[] {insertChunk, updateChunks, updateReason}) {
+            if (s != null) {
+                s.close();
+            }
         }
     }
 

@@ -85,6 +85,51 @@ class GenerationDatabaseTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("versions")
+    void chunkListsAndReasonsGivenAfterTheEntriesReadAsIfGivenWithThem(SchemaVersion version) throws Exception {
+        // A backup adds entries in walk order and fills in chunk lists as their content is stored,
+        // in whatever order that happens: the result must not show the difference.
+        List<Entry> entries = List.of(entry("live/a", FileType.REGULAR, 3000, Reason.NEW),
+                entry("live/b", FileType.REGULAR, 10, Reason.CHANGED), entry("live/c", FileType.REGULAR, 7000, Reason.NEW),
+                entry("live/d", FileType.REGULAR, 5, Reason.NEW));
+        List<List<ChunkRef>> chunks = List.of(List.of(chunk(1, 1000), chunk(2, 2000)), List.of(chunk(3, 10)),
+                List.of(chunk(4, 4000), chunk(5, 3000)), List.of());
+        Path together = dir.resolve("together-" + version + ".db");
+        try (GenerationWriter w = GenerationWriter.create(together, version)) {
+            for (int i = 0; i < entries.size(); i++) {
+                w.add(i == 3 ? entries.get(i).withReason(Reason.SKIPPED) : entries.get(i), chunks.get(i));
+            }
+            w.finish();
+        }
+        Path later = dir.resolve("later-" + version + ".db");
+        try (GenerationWriter w = GenerationWriter.create(later, version)) {
+            for (Entry e : entries) {
+                w.add(e, List.of());
+            }
+            w.setChunks(3, chunks.get(2));
+            w.setReason(4, Reason.SKIPPED);
+            w.setChunks(1, chunks.get(0));
+            w.setChunks(2, chunks.get(1));
+            assertThatThrownBy(() -> w.setChunks(5, chunks.get(0))).hasMessageContaining("no entry 5");
+            w.finish();
+        }
+        assertThat(readAll(later)).isEqualTo(readAll(together));
+        List<List<ChunkRef>> read = new ArrayList<>();
+        try (GenerationReader r = GenerationReader.open(later)) {
+            r.forEach(e -> read.add(e.chunks()));
+        }
+        assertThat(read).isEqualTo(chunks);
+    }
+
+    private static List<String> readAll(Path file) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (GenerationReader r = GenerationReader.open(file)) {
+            r.forEach(s -> out.add(s.fileno() + " " + s.entry().path() + " " + s.entry().reason() + " " + s.chunks()));
+        }
+        return out;
+    }
+
     private static void assertSameEntry(Entry actual, Entry expected) {
         assertThat(actual).usingRecursiveComparison().ignoringFields("symlinkTarget", "xattrs").isEqualTo(expected);
         assertThat(actual.symlinkTarget()).isEqualTo(expected.symlinkTarget());
