@@ -94,6 +94,29 @@ class ObnamBackupRestoreIT {
     }
 
     @Test
+    void aFileThatFailsWhileBeingReadIsRecordedAsSkippedAndTheRestIsBackedUp() {
+        // /proc/self/mem opens, then fails with EIO at offset 0: an error after the open, in the
+        // reader, whose entry is already in the generation database when the error arrives.
+        obnam.configure("roots: [live, /proc/self/mem]");
+        obnam.initialised();
+        for (int i = 0; i < 20; i++) {
+            live.randomFile("f" + i + ".dat", 30_000 + i);
+        }
+        Manifest before = Manifest.of(live.root());
+
+        Result backup = obnam.runBackup();
+
+        backup.expectExit(3);
+        assertThat(backup.stdoutLines()).as(backup.describe())
+                .anyMatch(l -> l.startsWith("warning: ") && l.contains("/proc/self/mem") && l.contains("EIO"));
+        String gen = Obnam.Backup.of(backup).generationId();
+        assertThat(obnam.ok("list-files", gen).stdoutLines()).contains("- /proc/self/mem (skipped)");
+        obnam.ok("restore", gen, "rest");
+        assertThat(restored("rest", "live")).isEqualTo(before);
+        assertThat(dir.resolve("rest/proc/self/mem")).doesNotExist();
+    }
+
+    @Test
     void listShowsEachGenerationWithAnIsoTime() {
         obnam.configure("roots: [live]");
         obnam.initialised();
