@@ -44,8 +44,8 @@ import org.obnam.store.StoreException;
  * </pre>
  *
  * Bytes in flight are bounded by the pipeline's budget, open files by the readers, entries by the
- * item queue and the window of files whose chunk lists are still to come. The first error stops every stage; nothing is added to the generation list unless
- * the whole run succeeded.
+ * item queue and the window of files whose chunk lists are still to come. The first error stops
+ * every stage; nothing is added to the generation list unless the whole run succeeded.
  */
 public final class BackupRun {
     private static final System.Logger LOG = System.getLogger("org.obnam.backup");
@@ -190,8 +190,6 @@ public final class BackupRun {
         BlockingQueue<Walker.Item> items = new ArrayBlockingQueue<>(ITEM_WINDOW);
         List<Thread> walkerThread = new ArrayList<>();
         PipelineFailure failure = new PipelineFailure(() -> walkerThread.forEach(Thread::interrupt));
-        // Plaintext waiting to be encoded: two chunks per thread, at least 16 MiB so small chunks batch
-        // well, and never more than a quarter of the heap (pack buffers and readers need the rest).
         int budget = plaintextBudget(threads, maxChunk, heap);
         int uploaders = uploaders(threads);
         try (ChunkPipeline pipeline = new ChunkPipeline(repo.store(), repo.codec(), failure, threads, uploaders, budget,
@@ -258,11 +256,10 @@ public final class BackupRun {
             while (!unfinished.isEmpty()) {
                 settleFirst(unfinished, db, tally, pipeline, failure);
             }
-            long read = tally.read;
-            long unchanged = tally.unchanged;
             t.join();
             failure.check();
-            LOG.log(System.Logger.Level.DEBUG, "walk done: {0} entries, {1} read, {2} unchanged", files, read, unchanged);
+            LOG.log(System.Logger.Level.DEBUG, "walk done: {0} entries, {1} read, {2} unchanged", files, tally.read,
+                    tally.unchanged);
             db.finish();
             List<ChunkRef> dbChunks = storeDatabase(newDb, pipeline, failure);
             LOG.log(System.Logger.Level.DEBUG, "stored generation database: {0} chunks", dbChunks.size());
@@ -272,7 +269,7 @@ public final class BackupRun {
             GenerationList.Item item = repo.commitGeneration(record);
             LOG.log(System.Logger.Level.DEBUG, "committed generation {0}", item.id());
             BackupOutcome.Stats stats = new BackupOutcome.Stats(pipeline.storedChunks.get(), pipeline.storedBytes.get(),
-                    pipeline.dedupedChunks.get(), pipeline.uploadedBytes.get(), read, unchanged);
+                    pipeline.dedupedChunks.get(), pipeline.uploadedBytes.get(), tally.read, tally.unchanged);
             return new BackupOutcome(item, incremental, db.fileCount(), db.fileBytes(), warnings.all(),
                     List.copyOf(walker.newCachedirTags()), stats);
         } catch (GenerationException | RepositoryException | IOException e) {

@@ -255,13 +255,7 @@ public final class Dir implements AutoCloseable {
 
     /** Creates (or truncates) a regular file for writing; a symlink in its place fails with ELOOP. */
     public OpenFile createFile(RawName name, int permissions) throws IOException {
-        Scratch s = Scratch.get();
-        int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC;
-        int ffd = Libc.openat(s.errno, fd(), s.cstr0(name.raw()), flags, permissions);
-        if (ffd < 0) {
-            throw error("create", name, s.lastErrno());
-        }
-        return new OpenFile(ffd, path, name, true);
+        return create(name, permissions, O_TRUNC);
     }
 
     /**
@@ -270,12 +264,17 @@ public final class Dir implements AutoCloseable {
      * usually free, as in a restore into a new directory: no extra system call, no exception.
      */
     public OpenFile createNewFile(RawName name, int permissions) throws IOException {
+        return create(name, permissions, O_EXCL);
+    }
+
+    /** With O_EXCL, null when the name is taken; with O_TRUNC, an existing file is emptied. */
+    private OpenFile create(RawName name, int permissions, int existing) throws IOException {
         Scratch s = Scratch.get();
-        int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+        int flags = O_WRONLY | O_CREAT | existing | O_NOFOLLOW | O_CLOEXEC;
         int ffd = Libc.openat(s.errno, fd(), s.cstr0(name.raw()), flags, permissions);
         if (ffd < 0) {
             int errno = s.lastErrno();
-            if (errno == ErrnoException.EEXIST) {
+            if (errno == ErrnoException.EEXIST && existing == O_EXCL) {
                 return null;
             }
             throw error("create", name, errno);
