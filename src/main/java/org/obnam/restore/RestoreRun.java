@@ -298,8 +298,12 @@ public final class RestoreRun {
     }
 
     private void write(OpenFile file, Entry e, byte[] data, int length, long at) throws IOException {
-        for (Segments.Segment s : Segments.place(e.extents(), at, length)) {
-            file.writeAt(data, s.dataOffset(), s.length(), s.fileOffset());
+        // One writer per file at a time: the kernel serialises writes to a file anyway, and threads
+        // contending for its inode lock spun on it (6% of a bulk restore's CPU, in the kernel).
+        synchronized (file) {
+            for (Segments.Segment s : Segments.place(e.extents(), at, length)) {
+                file.writeAt(data, s.dataOffset(), s.length(), s.fileOffset());
+            }
         }
         bytes.addAndGet(length);
     }
