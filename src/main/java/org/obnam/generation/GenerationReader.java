@@ -25,6 +25,7 @@ public final class GenerationReader implements AutoCloseable {
     private final Path file;
     private final Connection db;
     private final SchemaVersion version;
+    private final boolean chunkTable; // schema 1 lists chunks in a table of their own
     private final Map<String, String> meta;
     private PreparedStatement byPath;
     private PreparedStatement chunksOf;
@@ -49,6 +50,7 @@ public final class GenerationReader implements AutoCloseable {
                     + ", which this Obnam cannot read (it reads " + SchemaVersion.SUPPORTED + "): upgrade Obnam");
         }
         this.version = parsed;
+        this.chunkTable = parsed.equals(SchemaVersion.V1);
     }
 
     public static GenerationReader open(Path file) throws GenerationException {
@@ -133,7 +135,7 @@ public final class GenerationReader implements AutoCloseable {
             }
             byPath.setBytes(1, path.bytes());
             try (ResultSet rs = byPath.executeQuery()) {
-                return rs.next() ? Optional.of(toStored(rs)) : Optional.empty();
+                return rs.next() ? Optional.of(toStored(rs, false)) : Optional.empty();
             }
         } catch (SQLException e) {
             throw damaged(e);
@@ -142,7 +144,8 @@ public final class GenerationReader implements AutoCloseable {
 
     /**
      * Entries in backup order from the first recorded at or after {@code path}'s row (or from the
-     * start when {@code path} is null). Close it when done.
+     * start when {@code path} is null). Close it when done. A chunk list's values are decoded when
+     * first used; a damaged value then throws {@link IllegalStateException}.
      */
     public Cursor cursorFrom(RawPath path) throws GenerationException {
         try {
@@ -180,7 +183,7 @@ public final class GenerationReader implements AutoCloseable {
                     close();
                     return null;
                 }
-                return toStored(rows);
+                return toStored(rows, true);
             } catch (SQLException e) {
                 throw damaged(e);
             }
@@ -211,22 +214,26 @@ public final class GenerationReader implements AutoCloseable {
         try (Statement s = db.createStatement();
                 ResultSet rs = s.executeQuery("SELECT fileno, " + Schema.FILE_COLUMNS + " FROM files ORDER BY fileno")) {
             while (rs.next()) {
-                visitor.visit(toStored(rs));
+                visitor.visit(toStored(rs, false));
             }
         } catch (SQLException e) {
             throw damaged(e);
         }
     }
 
-    private StoredEntry toStored(ResultSet rs) throws SQLException, GenerationException {
+    /**
+     * One row as an entry. With {@code lazyChunks}, the chunk list's layout is checked but its
+     * values are decoded only if used, so that a backup can copy an unchanged file's list as is.
+     */
+    private StoredEntry toStored(ResultSet rs, boolean lazyChunks) throws SQLException, GenerationException {
         try {
-            return decodeRow(rs);
+            return decodeRow(rs, lazyChunks);
         } catch (IllegalArgumentException | NullPointerException | ArithmeticException e) {
             throw new GenerationException("generation database " + file + " has a damaged entry: " + e.getMessage());
         }
     }
 
-    private StoredEntry decodeRow(ResultSet rs) throws SQLException, GenerationException {
+    private StoredEntry decodeRow(ResultSet rs, boolean lazyChunks) throws SQLException, GenerationException {
         long fileno = rs.getLong(1);
         FileType type;
         try {
@@ -241,7 +248,8 @@ public final class GenerationReader implements AutoCloseable {
                 rs.getLong(17), rs.getLong(18), rs.getLong(19), rs.getBytes(20), Columns.xattrs(rs.getBytes(21)),
                 Columns.extents(rs.getBytes(22)), hardlink == null ? null : RawPath.of(hardlink),
                 Reason.fromText(rs.getString(24)), rs.getInt(25) != 0);
-        List<ChunkRef> chunks = version.equals(SchemaVersion.V1) ? rowChunks(fileno) : Columns.chunks(rs.getBytes(26));
+        List<ChunkRef> chunks = chunkTable ? rowChunks(fileno)
+                : lazyChunks ? EncodedChunkList.of(rs.getBytes(26)) : Columns.chunks(rs.getBytes(26));
         return new StoredEntry(fileno, entry, chunks);
     }
 

@@ -122,6 +122,52 @@ class GenerationDatabaseTest {
         assertThat(read).isEqualTo(chunks);
     }
 
+    @ParameterizedTest
+    @MethodSource("versions")
+    void chunkListsReadByACursorGoIntoTheNextGenerationUnchanged(SchemaVersion version) throws Exception {
+        // A backup copies an unchanged file's chunk list from the previous generation's cursor
+        // without decoding it: the copy must hold the same chunks, and the list the same values.
+        List<List<ChunkRef>> chunks = List.of(List.of(chunk(1, 1000), chunk(2, 2000)), List.of(),
+                List.of(chunk(3, 10)), List.of(chunk(4, 4000), chunk(5, 3000), chunk(6, 1)));
+        Path first = dir.resolve("first-" + version + ".db");
+        try (GenerationWriter w = GenerationWriter.create(first, version)) {
+            for (int i = 0; i < chunks.size(); i++) {
+                w.add(entry("live/f" + i, FileType.REGULAR, 10, Reason.NEW), chunks.get(i));
+            }
+            w.finish();
+        }
+        Path second = dir.resolve("second-" + version + ".db");
+        List<List<ChunkRef>> seen = new ArrayList<>();
+        try (GenerationReader r = GenerationReader.open(first);
+                GenerationReader.Cursor c = r.cursorFrom(null);
+                GenerationWriter w = GenerationWriter.create(second, version)) {
+            for (StoredEntry e = c.next(); e != null; e = c.next()) {
+                w.add(e.entry(), e.chunks());
+                seen.add(e.chunks());
+            }
+            w.finish();
+        }
+        assertThat(seen).isEqualTo(chunks);
+        assertThat(seen).extracting(List::size).containsExactly(2, 0, 1, 3);
+        assertThat(readAll(second)).isEqualTo(readAll(first));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aCursorRefusesAChunkListWhoseLayoutIsDamaged() throws Exception {
+        Path file = dir.resolve("damaged.db");
+        try (GenerationWriter w = GenerationWriter.create(file, SchemaVersion.V0)) {
+            w.add(entry("live/f", FileType.REGULAR, 10, Reason.NEW), List.of(chunk(1, 1000), chunk(2, 2000)));
+            w.finish();
+        }
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+                java.sql.Statement s = db.createStatement()) {
+            s.executeUpdate("UPDATE files SET chunks = substr(chunks, 1, length(chunks) - 3)");
+        }
+        try (GenerationReader r = GenerationReader.open(file); GenerationReader.Cursor c = r.cursorFrom(null)) {
+            assertThatThrownBy(c::next).isInstanceOf(GenerationException.class).hasMessageContaining("damaged chunk list");
+        }
+    }
+
     private static List<String> readAll(Path file) throws Exception {
         List<String> out = new ArrayList<>();
         try (GenerationReader r = GenerationReader.open(file)) {
