@@ -1,6 +1,7 @@
 package org.obnam.fs;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -73,31 +74,51 @@ final class StatxLayout {
         return LAYOUT.byteOffset(groupElement(field));
     }
 
+    /** The bytes {@link #decode} reads: up to the end of stx_dev_minor. */
+    private static final int DECODED = Math.toIntExact(DEV_MINOR + 4);
+
+    /**
+     * Decodes with one copy into a Java array and plain shifts: the walker decodes a statx per
+     * entry, mostly before the JIT has compiled it, and eighteen memory-segment reads (each an
+     * access check in interpreted or C1 code) were an eighth of its time.
+     */
     static FileStat decode(MemorySegment s) {
-        int mode = Short.toUnsignedInt(s.get(JAVA_SHORT, MODE));
+        byte[] b = new byte[DECODED];
+        MemorySegment.copy(s, JAVA_BYTE, 0, b, 0, DECODED);
+        int mode = (b[(int) MODE] & 0xff) | (b[(int) MODE + 1] & 0xff) << 8;
         return new FileStat(
                 FileType.fromMode(mode),
                 mode & 07777,
-                u32(s, UID),
-                u32(s, GID),
-                s.get(JAVA_LONG, FILE_SIZE),
-                s.get(JAVA_LONG, BLOCKS),
-                u32(s, NLINK),
-                s.get(JAVA_LONG, INO),
-                u32(s, DEV_MAJOR),
-                u32(s, DEV_MINOR),
-                u32(s, RDEV_MAJOR),
-                u32(s, RDEV_MINOR),
-                time(s, ATIME),
-                time(s, MTIME),
-                time(s, CTIME));
+                u32(b, UID),
+                u32(b, GID),
+                s64(b, FILE_SIZE),
+                s64(b, BLOCKS),
+                u32(b, NLINK),
+                s64(b, INO),
+                u32(b, DEV_MAJOR),
+                u32(b, DEV_MINOR),
+                u32(b, RDEV_MAJOR),
+                u32(b, RDEV_MINOR),
+                time(b, ATIME),
+                time(b, MTIME),
+                time(b, CTIME));
     }
 
-    private static long u32(MemorySegment s, long offset) {
-        return Integer.toUnsignedLong(s.get(JAVA_INT, offset));
+    // Little-endian, as on every platform this layout is for.
+    private static int s32(byte[] b, long offset) {
+        int i = (int) offset;
+        return (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | b[i + 3] << 24;
     }
 
-    private static Timespec time(MemorySegment s, long offset) {
-        return new Timespec(s.get(JAVA_LONG, offset), s.get(JAVA_INT, offset + 8));
+    private static long u32(byte[] b, long offset) {
+        return Integer.toUnsignedLong(s32(b, offset));
+    }
+
+    private static long s64(byte[] b, long offset) {
+        return u32(b, offset) | (long) s32(b, offset + 4) << 32;
+    }
+
+    private static Timespec time(byte[] b, long offset) {
+        return new Timespec(s64(b, offset), s32(b, offset + 8));
     }
 }

@@ -46,6 +46,37 @@ class DirTest {
     }
 
     @Test
+    void lstatReportsWhatTheJdkSeesForEveryField() throws Exception {
+        // Sizes and times past 32 bits, nanoseconds and setuid bits catch a field decoded from the
+        // wrong offset, with the wrong width or with the wrong sign.
+        Path file = tmp.resolve("big");
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}), (5L << 32) + 17);
+        }
+        java.nio.file.Files.setLastModifiedTime(file,
+                java.nio.file.attribute.FileTime.from(java.time.Instant.ofEpochSecond(5_000_000_000L, 123_456_789)));
+        java.nio.file.Files.setAttribute(file, "unix:mode", 04751);
+        try (Dir dir = Dir.open(RawPath.ofUtf8(tmp.toString()))) {
+            FileStat st = dir.lstat(n("big"));
+            var unix = java.nio.file.Files.readAttributes(file, "unix:*", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            assertThat(st.type()).isEqualTo(FileType.REGULAR);
+            assertThat(st.permissions()).isEqualTo(04751);
+            assertThat(st.size()).isEqualTo((5L << 32) + 20);
+            assertThat(st.inode()).isEqualTo(((Number) unix.get("ino")).longValue());
+            assertThat(st.nlink()).isEqualTo(((Number) unix.get("nlink")).longValue());
+            assertThat(st.uid()).isEqualTo(((Number) unix.get("uid")).longValue());
+            assertThat(st.gid()).isEqualTo(((Number) unix.get("gid")).longValue());
+            assertThat(st.mtime()).isEqualTo(new Timespec(5_000_000_000L, 123_456_789));
+            var ctime = ((java.nio.file.attribute.FileTime) unix.get("ctime")).toInstant();
+            assertThat(st.ctime()).isEqualTo(new Timespec(ctime.getEpochSecond(), ctime.getNano()));
+            long dev = ((Number) unix.get("dev")).longValue();
+            assertThat(StatLayout.makedev(st.deviceMajor(), st.deviceMinor())).isEqualTo(dev);
+            assertThat(st.blocks() * 512).isLessThan(st.size()); // sparse: the hole is not stored
+        }
+    }
+
+    @Test
     void emptyDirectoryListsNothing() throws IOException {
         try (Dir dir = Dir.open(RawPath.ofUtf8(tmp.toString()))) {
             assertThat(dir.list()).isEmpty();
