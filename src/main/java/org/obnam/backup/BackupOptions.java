@@ -9,6 +9,8 @@ import org.obnam.generation.SchemaVersion;
  *
  * @param roots directories (or files) to back up, as configured: relative ones stay relative
  * @param scratch directory for the generation databases while they are built and read
+ * @param generationCache directory where the last generation database written is kept for the
+ *     next backup (see {@link GenerationCache}); null keeps none
  */
 public record BackupOptions(
         List<String> roots,
@@ -16,7 +18,8 @@ public record BackupOptions(
         boolean excludeCacheTagDirectories,
         SchemaVersion schemaVersion,
         int threads,
-        Path scratch) {
+        Path scratch,
+        Path generationCache) {
 
     /** Threads for reading, encoding and uploading when not configured: one per core. */
     public static int defaultThreads() {

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -126,23 +127,27 @@ public final class BackupRun {
         Path newDb = scratch.resolve("new-" + tag + ".db");
         GenerationReader previous = null;
         boolean previousFailed = false;
+        GenerationCache cache = new GenerationCache(options.generationCache(), repo.repositoryId());
         try {
             Files.createDirectories(scratch);
             if (incremental) {
                 GenerationList.Item latest = generations.generations().getLast();
                 try {
                     GenerationRecord record = repo.generation(latest);
-                    repo.fetchDatabase(record, previousDb);
-                    previous = GenerationReader.open(previousDb);
-                    LOG.log(System.Logger.Level.DEBUG, "fetched previous generation {0} ({1} bytes)", latest.id(),
-                            Files.size(previousDb));
+                    previous = cached(cache, latest, record);
+                    if (previous == null) {
+                        repo.fetchDatabase(record, previousDb);
+                        previous = GenerationReader.open(previousDb);
+                        LOG.log(System.Logger.Level.DEBUG, "fetched previous generation {0} ({1} bytes)", latest.id(),
+                                Files.size(previousDb));
+                    }
                 } catch (Exception e) {
                     previousFailed = true;
                     warnings.add("cannot use the previous generation " + latest.id() + " (" + e.getMessage()
                             + "): every file is read again");
                 }
             }
-            return backup(roots, started, incremental, previous, previousFailed, newDb);
+            return backup(roots, started, incremental, previous, previousFailed, newDb, cache);
         } catch (IOException e) {
             throw new BackupException("cannot use the scratch directory " + scratch + ": " + e.getMessage(), e);
         } finally {
@@ -152,6 +157,31 @@ public final class BackupRun {
             deleteQuietly(previousDb);
             deleteQuietly(newDb);
         }
+    }
+
+    /** The previous generation's database as this client kept it, or null to fetch it. */
+    private static GenerationReader cached(GenerationCache cache, GenerationList.Item latest, GenerationRecord record) {
+        Optional<Path> kept = cache.find(latest.id().value(), record.dbBytes());
+        if (kept.isEmpty()) {
+            return null;
+        }
+        GenerationReader reader = null;
+        try {
+            reader = GenerationReader.open(kept.get());
+            if (reader.fileCount() == record.fileCount()) { // a damaged file fails here, not in the walk
+                LOG.log(System.Logger.Level.DEBUG, "previous generation {0} from the local cache {1}", latest.id(),
+                        kept.get());
+                return reader;
+            }
+            LOG.log(System.Logger.Level.DEBUG, "the cached database of generation {0} does not match it", latest.id());
+        } catch (GenerationException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot use the cached database of generation {0}: {1}", latest.id(),
+                    e.getMessage());
+        }
+        if (reader != null) {
+            reader.close();
+        }
+        return null;
     }
 
     private List<RawPath> checkRoots() throws BackupException {
@@ -179,7 +209,7 @@ public final class BackupRun {
     }
 
     private BackupOutcome backup(List<RawPath> roots, Instant started, boolean incremental, GenerationReader previous,
-            boolean previousFailed, Path newDb) throws BackupException, InterruptedException {
+            boolean previousFailed, Path newDb, GenerationCache cache) throws BackupException, InterruptedException {
         int maxChunk = options.chunkSize();
         long heap = Runtime.getRuntime().maxMemory();
         int threads = threadsForHeap(options.threads(), maxChunk, heap);
@@ -268,6 +298,7 @@ public final class BackupRun {
                     db.fileCount(), db.fileBytes(), Files.size(newDb), dbChunks);
             GenerationList.Item item = repo.commitGeneration(record);
             LOG.log(System.Logger.Level.DEBUG, "committed generation {0}", item.id());
+            cache.keep(newDb, item.id().value());
             BackupOutcome.Stats stats = new BackupOutcome.Stats(pipeline.storedChunks.get(), pipeline.storedBytes.get(),
                     pipeline.dedupedChunks.get(), pipeline.uploadedBytes.get(), tally.read, tally.unchanged);
             return new BackupOutcome(item, incremental, db.fileCount(), db.fileBytes(), warnings.all(),

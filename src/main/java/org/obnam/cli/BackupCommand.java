@@ -48,7 +48,8 @@ final class BackupCommand implements Callable<Integer> {
             }
             Repository repo = session.repository();
             BackupOptions options = new BackupOptions(config.roots(), config.chunkSize(),
-                    config.excludeCacheTagDirectories(), version, n, Session.scratch());
+                    config.excludeCacheTagDirectories(), version, n, Session.scratch(),
+                    Session.generationCache());
             Progress progress = ProgressLine.forTerminal("backing up");
             BackupOutcome outcome;
             try {

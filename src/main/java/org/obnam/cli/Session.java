@@ -145,6 +145,14 @@ final class Session implements AutoCloseable {
         return tmp;
     }
 
+    /**
+     * Where backups keep the last generation database they wrote, per repository:
+     * {@code ~/.cache/obnam/generations} (owner-only, inside the tagged cache directory).
+     */
+    static Path generationCache() {
+        return scratch().resolveSibling("generations");
+    }
+
     @Override
     public void close() throws StoreException {
         if (store != null) {

@@ -2,8 +2,15 @@ package org.obnam.acceptance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,6 +87,57 @@ class ObnamIncrementalIT {
         obnam.ok("restore", "latest", "rest");
         assertThat(Manifest.of(dir.resolve("rest/live"))).as("unchanged files restore from the incremental generation")
                 .isEqualTo(second);
+    }
+
+    @Test
+    void theNextBackupReadsTheLastDatabaseFromThisClientsCacheOrFetchesItWhenItCannot() throws Exception {
+        live.randomFile("same.dat", 1000);
+        String first = obnam.backup().generationId();
+        Path generations = obnam.home().resolve(".cache/obnam/generations");
+        assertThat(cachedDatabase(generations).getFileName()).hasToString(first + ".db");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(generations))).isEqualTo("rwx------");
+
+        Obnam.Backup second = Obnam.Backup.of(obnam.ok("--debug", "backup"));
+        assertThat(second.stderr()).contains("previous generation " + first + " from the local cache");
+        assertThat(cachedDatabase(generations).getFileName()).as("only the latest is kept")
+                .hasToString(second.generationId() + ".db");
+        assertThat(obnam.ok("list-files").stdoutLines()).contains("- live/same.dat (unchanged)");
+
+        // A copy that is not a database (same size) is not used: the repository's is fetched.
+        Path damaged = cachedDatabase(generations);
+        byte[] junk = new byte[Math.toIntExact(Files.size(damaged))];
+        Arrays.fill(junk, (byte) 'x');
+        Files.write(damaged, junk);
+        live.randomFile("new.dat", 1000);
+        Obnam.Backup third = Obnam.Backup.of(obnam.ok("--debug", "backup"));
+        assertThat(third.stderr()).contains("fetched previous generation " + second.generationId())
+                .doesNotContain("from the local cache");
+        assertThat(obnam.ok("list-files").stdoutLines()).contains("- live/same.dat (unchanged)", "- live/new.dat (new)");
+
+        // No copy at all (another machine made the latest backup, or the cache was cleared).
+        deleteTree(generations);
+        Manifest now = Manifest.of(live.root());
+        Obnam.Backup fourth = Obnam.Backup.of(obnam.ok("--debug", "backup"));
+        assertThat(fourth.stderr()).contains("fetched previous generation " + third.generationId());
+        assertThat(obnam.ok("list-files").stdoutLines()).contains("- live/same.dat (unchanged)", "- live/new.dat (unchanged)");
+        obnam.ok("restore", "latest", "rest");
+        assertThat(Manifest.of(dir.resolve("rest/live"))).isEqualTo(now);
+    }
+
+    private static Path cachedDatabase(Path generations) throws IOException {
+        try (Stream<Path> files = Files.walk(generations)) {
+            List<Path> dbs = files.filter(Files::isRegularFile).toList();
+            assertThat(dbs).as("databases kept in " + generations).hasSize(1);
+            return dbs.getFirst();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     @Test

@@ -64,7 +64,7 @@ class BackupPipelineTest {
 
     private BackupOutcome backup(Store s, Path root, int threads, int chunkSize) throws Exception {
         BackupOptions o = new BackupOptions(List.of(root.toString()), chunkSize, true, SchemaVersion.V0, threads,
-                dir.resolve("scratch"));
+                dir.resolve("scratch"), null);
         List<String> warnings = new ArrayList<>();
         BackupOutcome outcome = BackupRun.run(repo(s), o, Progress.NONE, warnings::add);
         assertThat(warnings).isEqualTo(outcome.warnings());

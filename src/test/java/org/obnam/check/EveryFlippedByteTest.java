@@ -50,7 +50,7 @@ class EveryFlippedByteTest {
                 Files.write(live.resolve("f" + i), data);
             }
             BackupOptions options = new BackupOptions(List.of(live.toString()), 64 << 10, true, SchemaVersion.V0, 2,
-                    dir.resolve("scratch"));
+                    dir.resolve("scratch"), null);
             BackupRun.run(repository(store, keys), options, Progress.NONE, w -> { });
             Files.writeString(live.resolve("f1"), "changed");
             BackupRun.run(repository(store, keys), options, Progress.NONE, w -> { });

@@ -137,7 +137,7 @@ class LoadIT {
                     Repository repo = m.repository(store, keys.get(m.n()));
                     long t0 = System.nanoTime();
                     BackupOutcome out = BackupRun.run(repo, new BackupOptions(List.of(m.live().toString()), 256 << 10,
-                            true, SchemaVersion.DEFAULT, 1, m.scratch()), Progress.NONE, w -> errors.add(m.n() + ": " + w));
+                            true, SchemaVersion.DEFAULT, 1, m.scratch(), null), Progress.NONE, w -> errors.add(m.n() + ": " + w));
                     backupMillis.put(m.n(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
                     if (!out.complete()) {
                         errors.add(m.n() + ": backup incomplete: " + out.warnings());
