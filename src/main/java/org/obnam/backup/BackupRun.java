@@ -270,12 +270,12 @@ public final class BackupRun {
                 if (item.content() == null) {
                     db.add(entry, List.of());
                 } else if (item.content().isDone()) {
-                    List<ChunkRef> chunks = settle(entry, item.content(), tally, pipeline, failure);
+                    List<ChunkRef> chunks = settle(entry, item.content(), tally, pipeline, failure, false);
                     db.add(chunks == null ? entry.withReason(Reason.SKIPPED) : entry, chunks == null ? List.of() : chunks);
                 } else {
                     unfinished.add(new Unfinished(db.add(entry, List.of()), entry, item.content()));
                     if (unfinished.size() > UNFINISHED_WINDOW) {
-                        settleFirst(unfinished, db, tally, pipeline, failure);
+                        settleFirst(unfinished, db, tally, pipeline, failure, false);
                     }
                 }
                 settleDone(unfinished, db, tally, pipeline, failure);
@@ -283,8 +283,10 @@ public final class BackupRun {
                 bytes += entry.contentBytes();
                 progress.update(files, bytes, entry.path().toString());
             }
+            // The walk is over: no file data will come after what is being read now, so waiting for
+            // an open pack to fill is pointless; wait only until it stops growing, briefly.
             while (!unfinished.isEmpty()) {
-                settleFirst(unfinished, db, tally, pipeline, failure);
+                settleFirst(unfinished, db, tally, pipeline, failure, true);
             }
             t.join();
             failure.check();
@@ -326,15 +328,15 @@ public final class BackupRun {
     private void settleDone(ArrayDeque<Unfinished> unfinished, GenerationWriter db, Tally tally, ChunkPipeline pipeline,
             PipelineFailure failure) throws BackupException, InterruptedException, GenerationException {
         while (!unfinished.isEmpty() && unfinished.peekFirst().content().isDone()) {
-            settleFirst(unfinished, db, tally, pipeline, failure);
+            settleFirst(unfinished, db, tally, pipeline, failure, false);
         }
     }
 
     /** Waits for the content of the first file in {@code unfinished} and completes its entry. */
     private void settleFirst(ArrayDeque<Unfinished> unfinished, GenerationWriter db, Tally tally, ChunkPipeline pipeline,
-            PipelineFailure failure) throws BackupException, InterruptedException, GenerationException {
+            PipelineFailure failure, boolean walkDone) throws BackupException, InterruptedException, GenerationException {
         Unfinished u = unfinished.removeFirst();
-        List<ChunkRef> chunks = settle(u.entry(), u.content(), tally, pipeline, failure);
+        List<ChunkRef> chunks = settle(u.entry(), u.content(), tally, pipeline, failure, walkDone);
         if (chunks == null) {
             db.setReason(u.fileno(), Reason.SKIPPED);
         } else {
@@ -344,9 +346,9 @@ public final class BackupRun {
 
     /** A file's chunks, or null when it could not be read (warned about, to be recorded as skipped). */
     private List<ChunkRef> settle(Entry entry, CompletableFuture<Walker.Content> pending, Tally tally,
-            ChunkPipeline pipeline, PipelineFailure failure) throws BackupException, InterruptedException {
+            ChunkPipeline pipeline, PipelineFailure failure, boolean walkDone) throws BackupException, InterruptedException {
         try {
-            Walker.Content content = await(pending, pipeline, failure);
+            Walker.Content content = await(pending, pipeline, failure, walkDone);
             if (content.unchanged()) {
                 tally.unchanged++;
             } else {
@@ -364,17 +366,19 @@ public final class BackupRun {
 
     /**
      * Waits for a file's content. A chunk may sit in a pack that is only sealed when full; if the
-     * wait drags on, the pack is sealed so the run cannot stall on it.
+     * wait drags on, the pack is sealed so the run cannot stall on it. Once the walk is done no
+     * more file data is coming, so the pack is sealed as soon as it stops growing: a small
+     * incremental backup spent 0.1 to 0.2 s in the longer waits.
      */
     private static Walker.Content await(CompletableFuture<Walker.Content> content, ChunkPipeline pipeline,
-            PipelineFailure failure) throws BackupException, InterruptedException, FileReadException {
+            PipelineFailure failure, boolean walkDone) throws BackupException, InterruptedException, FileReadException {
         int waits = 0;
         while (true) {
             try {
-                return content.get(waits == 0 ? 20 : 100, TimeUnit.MILLISECONDS);
+                return content.get(walkDone ? 5 : waits == 0 ? 20 : 100, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 failure.check();
-                pipeline.sealOpenPackIfIdle(waits == 0 ? 20 : 50);
+                pipeline.sealOpenPackIfIdle(walkDone ? 5 : waits == 0 ? 20 : 50);
                 waits++;
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
