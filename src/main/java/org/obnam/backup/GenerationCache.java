@@ -21,6 +21,8 @@ import java.util.Optional;
 final class GenerationCache {
     private static final System.Logger LOG = System.getLogger("org.obnam.backup");
     private static final String SUFFIX = ".db";
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
+            PosixFilePermissions.fromString("rwx------");
 
     private final Path dir;
 
@@ -54,8 +56,8 @@ final class GenerationCache {
             return;
         }
         try {
-            Files.createDirectories(dir.getParent(), PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(dir.getParent(), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            Files.setPosixFilePermissions(dir.getParent(), OWNER_ONLY); // whoever made it: it lists file names
             Files.createDirectories(dir);
             Path target = dir.resolve(generationId + SUFFIX);
             try {

@@ -97,10 +97,13 @@ class ObnamIncrementalIT {
         assertThat(cachedDatabase(generations).getFileName()).hasToString(first + ".db");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(generations))).isEqualTo("rwx------");
 
+        Files.setPosixFilePermissions(generations, PosixFilePermissions.fromString("rwxr-xr-x"));
         Obnam.Backup second = Obnam.Backup.of(obnam.ok("--debug", "backup"));
         assertThat(second.stderr()).contains("previous generation " + first + " from the local cache");
         assertThat(cachedDatabase(generations).getFileName()).as("only the latest is kept")
                 .hasToString(second.generationId() + ".db");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(generations)))
+                .as("made owner-only again").isEqualTo("rwx------");
         assertThat(obnam.ok("list-files").stdoutLines()).contains("- live/same.dat (unchanged)");
 
         // A copy that is not a database (same size) is not used: the repository's is fetched.
