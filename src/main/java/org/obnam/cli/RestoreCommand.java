@@ -3,6 +3,7 @@ package org.obnam.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.obnam.backup.BackupOptions;
+import org.obnam.config.RepositoryLocation;
 import org.obnam.repository.GenerationList;
 import org.obnam.repository.Repository;
 import org.obnam.restore.RestoreOutcome;
@@ -25,16 +26,25 @@ final class RestoreCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "DIR", description = "Directory to restore into (created if missing).")
     Path target;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads fetching and writing (default: one per core, at least 4).")
+    @Option(names = "--threads", paramLabel = "N", description = "Threads fetching and writing (default: one per core; at least 4 from a server).")
     Integer threads;
+
+    /**
+     * One per core for a local repository: a bulk restore with 4 threads on 2 cores used 10% more
+     * CPU and 10 MiB more memory than with 2, for no gain on 50,000 small files. From a server,
+     * more requests in flight hide the network's latency, so at least 4.
+     */
+    private static int defaultThreads(Session session) throws Exception {
+        int cores = BackupOptions.defaultThreads();
+        return session.config().repository() instanceof RepositoryLocation.Local ? cores : Math.max(4, cores);
+    }
 
     @Override
     public Integer call() throws Exception {
         try (Session session = main.session()) {
             Repository repo = session.repository();
             GenerationList.Item item = OpenGeneration.resolve(repo, generation);
-            int n = threads != null ? threads
-                    : session.config().threads().orElse(Math.max(4, BackupOptions.defaultThreads()));
+            int n = threads != null ? threads : session.config().threads().orElse(defaultThreads(session));
             if (n < 1 || n > 1024) {
                 throw new UserError("--threads must be between 1 and 1024", ExitCodes.USAGE);
             }
