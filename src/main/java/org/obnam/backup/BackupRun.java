@@ -251,47 +251,27 @@ public final class BackupRun {
 
             long files = 0;
             long bytes = 0;
-            Tally tally = new Tally();
-            // Files whose content is still being stored, in walk order. Their entries are in the
-            // database already, so this thread keeps up with the walk instead of waiting for the
-            // pack holding one changed file to fill or fall idle; their chunk lists follow.
-            ArrayDeque<Unfinished> unfinished = new ArrayDeque<>();
+            EntryFeed feed = new EntryFeed(db, pipeline, failure);
             while (true) {
                 Walker.Item item = items.poll(100, TimeUnit.MILLISECONDS);
                 if (item == null) {
                     failure.check();
-                    settleDone(unfinished, db, tally, pipeline, failure);
+                    feed.settleDone();
                     continue;
                 }
                 if (item == END) {
                     break;
                 }
-                Entry entry = item.entry();
-                if (item.content() == null) {
-                    db.add(entry, List.of());
-                } else if (item.content().isDone()) {
-                    List<ChunkRef> chunks = settle(entry, item.content(), tally, pipeline, failure, false);
-                    db.add(chunks == null ? entry.withReason(Reason.SKIPPED) : entry, chunks == null ? List.of() : chunks);
-                } else {
-                    unfinished.add(new Unfinished(db.add(entry, List.of()), entry, item.content()));
-                    if (unfinished.size() > UNFINISHED_WINDOW) {
-                        settleFirst(unfinished, db, tally, pipeline, failure, false);
-                    }
-                }
-                settleDone(unfinished, db, tally, pipeline, failure);
+                feed.add(item.entry(), item.content());
                 files++;
-                bytes += entry.contentBytes();
-                progress.update(files, bytes, entry.path().toString());
+                bytes += item.entry().contentBytes();
+                progress.update(files, bytes, item.entry().path().toString());
             }
-            // The walk is over: no file data will come after what is being read now, so waiting for
-            // an open pack to fill is pointless; wait only until it stops growing, briefly.
-            while (!unfinished.isEmpty()) {
-                settleFirst(unfinished, db, tally, pipeline, failure, true);
-            }
+            feed.finish();
             t.join();
             failure.check();
-            LOG.log(System.Logger.Level.DEBUG, "walk done: {0} entries, {1} read, {2} unchanged", files, tally.read,
-                    tally.unchanged);
+            LOG.log(System.Logger.Level.DEBUG, "walk done: {0} entries, {1} read, {2} unchanged", files, feed.read,
+                    feed.unchanged);
             db.finish();
             List<ChunkRef> dbChunks = storeDatabase(newDb, pipeline, failure);
             LOG.log(System.Logger.Level.DEBUG, "stored generation database: {0} chunks", dbChunks.size());
@@ -302,7 +282,7 @@ public final class BackupRun {
             LOG.log(System.Logger.Level.DEBUG, "committed generation {0}", item.id());
             cache.keep(newDb, item.id().value());
             BackupOutcome.Stats stats = new BackupOutcome.Stats(pipeline.storedChunks.get(), pipeline.storedBytes.get(),
-                    pipeline.dedupedChunks.get(), pipeline.uploadedBytes.get(), tally.read, tally.unchanged);
+                    pipeline.dedupedChunks.get(), pipeline.uploadedBytes.get(), feed.read, feed.unchanged);
             return new BackupOutcome(item, incremental, db.fileCount(), db.fileBytes(), warnings.all(),
                     List.copyOf(walker.newCachedirTags()), stats);
         } catch (GenerationException | RepositoryException | IOException e) {
@@ -319,48 +299,88 @@ public final class BackupRun {
     /** A file added to the generation database before its content was stored. */
     private record Unfinished(long fileno, Entry entry, CompletableFuture<Walker.Content> content) {}
 
-    private static final class Tally {
+    /**
+     * Adds entries to the generation database in walk order. A file whose content is still being
+     * stored is added at once and gets its chunk list (or the reason it was skipped) when that is
+     * done, so this thread keeps up with the walk instead of waiting for the pack holding one
+     * changed file to fill or fall idle. Counts the files read and found unchanged.
+     */
+    private final class EntryFeed {
+        private final GenerationWriter db;
+        private final ChunkPipeline pipeline;
+        private final PipelineFailure failure;
+        private final ArrayDeque<Unfinished> unfinished = new ArrayDeque<>(); // in walk order
         long read;
         long unchanged;
-    }
 
-    /** Completes the entries of the files at the head of {@code unfinished} whose content is stored. */
-    private void settleDone(ArrayDeque<Unfinished> unfinished, GenerationWriter db, Tally tally, ChunkPipeline pipeline,
-            PipelineFailure failure) throws BackupException, InterruptedException, GenerationException {
-        while (!unfinished.isEmpty() && unfinished.peekFirst().content().isDone()) {
-            settleFirst(unfinished, db, tally, pipeline, failure, false);
+        EntryFeed(GenerationWriter db, ChunkPipeline pipeline, PipelineFailure failure) {
+            this.db = db;
+            this.pipeline = pipeline;
+            this.failure = failure;
         }
-    }
 
-    /** Waits for the content of the first file in {@code unfinished} and completes its entry. */
-    private void settleFirst(ArrayDeque<Unfinished> unfinished, GenerationWriter db, Tally tally, ChunkPipeline pipeline,
-            PipelineFailure failure, boolean walkDone) throws BackupException, InterruptedException, GenerationException {
-        Unfinished u = unfinished.removeFirst();
-        List<ChunkRef> chunks = settle(u.entry(), u.content(), tally, pipeline, failure, walkDone);
-        if (chunks == null) {
-            db.setReason(u.fileno(), Reason.SKIPPED);
-        } else {
-            db.setChunks(u.fileno(), chunks);
-        }
-    }
-
-    /** A file's chunks, or null when it could not be read (warned about, to be recorded as skipped). */
-    private List<ChunkRef> settle(Entry entry, CompletableFuture<Walker.Content> pending, Tally tally,
-            ChunkPipeline pipeline, PipelineFailure failure, boolean walkDone) throws BackupException, InterruptedException {
-        try {
-            Walker.Content content = await(pending, pipeline, failure, walkDone);
-            if (content.unchanged()) {
-                tally.unchanged++;
+        /** Adds {@code entry}; {@code content} is null for entries without content to store. */
+        void add(Entry entry, CompletableFuture<Walker.Content> content)
+                throws BackupException, InterruptedException, GenerationException {
+            if (content == null) {
+                db.add(entry, List.of());
+            } else if (content.isDone()) {
+                List<ChunkRef> chunks = settle(entry, content, false);
+                db.add(chunks == null ? entry.withReason(Reason.SKIPPED) : entry, chunks == null ? List.of() : chunks);
             } else {
-                tally.read++;
-                if (entry.extents() == null && content.bytesRead() != entry.size()) {
-                    warnings.add("file " + entry.path() + " changed size while it was backed up");
+                unfinished.add(new Unfinished(db.add(entry, List.of()), entry, content));
+                if (unfinished.size() > UNFINISHED_WINDOW) {
+                    settleFirst(false);
                 }
             }
-            return content.chunks();
-        } catch (FileReadException e) {
-            warnings.add(e.getMessage());
-            return null;
+            settleDone();
+        }
+
+        /** Completes the entries at the head of the queue whose content is stored. */
+        void settleDone() throws BackupException, InterruptedException, GenerationException {
+            while (!unfinished.isEmpty() && unfinished.peekFirst().content().isDone()) {
+                settleFirst(false);
+            }
+        }
+
+        /**
+         * Completes every entry. The walk is over: no file data will come after what is being read
+         * now, so waiting for an open pack to fill is pointless; wait only until it stops growing.
+         */
+        void finish() throws BackupException, InterruptedException, GenerationException {
+            while (!unfinished.isEmpty()) {
+                settleFirst(true);
+            }
+        }
+
+        private void settleFirst(boolean walkDone) throws BackupException, InterruptedException, GenerationException {
+            Unfinished u = unfinished.removeFirst();
+            List<ChunkRef> chunks = settle(u.entry(), u.content(), walkDone);
+            if (chunks == null) {
+                db.setReason(u.fileno(), Reason.SKIPPED);
+            } else {
+                db.setChunks(u.fileno(), chunks);
+            }
+        }
+
+        /** A file's chunks, or null when it could not be read (warned about, to be recorded as skipped). */
+        private List<ChunkRef> settle(Entry entry, CompletableFuture<Walker.Content> pending, boolean walkDone)
+                throws BackupException, InterruptedException {
+            try {
+                Walker.Content content = await(pending, pipeline, failure, walkDone);
+                if (content.unchanged()) {
+                    unchanged++;
+                } else {
+                    read++;
+                    if (entry.extents() == null && content.bytesRead() != entry.size()) {
+                        warnings.add("file " + entry.path() + " changed size while it was backed up");
+                    }
+                }
+                return content.chunks();
+            } catch (FileReadException e) {
+                warnings.add(e.getMessage());
+                return null;
+            }
         }
     }
 

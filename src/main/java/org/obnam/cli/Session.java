@@ -120,10 +120,7 @@ final class Session implements AutoCloseable {
      * skips it.
      */
     static Path scratch() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute() ? Path.of(xdg)
-                : Path.of(System.getenv().getOrDefault("HOME", System.getProperty("user.home")), ".cache");
-        Path cache = base.resolve("obnam");
+        Path cache = cacheDir();
         Path tmp = cache.resolve("tmp");
         try {
             var ownerOnly = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
@@ -150,7 +147,15 @@ final class Session implements AutoCloseable {
      * {@code ~/.cache/obnam/generations} (owner-only, inside the tagged cache directory).
      */
     static Path generationCache() {
-        return scratch().resolveSibling("generations");
+        return cacheDir().resolve("generations"); // the backup makes it, owner-only, when it keeps one
+    }
+
+    /** {@code $XDG_CACHE_HOME/obnam} or {@code ~/.cache/obnam}: just the path, nothing is made. */
+    private static Path cacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute() ? Path.of(xdg)
+                : Path.of(System.getenv().getOrDefault("HOME", System.getProperty("user.home")), ".cache");
+        return base.resolve("obnam");
     }
 
     @Override
