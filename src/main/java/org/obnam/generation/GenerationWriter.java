@@ -54,8 +54,13 @@ public final class GenerationWriter implements AutoCloseable {
                 s.execute("PRAGMA journal_mode = OFF");
                 s.execute("PRAGMA synchronous = OFF");
                 s.execute("PRAGMA locking_mode = EXCLUSIVE");
-                s.execute("PRAGMA temp_store = MEMORY");
-                s.execute("PRAGMA cache_size = -16384");
+                // Memory stays flat however many files there are: a small page cache, and the sort
+                // that builds the path index spills to a temporary file beside the database (in
+                // the same owner-only directory), not to memory. The directory setting is
+                // process-wide in SQLite; a process writes one generation at a time.
+                s.execute("PRAGMA temp_store = FILE");
+                s.execute("PRAGMA temp_store_directory = '" + file.toAbsolutePath().getParent().toString().replace("'", "''") + "'");
+                s.execute("PRAGMA cache_size = -4096");
             }
             db.setAutoCommit(false);
             Schema.create(db, version);

@@ -77,7 +77,7 @@ public final class ChunkCodec {
             byte[] out = SCRATCH.get();
             int bound = (int) Zstd.compressBound(length);
             if (out.length < bound) {
-                out = new byte[bound];
+                out = new byte[grownLength(out.length, bound)];
                 SCRATCH.set(out);
             }
             int n = compress(data, offset, length, out);
@@ -139,6 +139,16 @@ public final class ChunkCodec {
     /** A decoded chunk in this thread's buffer: valid until the thread decodes the next one. */
     public record Plain(byte[] buffer, int length) {}
 
+    /**
+     * The new length of a reused buffer that must hold {@code needed} bytes: at least half as much
+     * again as before. Growing to exactly each new largest chunk made a run of ever larger
+     * arrays, each garbage a moment later and big enough to go straight to the old generation.
+     */
+    public static int grownLength(int current, int needed) {
+        long grown = current + (long) (current >> 1);
+        return (int) Math.max(needed, Math.min(grown, Integer.MAX_VALUE - 8));
+    }
+
 
     /**
      * Like {@link #decode} but into reused per-thread buffers, for the restore's hot path: no
@@ -148,7 +158,7 @@ public final class ChunkCodec {
         byte[][] bufs = DECODE_BUFFERS.get();
         int inner = Math.max(0, length - ChunkCipher.OVERHEAD);
         if (bufs[0].length < inner) {
-            bufs[0] = new byte[inner];
+            bufs[0] = new byte[grownLength(bufs[0].length, inner)];
         }
         int flags;
         try {
@@ -164,7 +174,7 @@ public final class ChunkCodec {
                 throw new CorruptChunkException("chunk " + label + " has a damaged compressed form");
             }
             if (bufs[1].length < size) {
-                bufs[1] = new byte[(int) size];
+                bufs[1] = new byte[grownLength(bufs[1].length, (int) size)];
             }
             try {
                 n = DECOMPRESSORS.get().decompressByteArray(bufs[1], 0, (int) size, bufs[0], 0, inner);

@@ -196,7 +196,7 @@ public final class Repository {
     public ChunkCodec.Plain readChunkInto(ChunkKind kind, ChunkRef ref) throws StoreException, CorruptChunkException {
         byte[] blob = BLOB_BUFFERS.get();
         if (blob.length < ref.length()) {
-            blob = new byte[ref.length()];
+            blob = new byte[ChunkCodec.grownLength(blob.length, ref.length())];
             BLOB_BUFFERS.set(blob);
         }
         store.readRange(ref.object(), ref.offset(), ref.length(), blob);

@@ -11,8 +11,10 @@ import org.obnam.store.StoreException;
 /**
  * Whole packs, fetched once and shared by the restore threads: many small files' chunks sit in
  * one pack, and reading it in one request instead of one per chunk is what makes restoring small
- * files fast (above all from a server). Holds at most {@code maxBytes} of packs, least recently
- * used first out. Thread-safe; concurrent requests for one pack share a single fetch. A pack that
+ * files fast (above all from a server). A pack is fetched whole only from the second small chunk
+ * asked for in it on: the first is read alone, so that the small last chunk of a big file does
+ * not cost a whole pack of big chunks read for nothing (and as much garbage for the collector).
+ * Holds at most {@code maxBytes} of packs, least recently used first out. Thread-safe; concurrent requests for one pack share a single fetch. A pack that
  * fails the store's checksum is remembered as damaged, so callers fall back to reading their
  * chunks one by one: each chunk's own authentication decides what is still good.
  */
@@ -24,19 +26,32 @@ final class PackCache {
     private final long maxBytes;
     private final LinkedHashMap<ObjectId, CompletableFuture<byte[]>> packs = new LinkedHashMap<>(16, 0.75f, true);
     private long bytes;
+    /** Packs that one small chunk was read from alone, the most recent ones only. */
+    private final Map<ObjectId, Boolean> askedOnce = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ObjectId, Boolean> eldest) {
+            return size() > 4096;
+        }
+    };
 
     PackCache(Store store, long maxBytes) {
         this.store = store;
         this.maxBytes = maxBytes;
     }
 
-    /** The whole body of {@code id}, fetched if not already cached. */
-    byte[] body(ObjectId id) throws StoreException, InterruptedException {
+    /**
+     * The whole body of {@code id}, fetched if not already cached; or null the first time a small
+     * chunk of that pack is asked for, when the caller should read the chunk alone.
+     */
+    byte[] bodyForSmallChunk(ObjectId id) throws StoreException, InterruptedException {
         CompletableFuture<byte[]> future;
         boolean fetch = false;
         synchronized (this) {
             future = packs.get(id);
             if (future == null) {
+                if (askedOnce.put(id, Boolean.TRUE) == null) {
+                    return null;
+                }
                 future = new CompletableFuture<>();
                 packs.put(id, future);
                 fetch = true;

@@ -123,7 +123,8 @@ public final class RestoreRun {
         long decodeBudget = Math.max(16L << 20, heap * 3 / 4 - packCacheBytes);
         decodeMemoryPermits = (int) Math.min(Integer.MAX_VALUE, decodeBudget / 2);
         decodeMemory = new Semaphore(decodeMemoryPermits);
-        reusedBufferLimit = (int) Math.min(Integer.MAX_VALUE, decodeBudget / 2 / (3L * threads));
+        // Three reused buffers per thread, each growing to at most 1.5 times the limit.
+        reusedBufferLimit = (int) Math.min(Integer.MAX_VALUE, decodeBudget / 2 / (5L * threads));
         List<StoredEntry> directories = new ArrayList<>();
         AtomicLong entries = new AtomicLong();
         long budgetBytes = Math.max(64L << 20, 8L * threads * (4 << 20));
@@ -263,7 +264,8 @@ public final class RestoreRun {
     }
 
     /**
-     * Reads, verifies and writes one chunk. A small chunk is decoded out of its cached pack; a big
+     * Reads, verifies and writes one chunk. A small chunk is decoded out of its cached pack (see
+     * {@link PackCache#bodyForSmallChunk}); a big
      * one, or one in a damaged pack, is read alone. Both decode into this thread's reused buffers
      * when the chunk fits {@link #reusedBufferLimit}; a bigger one gets buffers of its own,
      * allocated only once {@link #decodeMemory} has room for them.
@@ -272,7 +274,7 @@ public final class RestoreRun {
         if (ref.length() < PackCache.SMALL_CHUNK && ref.size() < PackCache.SMALL_CHUNK) {
             byte[] pack = null;
             try {
-                pack = packs.body(ref.object());
+                pack = packs.bodyForSmallChunk(ref.object());
             } catch (StoreException.Corrupt damaged) {
                 // the pack as a whole is damaged: this chunk may still be intact
             }

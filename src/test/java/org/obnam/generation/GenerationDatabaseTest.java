@@ -212,6 +212,31 @@ class GenerationDatabaseTest {
     }
 
     @org.junit.jupiter.api.Test
+    void aGenerationLargerThanTheWritersMemorySortsItsIndexBesideTheDatabase() throws Exception {
+        // The path index of this many long paths is larger than the writer's page cache, so SQLite
+        // sorts it through a temporary file in the database's directory: its name must be quoted.
+        Path scratch = Files.createDirectory(dir.resolve("it's a scratch dir"));
+        Path file = scratch.resolve("big.db");
+        String padding = "p".repeat(120);
+        int files = 60_000;
+        try (GenerationWriter w = GenerationWriter.create(file, SchemaVersion.V0)) {
+            for (int i = files - 1; i >= 0; i--) {
+                w.add(entry("/data/" + padding + "/f" + i, FileType.REGULAR, i, Reason.NEW), List.of(chunk(i, 10)));
+            }
+            w.finish();
+        }
+        try (GenerationReader r = GenerationReader.open(file)) {
+            assertThat(r.fileCount()).isEqualTo(files);
+            StoredEntry e = r.lookup(RawPath.ofUtf8("/data/" + padding + "/f12345")).orElseThrow();
+            assertThat(e.entry().size()).isEqualTo(12345);
+            assertThat(e.chunks()).containsExactly(chunk(12345, 10));
+        }
+        try (var left = Files.list(scratch)) {
+            assertThat(left).containsExactly(file); // the sort's temporary file is gone
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void newerSchemaIsRefusedWithAClearMessage() throws Exception {
         Path file = dir.resolve("future.db");
         try (GenerationWriter w = GenerationWriter.create(file, SchemaVersion.V0)) {

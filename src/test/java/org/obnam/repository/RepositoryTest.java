@@ -196,4 +196,21 @@ class RepositoryTest {
         Files.writeString(dir.resolve("t").resolve("repository-r.counter"), "garbage");
         assertThatThrownBy(() -> t.highestCounter("r")).hasMessageContaining("client state");
     }
+
+    @org.junit.jupiter.api.Test
+    void reusedBuffersGrowByHalfAtLeastSoAFewArraysServeEveryChunkSize() {
+        assertThat(ChunkCodec.grownLength(0, 100)).isEqualTo(100);
+        assertThat(ChunkCodec.grownLength(1000, 1001)).isEqualTo(1500);
+        assertThat(ChunkCodec.grownLength(1000, 4000)).isEqualTo(4000);
+        assertThat(ChunkCodec.grownLength(Integer.MAX_VALUE - 100, Integer.MAX_VALUE - 50)).isEqualTo(Integer.MAX_VALUE - 8);
+        int length = 0;
+        int arrays = 0;
+        for (int chunk = 256 << 10; chunk <= 4 << 20; chunk += 4096) {
+            if (length < chunk) {
+                length = ChunkCodec.grownLength(length, chunk);
+                arrays++;
+            }
+        }
+        assertThat(arrays).isLessThanOrEqualTo(8);
+    }
 }
