@@ -49,7 +49,7 @@ public final class GenerationWriter implements AutoCloseable {
             throw new GenerationException("generation database " + file + " already exists");
         }
         try {
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file, withoutGeneratedKeys());
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode = OFF");
                 s.execute("PRAGMA synchronous = OFF");
@@ -71,6 +71,17 @@ public final class GenerationWriter implements AutoCloseable {
         } catch (SQLException e) {
             throw new GenerationException("cannot create generation database " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Connection properties that stop sqlite-jdbc from running {@code SELECT last_insert_rowid()}
+     * after every INSERT for {@code getGeneratedKeys}, which nothing here calls: it was a second
+     * statement per file added, 8% of an unchanged 50,000-file backup's CPU samples.
+     */
+    static java.util.Properties withoutGeneratedKeys() {
+        org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+        config.setGetGeneratedKeys(false);
+        return config.toProperties();
     }
 
     public SchemaVersion version() {

@@ -24,7 +24,10 @@ final class LabelIndex implements AutoCloseable {
     private final Connection db;
 
     LabelIndex(Path file) throws SQLException {
-        db = DriverManager.getConnection("jdbc:sqlite:" + file);
+        // Nothing here reads generated keys: without this sqlite-jdbc runs a second statement per INSERT.
+        org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+        config.setGetGeneratedKeys(false);
+        db = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
         try (Statement s = db.createStatement()) {
             s.execute("PRAGMA busy_timeout = 30000");
             s.execute("PRAGMA journal_mode = WAL");
