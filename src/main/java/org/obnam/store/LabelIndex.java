@@ -18,10 +18,22 @@ import java.util.Map;
  * The on-disk index of a directory store: which object holds which label, and which objects were
  * written but not yet made durable. It can always be rebuilt from the objects themselves.
  * One connection, used under this object's lock: SQLite serialises writers anyway.
+ *
+ * <p>New rows are committed when 100 ms have passed since the last commit, not per object: each
+ * commit writes every index page its rows touched to the write-ahead log, and with random labels
+ * a pack's 512 rows touch nearly every leaf page, so committing per pack wrote the whole index
+ * again for each pack of small files (a 50,000-file backup: 4.6 s, now 4.1 s). Rows not yet
+ * committed are seen by look-ups on this connection; {@link #markDurable} (the store's flush) and
+ * {@link #close} commit them. A process killed in between loses the index rows of the objects it
+ * stored in its last 100 ms: those objects stay, unreferenced, and their chunks are stored again
+ * when next needed; everything stored before is reused.
  */
 final class LabelIndex implements AutoCloseable {
     private static final int BATCH = 400;
+    static final long COMMIT_INTERVAL_NANOS = 100_000_000L;
     private final Connection db;
+    private boolean uncommitted;
+    private long lastCommit = System.nanoTime();
 
     LabelIndex(Path file) throws SQLException {
         // Nothing here reads generated keys: without this sqlite-jdbc runs a second statement per INSERT.
@@ -58,10 +70,31 @@ final class LabelIndex implements AutoCloseable {
                 pend.setString(2, bootId);
                 pend.executeUpdate();
             }
-            db.commit();
+            uncommitted = true;
+            if (System.nanoTime() - lastCommit >= COMMIT_INTERVAL_NANOS) {
+                commit();
+            }
         } catch (SQLException e) {
-            db.rollback();
+            rollback();
             throw e;
+        }
+    }
+
+    private void commit() throws SQLException {
+        db.commit();
+        uncommitted = false;
+        lastCommit = System.nanoTime();
+    }
+
+    private void rollback() throws SQLException {
+        uncommitted = false;
+        db.rollback();
+    }
+
+    /** Ends a read: commits only when no rows are waiting, so look-ups do not defeat the grouping. */
+    private void endRead() throws SQLException {
+        if (!uncommitted) {
+            db.commit();
         }
     }
 
@@ -76,9 +109,9 @@ final class LabelIndex implements AutoCloseable {
                 }
                 del.executeBatch();
             }
-            db.commit();
+            commit();
         } catch (SQLException e) {
-            db.rollback();
+            rollback();
             throw e;
         } finally {
             setSynchronous("NORMAL");
@@ -87,7 +120,7 @@ final class LabelIndex implements AutoCloseable {
 
     /** SQLite refuses to change the sync level inside a transaction, so step out of one briefly. */
     private void setSynchronous(String level) throws SQLException {
-        db.commit();
+        commit();
         db.setAutoCommit(true);
         try (Statement s = db.createStatement()) {
             s.execute("PRAGMA synchronous = " + level);
@@ -103,7 +136,7 @@ final class LabelIndex implements AutoCloseable {
                 result.put(rs.getString(1), rs.getString(2));
             }
         }
-        db.commit();
+        commit();
         return result;
     }
 
@@ -114,9 +147,9 @@ final class LabelIndex implements AutoCloseable {
             a.executeUpdate();
             b.setString(1, id.value());
             b.executeUpdate();
-            db.commit();
+            commit();
         } catch (SQLException e) {
-            db.rollback();
+            rollback();
             throw e;
         }
     }
@@ -140,7 +173,7 @@ final class LabelIndex implements AutoCloseable {
                 }
             }
         }
-        db.commit();
+        endRead();
         return found;
     }
 
@@ -154,14 +187,14 @@ final class LabelIndex implements AutoCloseable {
                 }
             }
         }
-        db.commit();
+        endRead();
         return new ArrayList<>(ids.values());
     }
 
     synchronized boolean isEmpty() throws SQLException {
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT 1 FROM labels LIMIT 1")) {
             boolean empty = !rs.next();
-            db.commit();
+            endRead();
             return empty;
         }
     }
@@ -170,12 +203,18 @@ final class LabelIndex implements AutoCloseable {
         try (Statement s = db.createStatement()) {
             s.execute("DELETE FROM labels");
             s.execute("DELETE FROM pending");
-            db.commit();
+            commit();
         }
     }
 
     @Override
     public synchronized void close() throws SQLException {
-        db.close();
+        try {
+            if (uncommitted) {
+                commit();
+            }
+        } finally {
+            db.close();
+        }
     }
 }

@@ -31,6 +31,30 @@ class DirectoryStoreTest extends StoreContract {
     }
 
     @Test
+    void labelsAreFoundAtOnceAndByOtherProcessesAfterAFlushOrClose() throws Exception {
+        // The index commits new rows in groups: until then only this store's connection sees
+        // them, and the store's flush and close must commit them.
+        List<String> labels = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String label = String.format("%064x", i);
+            labels.add(label);
+            store.put(ObjectMeta.single(label), new byte[] {(byte) i});
+        }
+        assertThat(store.findLabels(labels)).hasSize(20);
+        store.flush();
+        try (DirectoryStore other = DirectoryStore.open(dir.resolve("repo"))) {
+            assertThat(other.findLabels(labels)).hasSize(20);
+        }
+        String last = String.format("%064x", 99);
+        store.put(ObjectMeta.single(last), new byte[] {99});
+        store.close();
+        store = null;
+        try (DirectoryStore again = DirectoryStore.open(dir.resolve("repo"))) {
+            assertThat(again.findLabels(List.of(last))).containsKey(last);
+        }
+    }
+
+    @Test
     void openingAMissingRepositoryIsNotFound() {
         assertThatThrownBy(() -> DirectoryStore.open(dir.resolve("nope")))
                 .isInstanceOf(StoreException.NotFound.class)
