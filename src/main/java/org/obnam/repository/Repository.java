@@ -40,6 +40,8 @@ public final class Repository {
     private final ChunkCodec codec;
     private final ChunkCipher cipher;
     private final TrustState trust;
+    /** Orders reading and checking the generation list against remembering counters (see {@link #generations}). */
+    private final Object trustLock = new Object();
 
     public Repository(Store store, MasterKey key, String repositoryId, TrustState trust, int zstdLevel) {
         this.store = store;
@@ -124,17 +126,24 @@ public final class Repository {
         return key;
     }
 
-    /** The generation list, refused if older than one this client has seen. */
+    /**
+     * The generation list, refused if older than one this client has seen. Reading it and checking
+     * its counter happen under {@link #trustLock}, as does remembering a counter this client wrote:
+     * otherwise a commit by another thread of this client, remembered between the read and the
+     * check, made a list read a moment earlier look like a rollback.
+     */
     public GenerationList generations() throws RepositoryException, StoreException {
-        GenerationList list = readGenerations();
-        long seen = trust.highestCounter(repositoryId);
-        if (list.counter() < seen) {
-            throw new RepositoryException.Rollback("the repository's generation list is older than one this client has"
-                    + " seen (counter " + list.counter() + " < " + seen + "): the server or its storage has been rolled"
-                    + " back or is replaying old data; refusing to use it");
+        synchronized (trustLock) {
+            GenerationList list = readGenerations();
+            long seen = trust.highestCounter(repositoryId);
+            if (list.counter() < seen) {
+                throw new RepositoryException.Rollback("the repository's generation list is older than one this client has"
+                        + " seen (counter " + list.counter() + " < " + seen + "): the server or its storage has been rolled"
+                        + " back or is replaying old data; refusing to use it");
+            }
+            trust.remember(repositoryId, list.counter());
+            return list;
         }
-        trust.remember(repositoryId, list.counter());
-        return list;
     }
 
     private GenerationList readGenerations() throws RepositoryException, StoreException {
@@ -171,7 +180,9 @@ public final class Repository {
             byte[] body = cipher.seal(ChunkKind.GENERATION_LIST, GENERATIONS_CONTEXT, 0, next.toJson());
             try {
                 store.compareAndSetRecord(GENERATIONS_RECORD, current.recordVersion(), body);
-                trust.remember(repositoryId, next.counter());
+                synchronized (trustLock) {
+                    trust.remember(repositoryId, next.counter());
+                }
                 return next;
             } catch (StoreException.Conflict e) {
                 // someone else appended: read again and retry
