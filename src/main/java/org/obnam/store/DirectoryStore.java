@@ -223,8 +223,9 @@ public final class DirectoryStore implements Store {
         Path dir = target.getParent();
         byte[] metaBytes = meta.json().getBytes(StandardCharsets.UTF_8);
         Path temp = tmp.resolve(id.value() + ".tmp");
+        boolean newDir;
         try {
-            boolean newDir = ensureDir(dir);
+            newDir = ensureDir(dir);
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writeFully(ch, ObjectFile.header(metaBytes, parts, bodyLength));
                 writeFully(ch, ByteBuffer.wrap(metaBytes));
@@ -234,27 +235,27 @@ public final class DirectoryStore implements Store {
                 ch.force(true);
             }
             move(temp, target);
-            synchronized (state) {
-                dirtyDirs.add(dir);
-                if (newDir) {
-                    dirtyDirs.add(objects);
-                }
-                pendingIds.add(id);
-                putSequence++;
-            }
         } catch (IOException e) {
             deleteQuietly(temp);
             throw failure("cannot write object to " + root, e);
         }
+        // The index learns of the object before the object counts for a flush: a flush that
+        // covers it (this caller's or a concurrent one's) then writes its index rows too, so an
+        // object whose put and flush returned is always found by its labels, even after a crash.
         try {
             index.add(id, ranges, bootId);
         } catch (SQLException e) {
             // The caller hears of a failure and will never refer to this object: do not keep it.
             deleteQuietly(target);
-            synchronized (state) {
-                pendingIds.remove(id);
-            }
             throw failure("cannot update the label index in " + root, e);
+        }
+        synchronized (state) {
+            dirtyDirs.add(dir);
+            if (newDir) {
+                dirtyDirs.add(objects);
+            }
+            pendingIds.add(id);
+            putSequence++;
         }
         return id;
     }
