@@ -144,7 +144,7 @@ public final class ChunkCodec {
      * again as before. Growing to exactly each new largest chunk made a run of ever larger
      * arrays, each garbage a moment later and big enough to go straight to the old generation.
      */
-    public static int grownLength(int current, int needed) {
+    static int grownLength(int current, int needed) {
         long grown = current + (long) (current >> 1);
         return (int) Math.max(needed, Math.min(grown, Integer.MAX_VALUE - 8));
     }

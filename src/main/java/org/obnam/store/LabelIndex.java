@@ -67,9 +67,7 @@ final class LabelIndex implements AutoCloseable {
     synchronized void add(ObjectId id, List<LabelRange> ranges, String bootId) throws SQLException {
         Added added = new Added(id, List.copyOf(ranges), bootId);
         waiting.add(added);
-        for (LabelRange r : ranges) {
-            waitingLabels.putIfAbsent(r.label(), new ObjectLocation(id, r.offset(), r.length()));
-        }
+        indexWaiting(added);
         if (System.nanoTime() - lastWrite >= WRITE_INTERVAL_NANOS) {
             try {
                 writeWaiting();
@@ -117,10 +115,12 @@ final class LabelIndex implements AutoCloseable {
 
     private void reindexWaiting() {
         waitingLabels.clear();
-        for (Added a : waiting) {
-            for (LabelRange r : a.ranges()) {
-                waitingLabels.putIfAbsent(r.label(), new ObjectLocation(a.id(), r.offset(), r.length()));
-            }
+        waiting.forEach(this::indexWaiting);
+    }
+
+    private void indexWaiting(Added a) {
+        for (LabelRange r : a.ranges()) {
+            waitingLabels.putIfAbsent(r.label(), new ObjectLocation(a.id(), r.offset(), r.length()));
         }
     }
 
