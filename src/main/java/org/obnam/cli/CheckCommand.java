@@ -3,6 +3,7 @@ package org.obnam.cli;
 import java.util.concurrent.Callable;
 import org.obnam.check.CheckReport;
 import org.obnam.check.Checker;
+import org.obnam.crypto.JitWarmUp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -21,6 +22,9 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (readData) {
+            JitWarmUp.startForReading();
+        }
         try (Session session = main.session()) {
             var progress = ProgressLine.forTerminal("checking");
             CheckReport report = new Checker(session.repository(), Session.scratch(),

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.obnam.backup.BackupOptions;
 import org.obnam.config.RepositoryLocation;
+import org.obnam.crypto.JitWarmUp;
 import org.obnam.repository.GenerationList;
 import org.obnam.repository.Repository;
 import org.obnam.restore.RestoreOutcome;
@@ -41,6 +42,7 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        JitWarmUp.startForReading();
         try (Session session = main.session()) {
             Repository repo = session.repository();
             GenerationList.Item item = OpenGeneration.resolve(repo, generation);
