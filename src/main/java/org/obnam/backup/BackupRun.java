@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -91,7 +89,6 @@ public final class BackupRun {
     /** Files added to the database while their content is still being stored, at most. */
     private static final int UNFINISHED_WINDOW = 8192;
     private static final int GENERATION_DB_CHUNK = 1 << 20;
-    private static final Walker.Item END = new Walker.Item(null, null);
 
     private final Repository repo;
     private final BackupOptions options;
@@ -217,9 +214,9 @@ public final class BackupRun {
             LOG.log(System.Logger.Level.DEBUG, "using {0} threads, not {1}: a heap of {2} MiB holds no more",
                     threads, options.threads(), heap >> 20);
         }
-        BlockingQueue<Walker.Item> items = new ArrayBlockingQueue<>(ITEM_WINDOW);
         List<Thread> walkerThread = new ArrayList<>();
         PipelineFailure failure = new PipelineFailure(() -> walkerThread.forEach(Thread::interrupt));
+        ItemBatches items = new ItemBatches(ITEM_WINDOW, failure::failed);
         int budget = plaintextBudget(threads, maxChunk, heap);
         int uploaders = uploaders(threads);
         try (ChunkPipeline pipeline = new ChunkPipeline(repo.store(), repo.codec(), failure, threads, uploaders, budget,
@@ -228,17 +225,11 @@ public final class BackupRun {
                         repo.codec(), pipeline, failure);
                 GenerationWriter db = GenerationWriter.create(newDb, options.schemaVersion())) {
             PreviousGeneration before = previous == null ? null : new PreviousGeneration(previous);
-            Walker walker = new Walker(options, before, previousFailed, readers, item -> {
-                while (!items.offer(item, 100, TimeUnit.MILLISECONDS)) {
-                    if (failure.failed()) {
-                        throw new InterruptedException("backup failed");
-                    }
-                }
-            }, warnings);
+            Walker walker = new Walker(options, before, previousFailed, readers, items, warnings);
             Thread t = Thread.ofPlatform().name("obnam-walk").unstarted(() -> {
                 try {
                     walker.walk(roots);
-                    items.put(END);
+                    items.finish();
                 } catch (InterruptedException e) {
                     // cancelled: the failure is already recorded
                 } catch (Throwable e) {
@@ -253,19 +244,21 @@ public final class BackupRun {
             long bytes = 0;
             EntryFeed feed = new EntryFeed(db, pipeline, failure);
             while (true) {
-                Walker.Item item = items.poll(100, TimeUnit.MILLISECONDS);
-                if (item == null) {
+                List<Walker.Item> batch = items.poll(100, TimeUnit.MILLISECONDS);
+                if (batch == null) {
                     failure.check();
                     feed.settleDone();
                     continue;
                 }
-                if (item == END) {
+                if (batch.isEmpty()) {
                     break;
                 }
-                feed.add(item.entry(), item.content());
-                files++;
-                bytes += item.entry().contentBytes();
-                progress.update(files, bytes, item.entry().path().toString());
+                for (Walker.Item item : batch) {
+                    feed.add(item.entry(), item.content());
+                    files++;
+                    bytes += item.entry().contentBytes();
+                    progress.update(files, bytes, item.entry().path().toString());
+                }
             }
             feed.finish();
             t.join();

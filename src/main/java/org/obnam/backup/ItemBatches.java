@@ -1,0 +1,72 @@
+package org.obnam.backup;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Carries the walker's items to the thread that writes the generation database, in batches.
+ *
+ * <p>Handing over items one by one cost two futex calls per file (a wake-up for the waiting
+ * writer, a wait when it caught up): 92,000 for an unchanged backup of 50,000 files. A batch goes
+ * when it holds {@link #BATCH} items or when its first item has waited {@link #MAX_WAIT_NANOS},
+ * so the writer still sees a slow walk (a network file system, a walker held up by the readers)
+ * promptly. Order is kept: items arrive in walk order.
+ */
+final class ItemBatches implements Walker.Sink {
+    static final int BATCH = 128;
+    static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final List<Walker.Item> END = List.of();
+
+    private final BlockingQueue<List<Walker.Item>> queue;
+    private final BooleanSupplier failed;
+    private List<Walker.Item> batch = new ArrayList<>(BATCH);
+    private long batchStarted;
+
+    /** At most {@code window} items wait in full batches; {@code failed} stops a blocked sender. */
+    ItemBatches(int window, BooleanSupplier failed) {
+        this.queue = new ArrayBlockingQueue<>(Math.max(1, window / BATCH));
+        this.failed = failed;
+    }
+
+    @Override
+    public void accept(Walker.Item item) throws InterruptedException {
+        long now = System.nanoTime();
+        if (batch.isEmpty()) {
+            batchStarted = now;
+        }
+        batch.add(item);
+        if (batch.size() >= BATCH || now - batchStarted >= MAX_WAIT_NANOS) {
+            send(batch);
+            batch = new ArrayList<>(BATCH);
+        }
+    }
+
+    /** Sends what is left and marks the end of the walk. */
+    void finish() throws InterruptedException {
+        if (!batch.isEmpty()) {
+            send(batch);
+            batch = new ArrayList<>(BATCH);
+        }
+        send(END);
+    }
+
+    private void send(List<Walker.Item> items) throws InterruptedException {
+        while (!queue.offer(items, 100, TimeUnit.MILLISECONDS)) {
+            if (failed.getAsBoolean()) {
+                throw new InterruptedException("backup failed");
+            }
+        }
+    }
+
+    /**
+     * The next batch, waiting at most {@code timeout}: null when none came in time, an empty list
+     * at the end of the walk.
+     */
+    List<Walker.Item> poll(long timeout, TimeUnit unit) throws InterruptedException {
+        return queue.poll(timeout, unit);
+    }
+}
