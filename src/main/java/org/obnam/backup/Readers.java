@@ -22,6 +22,11 @@ import org.obnam.repository.ChunkCodec;
 final class Readers implements AutoCloseable {
     private final ExecutorService pool;
     private final ThreadLocal<FileReader> readers;
+    /**
+     * The kernel reads 128 KiB ahead anyway and twice that when told a file is read sequentially,
+     * so the hint only pays for bigger files; for small ones it was one more system call each.
+     */
+    private static final long SEQUENTIAL_HINT_ABOVE = 256 << 10;
     private final Semaphore open;
     private final PipelineFailure failure;
 
@@ -32,8 +37,11 @@ final class Readers implements AutoCloseable {
         this.failure = failure;
     }
 
-    /** Reads {@code file} (which this takes over and closes) and returns its content to come. */
-    CompletableFuture<Walker.Content> read(OpenFile file, List<Extent> extents) throws InterruptedException {
+    /**
+     * Reads {@code file} (which this takes over and closes; {@code size} as the walker saw it) and
+     * returns its content to come.
+     */
+    CompletableFuture<Walker.Content> read(OpenFile file, long size, List<Extent> extents) throws InterruptedException {
         while (!open.tryAcquire(100, TimeUnit.MILLISECONDS)) {
             if (failure.failed()) {
                 closeQuietly(file);
@@ -44,7 +52,9 @@ final class Readers implements AutoCloseable {
         try {
             pool.execute(() -> {
                 try (file) {
-                    file.adviseSequential();
+                    if (size > SEQUENTIAL_HINT_ABOVE) {
+                        file.adviseSequential();
+                    }
                     read.complete(readers.get().read(file, extents, ChunkKind.DATA));
                 } catch (IOException e) {
                     read.completeExceptionally(new FileReadException("cannot read file " + file.path() + ": " + e.getMessage(), e));

@@ -211,7 +211,7 @@ final class Walker {
             return;
         }
         Entry entry = Entries.of(path, st, null, xattrs, reason, cachedirTag).withExtents(extents);
-        sink.accept(new Item(entry, readers.read(file, extents)));
+        sink.accept(new Item(entry, readers.read(file, st.size(), extents)));
     }
 
     private void emitSimple(RawPath path, FileStat st, Reason reason, List<Xattr> xattrs)
