@@ -18,10 +18,10 @@ import java.util.Arrays;
  * same code compiled within its first megabytes.
  */
 public final class JitWarmUp {
-    private static final int SMALL = 16 << 10;
+    private static final int SMALL = 4 << 10;
     private static final int LARGE = (1 << 20) + (16 << 10);
     private static final int CALLS = 600;
-    private static final int LARGE_EVERY = 200;
+    private static final int LARGE_EVERY = 300;
 
     private JitWarmUp() {}
 
