@@ -12,9 +12,11 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Handing over items one by one cost two futex calls per file (a wake-up for the waiting
  * writer, a wait when it caught up): 92,000 for an unchanged backup of 50,000 files. A batch goes
- * when it holds {@link #BATCH} items or when its first item has waited {@link #MAX_WAIT_NANOS},
- * so the writer still sees a slow walk (a network file system, a walker held up by the readers)
- * promptly. Order is kept: items arrive in walk order.
+ * when it holds {@link #BATCH} items, or with the first item that comes {@link #MAX_WAIT_NANOS}
+ * or more after the batch began, so a slow walk (a network file system) still reaches the writer
+ * in small batches. A walker blocked meanwhile (by the readers' backpressure) keeps its partial
+ * batch until it goes on; nothing waits for those items but the progress display. Order is kept:
+ * items arrive in walk order.
  */
 final class ItemBatches implements Walker.Sink {
     static final int BATCH = 128;
