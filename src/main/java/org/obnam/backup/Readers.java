@@ -20,13 +20,13 @@ import org.obnam.repository.ChunkCodec;
  * {@link FileReader}. At most {@code maxOpen} files are open or being read at any time.
  */
 final class Readers implements AutoCloseable {
-    private final ExecutorService pool;
-    private final ThreadLocal<FileReader> readers;
     /**
      * The kernel reads 128 KiB ahead anyway and twice that when told a file is read sequentially,
      * so the hint only pays for bigger files; for small ones it was one more system call each.
      */
     private static final long SEQUENTIAL_HINT_ABOVE = 256 << 10;
+    private final ExecutorService pool;
+    private final ThreadLocal<FileReader> readers;
     private final Semaphore open;
     private final PipelineFailure failure;
 
