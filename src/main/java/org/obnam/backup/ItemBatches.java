@@ -42,18 +42,21 @@ final class ItemBatches implements Walker.Sink {
         }
         batch.add(item);
         if (batch.size() >= BATCH || now - batchStarted >= MAX_WAIT_NANOS) {
-            send(batch);
-            batch = new ArrayList<>(BATCH);
+            sendBatch();
         }
     }
 
     /** Sends what is left and marks the end of the walk. */
     void finish() throws InterruptedException {
         if (!batch.isEmpty()) {
-            send(batch);
-            batch = new ArrayList<>(BATCH);
+            sendBatch();
         }
         send(END);
+    }
+
+    private void sendBatch() throws InterruptedException {
+        send(batch);
+        batch = new ArrayList<>(BATCH);
     }
 
     private void send(List<Walker.Item> items) throws InterruptedException {

@@ -2,7 +2,6 @@ package org.obnam.store;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.obnam.util.Sqlite;
 
 /**
  * The on-disk index of a directory store: which object holds which label, and which objects were
@@ -43,10 +43,7 @@ final class LabelIndex implements AutoCloseable {
     private long lastWrite = System.nanoTime();
 
     LabelIndex(Path file) throws SQLException {
-        // Nothing here reads generated keys: without this sqlite-jdbc runs a second statement per INSERT.
-        org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
-        config.setGetGeneratedKeys(false);
-        db = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
+        db = Sqlite.openForWriting(file);
         try (Statement s = db.createStatement()) {
             s.execute("PRAGMA busy_timeout = 30000");
             s.execute("PRAGMA journal_mode = WAL");
