@@ -223,7 +223,8 @@ public final class BackupRun {
                 chunkArrays(budget, maxChunk));
                 Readers readers = new Readers(Math.max(2, threads), 4 * threads + 16, ChunkerParams.forMaxSize(maxChunk),
                         repo.codec(), pipeline, failure);
-                GenerationWriter db = GenerationWriter.create(newDb, options.schemaVersion())) {
+                GenerationWriter db = GenerationWriter.create(newDb, options.schemaVersion(),
+                        previous == null ? null : previous.file())) {
             PreviousGeneration before = previous == null ? null : new PreviousGeneration(previous);
             Walker walker = new Walker(options, before, previousFailed, readers, items, warnings);
             Thread t = Thread.ofPlatform().name("obnam-walk").unstarted(() -> {
@@ -254,7 +255,7 @@ public final class BackupRun {
                     break;
                 }
                 for (Walker.Item item : batch) {
-                    feed.add(item.entry(), item.content());
+                    feed.add(item);
                     files++;
                     bytes += item.entry().contentBytes();
                     progress.update(files, bytes, item.entry().path().toString());
@@ -312,10 +313,19 @@ public final class BackupRun {
             this.failure = failure;
         }
 
-        /** Adds {@code entry}; {@code content} is null for entries without content to store. */
-        void add(Entry entry, CompletableFuture<Walker.Content> content)
-                throws BackupException, InterruptedException, GenerationException {
-            if (content == null) {
+        /** Adds an item's entry; its content is null for entries without content to store. */
+        void add(Walker.Item item) throws BackupException, InterruptedException, GenerationException {
+            Entry entry = item.entry();
+            CompletableFuture<Walker.Content> content = item.content();
+            if (item.unchanged() != null) {
+                Walker.Unchanged u = item.unchanged();
+                if (u.sameRow()) {
+                    db.copyUnchanged(entry, u.previousRow());
+                } else {
+                    db.addUnchanged(entry, u.previousRow());
+                }
+                unchanged++;
+            } else if (content == null) {
                 db.add(entry, List.of());
             } else if (content.isDone()) {
                 List<ChunkRef> chunks = settle(entry, content, false);
@@ -361,13 +371,9 @@ public final class BackupRun {
                 throws BackupException, InterruptedException {
             try {
                 Walker.Content content = await(pending, pipeline, failure, walkDone);
-                if (content.unchanged()) {
-                    unchanged++;
-                } else {
-                    read++;
-                    if (entry.extents() == null && content.bytesRead() != entry.size()) {
-                        warnings.add("file " + entry.path() + " changed size while it was backed up");
-                    }
+                read++;
+                if (entry.extents() == null && content.bytesRead() != entry.size()) {
+                    warnings.add("file " + entry.path() + " changed size while it was backed up");
                 }
                 return content.chunks();
             } catch (FileReadException e) {

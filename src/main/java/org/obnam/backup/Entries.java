@@ -6,6 +6,7 @@ import org.obnam.fs.RawPath;
 import org.obnam.fs.Users;
 import org.obnam.fs.Xattr;
 import org.obnam.generation.Entry;
+import org.obnam.generation.EntryStamp;
 import org.obnam.generation.Reason;
 
 /** Builds generation entries from what the file system reports. */
@@ -20,11 +21,21 @@ final class Entries {
     }
 
     /**
+     * An unchanged file as the walk found it. Its user and group names, extended attributes,
+     * extents and chunk list are not read again: the generation takes them from the previous one.
+     */
+    static Entry unchanged(RawPath path, FileStat st, boolean cachedirTag) {
+        return new Entry(path, st.type(), st.permissions(), st.uid(), st.gid(), null, null, st.size(), st.mtime(),
+                st.ctime(), st.inode(), st.deviceMajor(), st.deviceMinor(), st.nlink(), st.rdevMajor(),
+                st.rdevMinor(), null, List.of(), null, null, Reason.UNCHANGED, cachedirTag);
+    }
+
+    /**
      * True when an entry's metadata says its content cannot have changed: same type, size,
      * modification and change times to the nanosecond, inode and mode. (ctime moves with any
      * change to content, ownership, links or extended attributes.)
      */
-    static boolean sameAsBefore(FileStat st, Entry before) {
+    static boolean sameAsBefore(FileStat st, EntryStamp before) {
         return before.type() == st.type()
                 && before.size() == st.size()
                 && before.mtime().equals(st.mtime())

@@ -5,7 +5,7 @@ import java.util.Optional;
 import org.obnam.fs.RawPath;
 import org.obnam.generation.GenerationException;
 import org.obnam.generation.GenerationReader;
-import org.obnam.generation.StoredEntry;
+import org.obnam.generation.EntryStamp;
 
 /**
  * The previous generation, looked up in walk order. The walker visits entries in the same order
@@ -15,8 +15,8 @@ import org.obnam.generation.StoredEntry;
  */
 final class PreviousGeneration implements AutoCloseable {
     private final GenerationReader reader;
-    private GenerationReader.Cursor cursor;
-    private StoredEntry head;
+    private GenerationReader.StampCursor cursor;
+    private EntryStamp head;
 
     PreviousGeneration(GenerationReader reader) {
         this.reader = reader;
@@ -25,16 +25,16 @@ final class PreviousGeneration implements AutoCloseable {
     /** Called at the start of each root: positions the cursor at the root's entry. */
     void startRoot(RawPath root) throws GenerationException {
         closeCursor();
-        cursor = reader.cursorFrom(root);
+        cursor = reader.stampsFrom(root);
         head = cursor.next();
     }
 
-    Optional<StoredEntry> lookup(RawPath path) throws GenerationException {
+    Optional<EntryStamp> lookup(RawPath path) throws GenerationException {
         byte[] want = path.bytes();
         while (head != null) {
-            int c = compare(head.entry().path().bytes(), want);
+            int c = compare(head.path().bytes(), want);
             if (c == 0) {
-                StoredEntry found = head;
+                EntryStamp found = head;
                 head = cursor.next();
                 return Optional.of(found);
             }

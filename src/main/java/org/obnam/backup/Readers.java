@@ -77,7 +77,7 @@ final class Readers implements AutoCloseable {
                 for (CompletableFuture<ChunkRef> c : result.chunks()) {
                     refs.add(c.join());
                 }
-                return new Walker.Content(refs, result.bytesRead(), false);
+                return new Walker.Content(refs, result.bytesRead());
             });
         });
     }

@@ -16,9 +16,9 @@ import org.obnam.fs.RawName;
 import org.obnam.fs.RawPath;
 import org.obnam.fs.Xattr;
 import org.obnam.generation.Entry;
+import org.obnam.generation.EntryStamp;
 import org.obnam.generation.GenerationException;
 import org.obnam.generation.Reason;
-import org.obnam.generation.StoredEntry;
 
 /**
  * Walks the roots depth first, children in byte order, never following symlinks, and decides for
@@ -26,11 +26,24 @@ import org.obnam.generation.StoredEntry;
  * does not depend on thread timing; reading files is handed to {@link Readers}.
  */
 final class Walker {
-    /** What the walker hands on: an entry and, for a regular file, its content to come. */
-    record Item(Entry entry, CompletableFuture<Content> content) {}
+    /**
+     * What the walker hands on: an entry and, for a regular file, its content to come or, when
+     * the file is unchanged, where the previous generation has it.
+     */
+    record Item(Entry entry, CompletableFuture<Content> content, Unchanged unchanged) {
+        Item(Entry entry, CompletableFuture<Content> content) {
+            this(entry, content, null);
+        }
+    }
 
     /** A file's content: its chunks and the bytes read (which may differ from the stat size). */
-    record Content(List<org.obnam.generation.ChunkRef> chunks, long bytesRead, boolean unchanged) {}
+    record Content(List<org.obnam.generation.ChunkRef> chunks, long bytesRead) {}
+
+    /**
+     * An unchanged file's row in the previous generation. With {@code sameRow} the new row is that
+     * row but for the reason; otherwise its device, link count or cache-tag flag are the walk's.
+     */
+    record Unchanged(long previousRow, boolean sameRow) {}
 
     interface Sink {
         void accept(Item item) throws InterruptedException;
@@ -123,10 +136,10 @@ final class Walker {
             warnings.add("cannot read metadata of " + path + ": " + e.getMessage());
             return;
         }
-        Optional<StoredEntry> before = previous == null ? Optional.empty() : previous.lookup(path);
+        Optional<EntryStamp> before = previous == null ? Optional.empty() : previous.lookup(path);
         Reason reason = decide(st, before);
         if (cachedirTag && options.excludeCacheTagDirectories() && previous != null
-                && before.map(b -> !b.entry().cachedirTag()).orElse(true)) {
+                && before.map(b -> !b.cachedirTag()).orElse(true)) {
             newCachedirTags.add(path);
         }
         switch (st.type()) {
@@ -153,14 +166,14 @@ final class Walker {
         }
     }
 
-    private Reason decide(FileStat st, Optional<StoredEntry> before) {
+    private Reason decide(FileStat st, Optional<EntryStamp> before) {
         if (previous == null) {
             return previousFailed ? Reason.GENERATION_FAILED : Reason.NEW;
         }
         if (before.isEmpty()) {
             return Reason.NEW;
         }
-        Entry b = before.get().entry();
+        EntryStamp b = before.get();
         if (b.reason() == Reason.SKIPPED || !Entries.sameAsBefore(st, b)) {
             return Reason.CHANGED;
         }
@@ -168,7 +181,7 @@ final class Walker {
     }
 
     private void visitFile(Dir dir, RawName name, RawPath path, FileStat st, Reason reason,
-            Optional<StoredEntry> before, boolean cachedirTag) throws InterruptedException {
+            Optional<EntryStamp> before, boolean cachedirTag) throws InterruptedException {
         if (st.nlink() > 1) {
             RawPath first = hardLinks.putIfAbsent(new HardLinkKey(st.deviceMajor(), st.deviceMinor(), st.inode()), path);
             if (first != null) {
@@ -177,13 +190,16 @@ final class Walker {
             }
         }
         if (reason == Reason.UNCHANGED) {
-            Entry b = before.orElseThrow().entry();
-            Entry e = new Entry(path, st.type(), st.permissions(), st.uid(), st.gid(), b.user(), b.group(), st.size(),
-                    st.mtime(), st.ctime(), st.inode(), st.deviceMajor(), st.deviceMinor(), st.nlink(), st.rdevMajor(),
-                    st.rdevMinor(), null, b.xattrs(), b.extents(), null, reason, cachedirTag);
-            sink.accept(new Item(e, CompletableFuture.completedFuture(
-                    new Content(before.get().chunks(), st.size(), true))));
-            return;
+            EntryStamp b = before.orElseThrow();
+            if (!b.hardLink()) {
+                boolean sameRow = b.nlink() == st.nlink() && b.deviceMajor() == st.deviceMajor()
+                        && b.deviceMinor() == st.deviceMinor() && b.cachedirTag() == cachedirTag;
+                sink.accept(new Item(Entries.unchanged(path, st, cachedirTag), null,
+                        new Unchanged(b.fileno(), sameRow)));
+                return;
+            }
+            // It was a later name of a hard-linked inode, which has no content of its own to copy.
+            reason = Reason.CHANGED;
         }
         OpenFile file;
         try {

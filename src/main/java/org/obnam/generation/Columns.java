@@ -77,9 +77,6 @@ final class Columns {
 
     /** label(32) | u8 id length | id (ASCII) | u64 offset | u32 length | u32 size, per chunk. */
     static byte[] chunks(List<ChunkRef> chunks) {
-        if (chunks instanceof EncodedChunkList read) {
-            return read.encoded();
-        }
         if (chunks.isEmpty()) {
             return null;
         }
@@ -95,27 +92,6 @@ final class Columns {
             b.put(label).put((byte) id.length).put(id).putLong(c.offset()).putInt(c.length()).putInt(c.size());
         }
         return b.array();
-    }
-
-    /** How many chunks {@code blob} lists, checking its layout but not the values in it. */
-    static int countChunks(byte[] blob) throws GenerationException {
-        if (blob == null) {
-            return 0;
-        }
-        int n = 0;
-        int at = 0;
-        while (at < blob.length) {
-            int idAt = at + Label.LENGTH;
-            if (idAt >= blob.length) {
-                throw new GenerationException("damaged chunk list in generation database");
-            }
-            at = idAt + 1 + (blob[idAt] & 0xff) + 16;
-            if (at > blob.length) {
-                throw new GenerationException("damaged chunk list in generation database");
-            }
-            n++;
-        }
-        return n;
     }
 
     static List<ChunkRef> chunks(byte[] blob) throws GenerationException {

@@ -22,12 +22,15 @@ import org.sqlite.SQLiteConfig;
 
 /** Reads a generation database of any supported schema version. Not thread-safe. */
 public final class GenerationReader implements AutoCloseable {
+    private static final FileType[] FILE_TYPES = FileType.values();
+    private static final Reason[] REASONS = Reason.values();
     private final Path file;
     private final Connection db;
     private final SchemaVersion version;
     private final boolean chunkTable; // schema 1 lists chunks in a table of their own
     private final Map<String, String> meta;
     private PreparedStatement byPath;
+    private PreparedStatement byRow;
     private PreparedStatement chunksOf;
 
     private GenerationReader(Path file, Connection db) throws GenerationException, SQLException {
@@ -93,6 +96,10 @@ public final class GenerationReader implements AutoCloseable {
         return m;
     }
 
+    public Path file() {
+        return file;
+    }
+
     public SchemaVersion schemaVersion() {
         return version;
     }
@@ -135,7 +142,22 @@ public final class GenerationReader implements AutoCloseable {
             }
             byPath.setBytes(1, path.bytes());
             try (ResultSet rs = byPath.executeQuery()) {
-                return rs.next() ? Optional.of(toStored(rs, false)) : Optional.empty();
+                return rs.next() ? Optional.of(toStored(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw damaged(e);
+        }
+    }
+
+    /** The entry in row {@code fileno}, if there is one. */
+    public Optional<StoredEntry> entryAt(long fileno) throws GenerationException {
+        try {
+            if (byRow == null) {
+                byRow = db.prepareStatement("SELECT fileno, " + Schema.FILE_COLUMNS + " FROM files WHERE fileno = ?");
+            }
+            byRow.setLong(1, fileno);
+            try (ResultSet rs = byRow.executeQuery()) {
+                return rs.next() ? Optional.of(toStored(rs)) : Optional.empty();
             }
         } catch (SQLException e) {
             throw damaged(e);
@@ -143,50 +165,64 @@ public final class GenerationReader implements AutoCloseable {
     }
 
     /**
-     * Entries in backup order from the first recorded at or after {@code path}'s row (or from the
-     * start when {@code path} is null). Close it when done. A chunk list's values are decoded when
-     * first used; a damaged value then throws {@link IllegalStateException}.
+     * The stamps of the entries in backup order, from {@code path}'s row (or from the start when
+     * {@code path} is null). Close it when done.
      */
-    public Cursor cursorFrom(RawPath path) throws GenerationException {
+    public StampCursor stampsFrom(RawPath path) throws GenerationException {
         try {
             long start = 0;
             if (path != null) {
                 Optional<StoredEntry> e = lookup(path);
                 if (e.isEmpty()) {
-                    return new Cursor(null);
+                    return new StampCursor(null);
                 }
                 start = e.get().fileno();
             }
-            PreparedStatement q = db.prepareStatement("SELECT fileno, " + Schema.FILE_COLUMNS
+            PreparedStatement q = db.prepareStatement("SELECT " + EntryStamp.COLUMNS
                     + " FROM files WHERE fileno >= ? ORDER BY fileno");
             q.setLong(1, start);
-            return new Cursor(q);
+            return new StampCursor(q);
         } catch (SQLException e) {
             throw damaged(e);
         }
     }
 
-    /** A forward-only walk over entries in backup order. */
-    public final class Cursor implements AutoCloseable {
+    /** A forward-only walk over entry stamps in backup order. */
+    public final class StampCursor implements AutoCloseable {
         private final PreparedStatement query;
         private ResultSet rows;
 
-        private Cursor(PreparedStatement query) throws SQLException {
+        private StampCursor(PreparedStatement query) throws SQLException {
             this.query = query;
             this.rows = query == null ? null : query.executeQuery();
         }
 
-        /** The next entry, or null at the end. */
-        public StoredEntry next() throws GenerationException {
+        /** The next stamp, or null at the end. */
+        public EntryStamp next() throws GenerationException {
             try {
                 if (rows == null || !rows.next()) {
                     close();
                     return null;
                 }
-                return toStored(rows, true);
+                return stamp(rows);
             } catch (SQLException e) {
                 throw damaged(e);
+            } catch (IllegalArgumentException | NullPointerException | ArithmeticException e) {
+                throw new GenerationException("generation database " + file + " has a damaged entry: " + e.getMessage());
             }
+        }
+
+        private EntryStamp stamp(ResultSet rs) throws SQLException, GenerationException {
+            int kind = rs.getInt(3);
+            int reason = rs.getInt(16);
+            if (kind < 0 || reason < 0) {
+                throw new GenerationException("generation database " + file + " has an unknown file kind or reason in "
+                        + "entry " + rs.getLong(1));
+            }
+            return new EntryStamp(rs.getLong(1), RawPath.of(rs.getBytes(2)), FILE_TYPES[kind], rs.getInt(4),
+                    rs.getLong(5), rs.getLong(6), rs.getLong(7), new Timespec(rs.getLong(8), rs.getInt(9)),
+                    new Timespec(rs.getLong(10), rs.getInt(11)), rs.getLong(12), rs.getLong(13), rs.getLong(14),
+                    rs.getLong(15), REASONS[reason], rs.getInt(17) != 0, rs.getInt(18) != 0);
         }
 
         @Override
@@ -214,33 +250,33 @@ public final class GenerationReader implements AutoCloseable {
         try (Statement s = db.createStatement();
                 ResultSet rs = s.executeQuery("SELECT fileno, " + Schema.FILE_COLUMNS + " FROM files ORDER BY fileno")) {
             while (rs.next()) {
-                visitor.visit(toStored(rs, false));
+                visitor.visit(toStored(rs));
             }
         } catch (SQLException e) {
             throw damaged(e);
         }
     }
 
-    /**
-     * One row as an entry. With {@code lazyChunks}, the chunk list's layout is checked but its
-     * values are decoded only if used, so that a backup can copy an unchanged file's list as is.
-     */
-    private StoredEntry toStored(ResultSet rs, boolean lazyChunks) throws SQLException, GenerationException {
+    /** One row as an entry. */
+    private StoredEntry toStored(ResultSet rs) throws SQLException, GenerationException {
         try {
-            return decodeRow(rs, lazyChunks);
+            return decodeRow(rs);
         } catch (IllegalArgumentException | NullPointerException | ArithmeticException e) {
             throw new GenerationException("generation database " + file + " has a damaged entry: " + e.getMessage());
         }
     }
 
-    private StoredEntry decodeRow(ResultSet rs, boolean lazyChunks) throws SQLException, GenerationException {
-        long fileno = rs.getLong(1);
-        FileType type;
+    private FileType fileType(String kind) throws GenerationException {
         try {
-            type = FileType.valueOf(rs.getString(3));
-        } catch (IllegalArgumentException e) {
-            throw new GenerationException("generation database " + file + " has an unknown file kind " + rs.getString(3));
+            return FileType.valueOf(kind);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new GenerationException("generation database " + file + " has an unknown file kind " + kind);
         }
+    }
+
+    private StoredEntry decodeRow(ResultSet rs) throws SQLException, GenerationException {
+        long fileno = rs.getLong(1);
+        FileType type = fileType(rs.getString(3));
         byte[] hardlink = rs.getBytes(23);
         Entry entry = new Entry(RawPath.of(rs.getBytes(2)), type, rs.getInt(4), rs.getLong(5), rs.getLong(6),
                 rs.getString(7), rs.getString(8), rs.getLong(9), new Timespec(rs.getLong(10), rs.getInt(11)),
@@ -248,8 +284,7 @@ public final class GenerationReader implements AutoCloseable {
                 rs.getLong(17), rs.getLong(18), rs.getLong(19), rs.getBytes(20), Columns.xattrs(rs.getBytes(21)),
                 Columns.extents(rs.getBytes(22)), hardlink == null ? null : RawPath.of(hardlink),
                 Reason.fromText(rs.getString(24)), rs.getInt(25) != 0);
-        List<ChunkRef> chunks = chunkTable ? rowChunks(fileno)
-                : lazyChunks ? EncodedChunkList.of(rs.getBytes(26)) : Columns.chunks(rs.getBytes(26));
+        List<ChunkRef> chunks = chunkTable ? rowChunks(fileno) : Columns.chunks(rs.getBytes(26));
         return new StoredEntry(fileno, entry, chunks);
     }
 
@@ -275,8 +310,10 @@ public final class GenerationReader implements AutoCloseable {
             if (byPath != null) {
                 byPath.close();
             }
-            if (chunksOf != null) {
-                chunksOf.close();
+            for (PreparedStatement s : new PreparedStatement[] {byRow, chunksOf}) {
+                if (s != null) {
+                    s.close();
+                }
             }
             db.close();
         } catch (SQLException e) {

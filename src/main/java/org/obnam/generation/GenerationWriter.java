@@ -24,6 +24,13 @@ public final class GenerationWriter implements AutoCloseable {
     private final PreparedStatement insertChunk;
     private PreparedStatement updateChunks; // made when first needed
     private PreparedStatement updateReason;
+    private PreparedStatement copyRows;
+    private PreparedStatement copyChunks;
+    private PreparedStatement addFromPrevious;
+    private Previous previous; // null: no previous generation to copy rows from
+    private long runFirstRow; // a run of rows still to copy from the previous generation
+    private long runFirstPrevious;
+    private long runLength;
     private long fileCount;
     private long fileBytes;
     private long pending;
@@ -33,8 +40,8 @@ public final class GenerationWriter implements AutoCloseable {
         this.file = file;
         this.version = version;
         this.db = db;
-        this.insertFile = db.prepareStatement("INSERT INTO files (" + Schema.FILE_COLUMNS
-                + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        this.insertFile = db.prepareStatement("INSERT INTO files (fileno, " + Schema.FILE_COLUMNS
+                + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         this.insertChunk = version.equals(SchemaVersion.V1)
                 ? db.prepareStatement("INSERT INTO file_chunks VALUES (?,?,?,?,?,?,?)")
                 : null;
@@ -42,34 +49,92 @@ public final class GenerationWriter implements AutoCloseable {
 
     /** Creates {@code file} (which must not exist) as an empty generation of {@code version}. */
     public static GenerationWriter create(Path file, SchemaVersion version) throws GenerationException {
+        return create(file, version, null);
+    }
+
+    /**
+     * Creates {@code file} as an empty generation of {@code version} whose unchanged entries may be
+     * taken from the generation database {@code previousDb} ({@link #copyUnchanged},
+     * {@link #addUnchanged}); null for none.
+     */
+    public static GenerationWriter create(Path file, SchemaVersion version, Path previousDb) throws GenerationException {
         if (!SchemaVersion.SUPPORTED.contains(version)) {
             throw new GenerationException("schema version " + version + " is not supported");
         }
         if (Files.exists(file)) {
             throw new GenerationException("generation database " + file + " already exists");
         }
+        Connection db = null;
+        Previous previous = null;
         try {
-            Connection db = Sqlite.openForWriting(file);
+            db = Sqlite.openForWriting(file);
             try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA journal_mode = OFF");
-                s.execute("PRAGMA synchronous = OFF");
-                s.execute("PRAGMA locking_mode = EXCLUSIVE");
+                s.execute("PRAGMA main.journal_mode = OFF");
+                s.execute("PRAGMA main.synchronous = OFF");
+                s.execute("PRAGMA main.locking_mode = EXCLUSIVE");
                 // Memory stays flat however many files there are: a small page cache, and the sort
                 // that builds the path index spills to a temporary file beside the database (in
                 // the same owner-only directory), not to memory. The directory setting is
                 // process-wide in SQLite; a process writes one generation at a time.
                 s.execute("PRAGMA temp_store = FILE");
                 s.execute("PRAGMA temp_store_directory = '" + file.toAbsolutePath().getParent().toString().replace("'", "''") + "'");
-                s.execute("PRAGMA cache_size = -4096");
+                s.execute("PRAGMA main.cache_size = -4096");
             }
+            previous = previousDb == null ? null : Previous.attach(db, previousDb, version);
             db.setAutoCommit(false);
             Schema.create(db, version);
             GenerationWriter w = new GenerationWriter(file, version, db);
+            w.previous = previous;
             w.putMeta("schema_version", version.toString());
             w.putMeta("checksum_kind", "hmac-sha256");
             return w;
         } catch (SQLException e) {
+            abandon(db, previous);
             throw new GenerationException("cannot create generation database " + file + ": " + e.getMessage(), e);
+        } catch (GenerationException | RuntimeException e) {
+            abandon(db, previous);
+            throw e;
+        }
+    }
+
+    private static void abandon(Connection db, Previous previous) {
+        if (previous != null && previous.otherVersion() != null) {
+            previous.otherVersion().close();
+        }
+        if (db != null) {
+            try {
+                db.close();
+            } catch (SQLException e) {
+                // already failing
+            }
+        }
+    }
+
+    /**
+     * The previous generation, attached to this connection as {@code previous}. With the same
+     * schema version its rows are copied by SQL; otherwise they are read with their own reader
+     * and written in this version's layout.
+     */
+    private record Previous(Path file, GenerationReader otherVersion) {
+        static Previous attach(Connection db, Path previousDb, SchemaVersion version) throws GenerationException {
+            if (!Files.isRegularFile(previousDb)) { // ATTACH would create it
+                throw new GenerationException("previous generation database " + previousDb + " does not exist");
+            }
+            String previousVersion;
+            try (PreparedStatement attach = db.prepareStatement("ATTACH DATABASE ? AS previous")) {
+                attach.setString(1, previousDb.toString());
+                attach.execute();
+                try (Statement s = db.createStatement();
+                        java.sql.ResultSet rs = s.executeQuery(
+                                "SELECT value FROM previous.meta WHERE key = 'schema_version'")) {
+                    previousVersion = rs.next() ? rs.getString(1) : null;
+                }
+            } catch (SQLException e) {
+                throw new GenerationException("previous generation database " + previousDb + " cannot be read: "
+                        + e.getMessage(), e);
+            }
+            return new Previous(previousDb,
+                    version.toString().equals(previousVersion) ? null : GenerationReader.open(previousDb));
         }
     }
 
@@ -95,47 +160,196 @@ public final class GenerationWriter implements AutoCloseable {
 
     /** Adds one entry with its chunk list. Returns its row number. */
     public long add(Entry e, List<ChunkRef> chunks) throws GenerationException {
+        flushRun();
+        long fileno = fileCount + 1;
         try {
-            PreparedStatement s = insertFile;
-            s.setBytes(1, e.path().bytes());
-            s.setString(2, e.type().name());
-            s.setInt(3, e.permissions());
-            s.setLong(4, e.uid());
-            s.setLong(5, e.gid());
-            s.setString(6, e.user());
-            s.setString(7, e.group());
-            s.setLong(8, e.size());
-            s.setLong(9, e.mtime().seconds());
-            s.setInt(10, e.mtime().nanos());
-            s.setLong(11, e.ctime().seconds());
-            s.setInt(12, e.ctime().nanos());
-            s.setLong(13, e.inode());
-            s.setLong(14, e.deviceMajor());
-            s.setLong(15, e.deviceMinor());
-            s.setLong(16, e.nlink());
-            s.setLong(17, e.rdevMajor());
-            s.setLong(18, e.rdevMinor());
-            setBytes(s, 19, e.symlinkTarget());
-            setBytes(s, 20, Columns.xattrs(e.xattrs()));
-            setBytes(s, 21, Columns.extents(e.extents()));
-            setBytes(s, 22, e.hardLinkTo() == null ? null : e.hardLinkTo().bytes());
-            s.setString(23, e.reason().text());
-            s.setInt(24, e.cachedirTag() ? 1 : 0);
-            setBytes(s, 25, insertChunk == null ? Columns.chunks(chunks) : null);
-            s.executeUpdate();
-            long fileno = ++fileCount;
-            if (insertChunk != null) {
-                insertChunkRows(fileno, chunks);
-            }
-            fileBytes += e.contentBytes();
-            if (++pending >= 50_000) {
+            insert(e, chunks, fileno);
+        } catch (SQLException ex) {
+            throw new GenerationException("cannot add " + e.path() + " to the generation database: " + ex.getMessage(), ex);
+        }
+        fileCount = fileno;
+        fileBytes += e.contentBytes();
+        countPending(1);
+        return fileno;
+    }
+
+    private void insert(Entry e, List<ChunkRef> chunks, long fileno) throws SQLException {
+        PreparedStatement s = insertFile;
+        s.setLong(1, fileno);
+        s.setBytes(2, e.path().bytes());
+        s.setString(3, e.type().name());
+        s.setInt(4, e.permissions());
+        s.setLong(5, e.uid());
+        s.setLong(6, e.gid());
+        s.setString(7, e.user());
+        s.setString(8, e.group());
+        s.setLong(9, e.size());
+        s.setLong(10, e.mtime().seconds());
+        s.setInt(11, e.mtime().nanos());
+        s.setLong(12, e.ctime().seconds());
+        s.setInt(13, e.ctime().nanos());
+        s.setLong(14, e.inode());
+        s.setLong(15, e.deviceMajor());
+        s.setLong(16, e.deviceMinor());
+        s.setLong(17, e.nlink());
+        s.setLong(18, e.rdevMajor());
+        s.setLong(19, e.rdevMinor());
+        setBytes(s, 20, e.symlinkTarget());
+        setBytes(s, 21, Columns.xattrs(e.xattrs()));
+        setBytes(s, 22, Columns.extents(e.extents()));
+        setBytes(s, 23, e.hardLinkTo() == null ? null : e.hardLinkTo().bytes());
+        s.setString(24, e.reason().text());
+        s.setInt(25, e.cachedirTag() ? 1 : 0);
+        setBytes(s, 26, insertChunk == null ? Columns.chunks(chunks) : null);
+        s.executeUpdate();
+        if (insertChunk != null) {
+            insertChunkRows(fileno, chunks);
+        }
+    }
+
+    /** Commits every 50,000 rows, so that SQLite's memory for the open transaction stays bounded. */
+    private void countPending(long rows) throws GenerationException {
+        pending += rows;
+        if (pending >= 50_000) {
+            try {
                 db.commit();
-                pending = 0;
+            } catch (SQLException ex) {
+                throw new GenerationException("cannot write generation database " + file + ": " + ex.getMessage(), ex);
             }
+            pending = 0;
+        }
+    }
+
+    /**
+     * Adds the previous generation's row {@code previousRow} again, as unchanged: same path,
+     * metadata, extended attributes and chunk list. {@code e} is the entry the walk found, whose
+     * row it must equal but for the reason. Consecutive rows are copied by one statement.
+     * Returns the new row number.
+     */
+    public long copyUnchanged(Entry e, long previousRow) throws GenerationException {
+        Previous p = requirePrevious();
+        if (runLength > 0 && previousRow != runFirstPrevious + runLength) {
+            flushRun();
+        }
+        if (runLength == 0) {
+            runFirstRow = fileCount + 1;
+            runFirstPrevious = previousRow;
+        }
+        runLength++;
+        fileBytes += e.contentBytes();
+        if (p.otherVersion() != null || runLength >= 4096) {
+            flushRun();
+        }
+        return ++fileCount;
+    }
+
+    /**
+     * Adds {@code e}, a file whose content has not changed since the previous generation's row
+     * {@code previousRow} (same path, type, size, times, inode, mode and owner), with that row's
+     * user and group names, extended attributes, extents and chunk list, and {@code e}'s device,
+     * link count and cache-tag flag. Returns its row number.
+     */
+    public long addUnchanged(Entry e, long previousRow) throws GenerationException {
+        Previous p = requirePrevious();
+        flushRun();
+        try {
+            if (p.otherVersion() != null) {
+                StoredEntry stored = previousEntry(p, previousRow);
+                Entry b = stored.entry();
+                return add(new Entry(b.path(), b.type(), b.permissions(), b.uid(), b.gid(), b.user(), b.group(),
+                        b.size(), b.mtime(), b.ctime(), b.inode(), e.deviceMajor(), e.deviceMinor(), e.nlink(),
+                        b.rdevMajor(), b.rdevMinor(), b.symlinkTarget(), b.xattrs(), b.extents(), b.hardLinkTo(),
+                        Reason.UNCHANGED, e.cachedirTag()), stored.chunks());
+            }
+            if (addFromPrevious == null) {
+                addFromPrevious = db.prepareStatement("INSERT INTO files (fileno, " + Schema.FILE_COLUMNS
+                        + ") SELECT ?, path, kind, perm, uid, gid, user, grp, size, mtime_sec, mtime_nsec, ctime_sec, "
+                        + "ctime_nsec, ino, ?, ?, ?, rdev_major, rdev_minor, target, xattrs, extents, hardlink, '"
+                        + Reason.UNCHANGED.text() + "', ?, chunks FROM previous.files WHERE fileno = ?");
+            }
+            long fileno = fileCount + 1;
+            addFromPrevious.setLong(1, fileno);
+            addFromPrevious.setLong(2, e.deviceMajor());
+            addFromPrevious.setLong(3, e.deviceMinor());
+            addFromPrevious.setLong(4, e.nlink());
+            addFromPrevious.setInt(5, e.cachedirTag() ? 1 : 0);
+            addFromPrevious.setLong(6, previousRow);
+            if (addFromPrevious.executeUpdate() != 1) {
+                throw new GenerationException("the previous generation has no entry " + previousRow + " for " + e.path());
+            }
+            copyChunkRows(fileno, previousRow, 1);
+            fileCount = fileno;
+            fileBytes += e.contentBytes();
+            countPending(1);
             return fileno;
         } catch (SQLException ex) {
             throw new GenerationException("cannot add " + e.path() + " to the generation database: " + ex.getMessage(), ex);
         }
+    }
+
+    private Previous requirePrevious() {
+        if (previous == null) {
+            throw new IllegalStateException("no previous generation to take entries from");
+        }
+        return previous;
+    }
+
+    private StoredEntry previousEntry(Previous p, long row) throws GenerationException {
+        return p.otherVersion().entryAt(row).orElseThrow(() ->
+                new GenerationException("the previous generation has no entry " + row));
+    }
+
+    /** Writes the run of rows to copy, if any. */
+    private void flushRun() throws GenerationException {
+        if (runLength == 0) {
+            return;
+        }
+        long first = runFirstRow;
+        long from = runFirstPrevious;
+        long n = runLength;
+        runLength = 0;
+        try {
+            if (previous.otherVersion() != null) {
+                for (long i = 0; i < n; i++) {
+                    StoredEntry b = previousEntry(previous, from + i);
+                    insert(b.entry().withReason(Reason.UNCHANGED), b.chunks(), first + i);
+                }
+                countPending(n);
+                return;
+            }
+            if (copyRows == null) {
+                copyRows = db.prepareStatement("INSERT INTO files (fileno, " + Schema.FILE_COLUMNS
+                        + ") SELECT fileno + ?, path, kind, perm, uid, gid, user, grp, size, mtime_sec, mtime_nsec, "
+                        + "ctime_sec, ctime_nsec, ino, dev_major, dev_minor, nlink, rdev_major, rdev_minor, target, "
+                        + "xattrs, extents, hardlink, '" + Reason.UNCHANGED.text() + "', cachedir_tag, chunks "
+                        + "FROM previous.files WHERE fileno BETWEEN ? AND ? ORDER BY fileno");
+            }
+            copyRows.setLong(1, first - from);
+            copyRows.setLong(2, from);
+            copyRows.setLong(3, from + n - 1);
+            if (copyRows.executeUpdate() != n) {
+                throw new GenerationException("the previous generation lacks some of its entries " + from + " to "
+                        + (from + n - 1));
+            }
+            copyChunkRows(first, from, n);
+            countPending(n);
+        } catch (SQLException ex) {
+            throw new GenerationException("cannot copy entries from the previous generation: " + ex.getMessage(), ex);
+        }
+    }
+
+    private void copyChunkRows(long first, long from, long n) throws SQLException {
+        if (insertChunk == null) {
+            return;
+        }
+        if (copyChunks == null) {
+            copyChunks = db.prepareStatement("INSERT INTO file_chunks SELECT fileno + ?, seq, label, object, offset, "
+                    + "length, size FROM previous.file_chunks WHERE fileno BETWEEN ? AND ?");
+        }
+        copyChunks.setLong(1, first - from);
+        copyChunks.setLong(2, from);
+        copyChunks.setLong(3, from + n - 1);
+        copyChunks.executeUpdate();
     }
 
     /**
@@ -228,6 +442,7 @@ public final class GenerationWriter implements AutoCloseable {
         if (finished) {
             return;
         }
+        flushRun();
         try {
             putMeta("file_count", Long.toString(fileCount));
             putMeta("file_bytes", Long.toString(fileBytes));
@@ -243,10 +458,14 @@ public final class GenerationWriter implements AutoCloseable {
 
     private void closeStatements() throws SQLException {
         insertFile.close();
-        for (PreparedStatement s : new PreparedStatement[] {insertChunk, updateChunks, updateReason}) {
+        for (PreparedStatement s : new PreparedStatement[] {insertChunk, updateChunks, updateReason, copyRows,
+                copyChunks, addFromPrevious}) {
             if (s != null) {
                 s.close();
             }
+        }
+        if (previous != null && previous.otherVersion() != null) {
+            previous.otherVersion().close();
         }
     }
 

@@ -162,6 +162,16 @@ class ObnamBackupRestoreIT {
         obnam.backup("--backup-version=1");
         obnam.ok("restore", "latest", "rest1");
         assertThat(restored("rest1", "live")).isEqualTo(before);
+
+        // Unchanged files are taken from the previous generation, of the same version or not.
+        String[] versions = {"1", "0", "0"};
+        for (int i = 0; i < versions.length; i++) {
+            Obnam.Backup b = obnam.backup("--backup-version=" + versions[i]);
+            assertThat(b.result().stdout()).contains("files-read: 0, files-unchanged: 2");
+            assertThat(obnam.ok("list-files").stdoutLines()).contains("- live/data.dat (unchanged)");
+            obnam.ok("restore", "latest", "rest-again" + i);
+            assertThat(restored("rest-again" + i, "live")).isEqualTo(before);
+        }
     }
 
     @Test

@@ -122,50 +122,187 @@ class GenerationDatabaseTest {
         assertThat(read).isEqualTo(chunks);
     }
 
+    static List<org.junit.jupiter.params.provider.Arguments> versionPairs() {
+        List<org.junit.jupiter.params.provider.Arguments> pairs = new ArrayList<>();
+        for (SchemaVersion before : SchemaVersion.SUPPORTED) {
+            for (SchemaVersion after : SchemaVersion.SUPPORTED) {
+                pairs.add(org.junit.jupiter.params.provider.Arguments.of(before, after));
+            }
+        }
+        return pairs;
+    }
+
+    private static Entry withLinkData(Entry e, long devMajor, long devMinor, long nlink, boolean cachedirTag) {
+        return new Entry(e.path(), e.type(), e.permissions(), e.uid(), e.gid(), e.user(), e.group(), e.size(),
+                e.mtime(), e.ctime(), e.inode(), devMajor, devMinor, nlink, e.rdevMajor(), e.rdevMinor(),
+                e.symlinkTarget(), e.xattrs(), e.extents(), e.hardLinkTo(), e.reason(), cachedirTag);
+    }
+
+    /** What the walk hands over for an unchanged file: no names, attributes or extents. */
+    private static Entry asWalked(Entry e) {
+        return new Entry(e.path(), e.type(), e.permissions(), e.uid(), e.gid(), null, null, e.size(), e.mtime(),
+                e.ctime(), e.inode(), e.deviceMajor(), e.deviceMinor(), e.nlink(), e.rdevMajor(), e.rdevMinor(), null,
+                List.of(), null, null, Reason.UNCHANGED, e.cachedirTag());
+    }
+
+    @ParameterizedTest
+    @MethodSource("versionPairs")
+    void unchangedEntriesTakenFromThePreviousGenerationReadAsIfWrittenInFull(SchemaVersion before, SchemaVersion after)
+            throws Exception {
+        // A backup copies unchanged files' rows from the previous generation inside SQLite, in runs,
+        // or row by row when a detail the walk sees differs; with another schema version it
+        // re-encodes them. The result must read exactly like a generation written entry by entry.
+        List<Entry> old = new ArrayList<>();
+        List<List<ChunkRef>> oldChunks = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            Entry e = entry("live/f" + i, FileType.REGULAR, 1000L * i, i == 2 ? Reason.CHANGED : Reason.NEW);
+            if (i == 1) {
+                e = new Entry(e.path(), e.type(), 0600, 7, 8, "seven", "eight", 1 << 30, e.mtime(), e.ctime(), 77, 8, 1,
+                        1, 0, 0, null, List.of(new Xattr("user.a".getBytes(), new byte[] {1, (byte) 0xff})),
+                        List.of(new Extent(0, 4096), new Extent(1 << 29, 4096)), null, Reason.NEW, false);
+            }
+            old.add(e);
+            oldChunks.add(i == 3 ? List.of() : List.of(chunk(10 * i + 1, 100 + i), chunk(10 * i + 2, 200 + i)));
+        }
+        Path first = dir.resolve("first.db");
+        try (GenerationWriter w = GenerationWriter.create(first, before)) {
+            for (int i = 0; i < old.size(); i++) {
+                w.add(old.get(i), oldChunks.get(i));
+            }
+            w.finish();
+        }
+        Entry fresh = entry("live/f10-new", FileType.REGULAR, 5, Reason.NEW);
+        List<ChunkRef> freshChunks = List.of(chunk(99, 5));
+        Entry moved = withLinkData(old.get(5), 9, 2, 3, true); // same content, another device and more links
+        Path expected = dir.resolve("expected.db");
+        try (GenerationWriter w = GenerationWriter.create(expected, after)) {
+            for (int i : new int[] {0, 1, 2}) {
+                w.add(old.get(i).withReason(Reason.UNCHANGED), oldChunks.get(i));
+            }
+            w.add(fresh, freshChunks);
+            w.add(old.get(3).withReason(Reason.UNCHANGED), oldChunks.get(3));
+            w.add(moved.withReason(Reason.UNCHANGED), oldChunks.get(5));
+            w.add(old.get(7).withReason(Reason.UNCHANGED), oldChunks.get(7));
+            w.add(old.get(6).withReason(Reason.UNCHANGED), oldChunks.get(6));
+            w.finish();
+        }
+        Path second = dir.resolve("second.db");
+        try (GenerationWriter w = GenerationWriter.create(second, after, first)) {
+            assertThat(w.copyUnchanged(asWalked(old.get(0)), 1)).isEqualTo(1);
+            assertThat(w.copyUnchanged(asWalked(old.get(1)), 2)).isEqualTo(2);
+            assertThat(w.copyUnchanged(asWalked(old.get(2)), 3)).isEqualTo(3);
+            assertThat(w.add(fresh, List.of())).isEqualTo(4);
+            assertThat(w.copyUnchanged(asWalked(old.get(3)), 4)).isEqualTo(5);
+            assertThat(w.addUnchanged(asWalked(moved), 6)).isEqualTo(6);
+            assertThat(w.copyUnchanged(asWalked(old.get(7)), 8)).isEqualTo(7);
+            assertThat(w.copyUnchanged(asWalked(old.get(6)), 7)).isEqualTo(8); // out of order: a new run
+            w.setChunks(4, freshChunks);
+            w.finish();
+        }
+        List<StoredEntry> want = readEntries(expected);
+        List<StoredEntry> got = readEntries(second);
+        assertThat(got).hasSameSizeAs(want);
+        for (int i = 0; i < want.size(); i++) {
+            assertThat(got.get(i).fileno()).isEqualTo(want.get(i).fileno());
+            assertSameEntry(got.get(i).entry(), want.get(i).entry());
+            assertThat(got.get(i).chunks()).isEqualTo(want.get(i).chunks());
+        }
+        try (GenerationReader w = GenerationReader.open(expected); GenerationReader g = GenerationReader.open(second)) {
+            assertThat(g.meta().get("file_count")).isEqualTo(w.meta().get("file_count")).isEqualTo("8");
+            assertThat(g.meta().get("file_bytes")).isEqualTo(w.meta().get("file_bytes"));
+            assertThat(g.schemaVersion()).isEqualTo(after);
+            assertThat(g.lookup(RawPath.ofUtf8("live/f6")).orElseThrow().fileno()).isEqualTo(8);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("versions")
-    void chunkListsReadByACursorGoIntoTheNextGenerationUnchanged(SchemaVersion version) throws Exception {
-        // A backup copies an unchanged file's chunk list from the previous generation's cursor
-        // without decoding it: the copy must hold the same chunks, and the list the same values.
-        List<List<ChunkRef>> chunks = List.of(List.of(chunk(1, 1000), chunk(2, 2000)), List.of(),
-                List.of(chunk(3, 10)), List.of(chunk(4, 4000), chunk(5, 3000), chunk(6, 1)));
-        Path first = dir.resolve("first-" + version + ".db");
+    void aRowThePreviousGenerationLacksFailsTheCopyWithAClearError(SchemaVersion version) throws Exception {
+        Path first = dir.resolve("first.db");
         try (GenerationWriter w = GenerationWriter.create(first, version)) {
-            for (int i = 0; i < chunks.size(); i++) {
-                w.add(entry("live/f" + i, FileType.REGULAR, 10, Reason.NEW), chunks.get(i));
-            }
+            w.add(entry("live/a", FileType.REGULAR, 10, Reason.NEW), List.of(chunk(1, 10)));
             w.finish();
         }
-        Path second = dir.resolve("second-" + version + ".db");
-        List<List<ChunkRef>> seen = new ArrayList<>();
-        try (GenerationReader r = GenerationReader.open(first);
-                GenerationReader.Cursor c = r.cursorFrom(null);
-                GenerationWriter w = GenerationWriter.create(second, version)) {
-            for (StoredEntry e = c.next(); e != null; e = c.next()) {
-                w.add(e.entry(), e.chunks());
-                seen.add(e.chunks());
-            }
-            w.finish();
+        try (GenerationWriter w = GenerationWriter.create(dir.resolve("second.db"), version, first)) {
+            w.copyUnchanged(asWalked(entry("live/a", FileType.REGULAR, 10, Reason.NEW)), 1);
+            w.copyUnchanged(asWalked(entry("live/b", FileType.REGULAR, 10, Reason.NEW)), 2);
+            assertThatThrownBy(w::finish).isInstanceOf(GenerationException.class)
+                    .hasMessageContaining("previous generation lacks");
+            assertThatThrownBy(() -> w.addUnchanged(asWalked(entry("live/c", FileType.REGULAR, 1, Reason.NEW)), 9))
+                    .isInstanceOf(GenerationException.class).hasMessageContaining("no entry 9");
         }
-        assertThat(seen).isEqualTo(chunks);
-        assertThat(seen).extracting(List::size).containsExactly(2, 0, 1, 3);
-        assertThat(readAll(second)).isEqualTo(readAll(first));
     }
 
     @org.junit.jupiter.api.Test
-    void aCursorRefusesAChunkListWhoseLayoutIsDamaged() throws Exception {
+    void aPreviousGenerationThatIsNotADatabaseIsRefused() throws Exception {
+        Path junk = dir.resolve("junk.db");
+        Files.write(junk, new byte[4096]);
+        Path next = dir.resolve("next.db");
+        assertThatThrownBy(() -> GenerationWriter.create(next, SchemaVersion.DEFAULT, junk))
+                .isInstanceOf(GenerationException.class).hasMessageContaining("previous generation database");
+        assertThatThrownBy(() -> GenerationWriter.create(dir.resolve("other.db"), SchemaVersion.DEFAULT,
+                dir.resolve("missing.db"))).hasMessageContaining("does not exist");
+        assertThat(dir.resolve("missing.db")).doesNotExist();
+    }
+
+    @org.junit.jupiter.api.Test
+    void stampsFollowTheRowsInBackupOrderFromAPath() throws Exception {
+        Path file = dir.resolve("stamps.db");
+        Entry a = entry("live/a", FileType.REGULAR, 10, Reason.NEW);
+        Entry b = new Entry(RawPath.ofUtf8("live/b"), FileType.DIRECTORY, 0700, 3, 4, "u", "g", 4096,
+                new Timespec(9, 8), new Timespec(7, 6), 55, 8, 2, 2, 0, 0, null, List.of(), null, null, Reason.SKIPPED,
+                true);
+        Entry c = entry("live/c", FileType.REGULAR, 10, Reason.UNCHANGED).withHardLinkTo(RawPath.ofUtf8("live/a"));
+        try (GenerationWriter w = GenerationWriter.create(file, SchemaVersion.DEFAULT)) {
+            w.add(a, List.of(chunk(1, 10)));
+            w.add(b, List.of());
+            w.add(c, List.of());
+            w.finish();
+        }
+        try (GenerationReader r = GenerationReader.open(file)) {
+            try (GenerationReader.StampCursor all = r.stampsFrom(null)) {
+                assertThat(all.next()).isEqualTo(new EntryStamp(1, a.path(), a.type(), a.permissions(), a.uid(),
+                        a.gid(), a.size(), a.mtime(), a.ctime(), a.inode(), a.deviceMajor(), a.deviceMinor(), a.nlink(),
+                        Reason.NEW, false, false));
+                assertThat(all.next()).isEqualTo(new EntryStamp(2, b.path(), FileType.DIRECTORY, 0700, 3, 4, 4096,
+                        new Timespec(9, 8), new Timespec(7, 6), 55, 8, 2, 2, Reason.SKIPPED, true, false));
+                assertThat(all.next().hardLink()).isTrue();
+                assertThat(all.next()).isNull();
+            }
+            try (GenerationReader.StampCursor fromB = r.stampsFrom(RawPath.ofUtf8("live/b"))) {
+                assertThat(fromB.next().fileno()).isEqualTo(2);
+            }
+            try (GenerationReader.StampCursor none = r.stampsFrom(RawPath.ofUtf8("live/zzz"))) {
+                assertThat(none.next()).isNull();
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aStampCursorRefusesAnUnknownKindOrReason() throws Exception {
         Path file = dir.resolve("damaged.db");
-        try (GenerationWriter w = GenerationWriter.create(file, SchemaVersion.V0)) {
-            w.add(entry("live/f", FileType.REGULAR, 10, Reason.NEW), List.of(chunk(1, 1000), chunk(2, 2000)));
+        try (GenerationWriter w = GenerationWriter.create(file, SchemaVersion.DEFAULT)) {
+            w.add(entry("live/a", FileType.REGULAR, 10, Reason.NEW), List.of());
+            w.add(entry("live/b", FileType.REGULAR, 10, Reason.NEW), List.of());
             w.finish();
         }
         try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
                 java.sql.Statement s = db.createStatement()) {
-            s.executeUpdate("UPDATE files SET chunks = substr(chunks, 1, length(chunks) - 3)");
+            s.executeUpdate("UPDATE files SET kind = 'WORMHOLE' WHERE fileno = 1");
+            s.executeUpdate("UPDATE files SET reason = 'because' WHERE fileno = 2");
         }
-        try (GenerationReader r = GenerationReader.open(file); GenerationReader.Cursor c = r.cursorFrom(null)) {
-            assertThatThrownBy(c::next).isInstanceOf(GenerationException.class).hasMessageContaining("damaged chunk list");
+        try (GenerationReader r = GenerationReader.open(file); GenerationReader.StampCursor c = r.stampsFrom(null)) {
+            assertThatThrownBy(c::next).isInstanceOf(GenerationException.class).hasMessageContaining("unknown file kind");
+            assertThatThrownBy(c::next).isInstanceOf(GenerationException.class).hasMessageContaining("entry 2");
         }
+    }
+
+    private static List<StoredEntry> readEntries(Path file) throws Exception {
+        List<StoredEntry> out = new ArrayList<>();
+        try (GenerationReader r = GenerationReader.open(file)) {
+            r.forEach(out::add);
+        }
+        return out;
     }
 
     private static List<String> readAll(Path file) throws Exception {
