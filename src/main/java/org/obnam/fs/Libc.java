@@ -1,7 +1,5 @@
 package org.obnam.fs;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
@@ -12,14 +10,13 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 
 /**
  * Downcalls to glibc (x86_64 Linux). Every wrapper takes the per-thread errno capture segment
  * first and returns the raw result; callers check for -1 and read {@link #errno}.
  *
- * <p>Each function lives in its own holder class so that it is linked on first use: linking costs
- * 4-40 ms per new signature, and eager linking of all of them would add ~150 ms to start-up.
+ * <p>Each function lives in its own holder class so that it is linked on first use, and all share
+ * one signature (see {@link #SIGNATURE}), so that only the first link generates code.
  * errno is captured by the linker because the JVM may overwrite the thread's errno after the call.
  */
 final class Libc {
@@ -67,20 +64,46 @@ final class Libc {
         return (int) ERRNO.get(capture, 0L);
     }
 
+    /**
+     * The one signature every function is linked with: six 64-bit integer arguments, a 64-bit
+     * result, errno captured. The linker generates a stub per distinct signature, about 10 ms of
+     * start-up CPU each; with one signature a backup links one stub instead of six and a restore
+     * one instead of a dozen. This is sound on the LP64 Linux ABIs: integer and pointer arguments
+     * travel in 64-bit registers, so a narrower parameter reads the low half of what is passed,
+     * unused trailing arguments are ignored, and an int result is the low half of the register
+     * (the wrappers cast it). Pointers are passed as the native addresses of segments the caller
+     * keeps alive across the call.
+     */
+    private static final FunctionDescriptor SIGNATURE =
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+
     // Restricted: needs --enable-native-access (surefire and the jar manifest grant it).
     @SuppressWarnings("restricted")
-    private static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... more) {
+    private static MethodHandle link(String name) {
         MemorySegment symbol = LOOKUP.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("glibc has no " + name));
-        Linker.Option[] options = new Linker.Option[more.length + 1];
-        options[0] = CAPTURE;
-        System.arraycopy(more, 0, options, 1, more.length);
-        return LINKER.downcallHandle(symbol, descriptor, options);
+        return LINKER.downcallHandle(symbol, SIGNATURE, CAPTURE);
     }
 
     /** Like {@link #link} but null when the symbol is missing (older glibc). */
-    private static MethodHandle linkOptional(String name, FunctionDescriptor descriptor) {
-        return LOOKUP.find(name).isPresent() ? link(name, descriptor) : null;
+    private static MethodHandle linkOptional(String name) {
+        return LOOKUP.find(name).isPresent() ? link(name) : null;
+    }
+
+    private static long call(MethodHandle h, MemorySegment cs, long a, long b, long c, long d, long e, long f) {
+        try {
+            return (long) h.invokeExact(cs, a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** The address of a native segment; a heap segment has none to give C. */
+    private static long addr(MemorySegment s) {
+        if (!s.isNative()) {
+            throw new IllegalArgumentException("a native call needs a native segment, not " + s);
+        }
+        return s.address();
     }
 
     private static RuntimeException fail(Throwable t) {
@@ -93,58 +116,37 @@ final class Libc {
         return new IllegalStateException("native call failed", t);
     }
 
-    private static FunctionDescriptor ints(int count) {
-        MemoryLayout[] args = new MemoryLayout[count];
-        Arrays.fill(args, JAVA_INT);
-        return FunctionDescriptor.of(JAVA_INT, args);
-    }
-
     // ---- opening, closing, listing
 
     private static final class Openat {
         // int openat(int dirfd, const char *path, int flags, ...): the mode is the first variadic argument.
-        static final MethodHandle H = link("openat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-                Linker.Option.firstVariadicArg(3));
+        static final MethodHandle H = link("openat");
     }
 
     static int openat(MemorySegment cs, int dirfd, MemorySegment path, int flags, int mode) {
-        try {
-            return (int) Openat.H.invokeExact(cs, dirfd, path, flags, mode);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Openat.H, cs, dirfd, addr(path), flags, mode, 0, 0);
     }
 
     private static final class Close {
-        static final MethodHandle H = link("close", ints(1));
+        static final MethodHandle H = link("close");
     }
 
     static int close(MemorySegment cs, int fd) {
-        try {
-            return (int) Close.H.invokeExact(cs, fd);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Close.H, cs, fd, 0, 0, 0, 0, 0);
     }
 
     private static final class Getdents64 {
-        static final MethodHandle H = link("getdents64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle H = link("getdents64");
     }
 
     static long getdents64(MemorySegment cs, int fd, MemorySegment buf, long size) {
-        try {
-            return (long) Getdents64.H.invokeExact(cs, fd, buf, size);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Getdents64.H, cs, fd, addr(buf), size, 0, 0, 0);
     }
 
     // ---- stat
 
     private static final class Statx {
-        static final MethodHandle H = linkOptional("statx",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+        static final MethodHandle H = linkOptional("statx");
     }
 
     static boolean hasStatx() {
@@ -152,444 +154,289 @@ final class Libc {
     }
 
     static int statx(MemorySegment cs, int dirfd, MemorySegment path, int flags, int mask, MemorySegment buf) {
-        try {
-            return (int) Statx.H.invokeExact(cs, dirfd, path, flags, mask, buf);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Statx.H, cs, dirfd, addr(path), flags, mask, addr(buf), 0);
     }
 
     private static final class Fstatat {
-        static final MethodHandle H = link("fstatat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+        static final MethodHandle H = link("fstatat");
     }
 
     static int fstatat(MemorySegment cs, int dirfd, MemorySegment path, MemorySegment buf, int flags) {
-        try {
-            return (int) Fstatat.H.invokeExact(cs, dirfd, path, buf, flags);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Fstatat.H, cs, dirfd, addr(path), addr(buf), flags, 0, 0);
     }
 
     private static final class Readlinkat {
-        static final MethodHandle H = link("readlinkat",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+        static final MethodHandle H = link("readlinkat");
     }
 
     static long readlinkat(MemorySegment cs, int dirfd, MemorySegment path, MemorySegment buf, long size) {
-        try {
-            return (long) Readlinkat.H.invokeExact(cs, dirfd, path, buf, size);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Readlinkat.H, cs, dirfd, addr(path), addr(buf), size, 0, 0);
     }
 
     // ---- creating and removing entries
 
     private static final class Mkdirat {
-        static final MethodHandle H = link("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H = link("mkdirat");
     }
 
     static int mkdirat(MemorySegment cs, int dirfd, MemorySegment path, int mode) {
-        try {
-            return (int) Mkdirat.H.invokeExact(cs, dirfd, path, mode);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Mkdirat.H, cs, dirfd, addr(path), mode, 0, 0, 0);
     }
 
     private static final class Symlinkat {
-        static final MethodHandle H = link("symlinkat", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+        static final MethodHandle H = link("symlinkat");
     }
 
     static int symlinkat(MemorySegment cs, MemorySegment target, int dirfd, MemorySegment path) {
-        try {
-            return (int) Symlinkat.H.invokeExact(cs, target, dirfd, path);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Symlinkat.H, cs, addr(target), dirfd, addr(path), 0, 0, 0);
     }
 
     private static final class Mkfifoat {
-        static final MethodHandle H = link("mkfifoat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H = link("mkfifoat");
     }
 
     static int mkfifoat(MemorySegment cs, int dirfd, MemorySegment path, int mode) {
-        try {
-            return (int) Mkfifoat.H.invokeExact(cs, dirfd, path, mode);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Mkfifoat.H, cs, dirfd, addr(path), mode, 0, 0, 0);
     }
 
     private static final class Mknodat {
-        static final MethodHandle H = link("mknodat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+        static final MethodHandle H = link("mknodat");
     }
 
     static int mknodat(MemorySegment cs, int dirfd, MemorySegment path, int mode, long dev) {
-        try {
-            return (int) Mknodat.H.invokeExact(cs, dirfd, path, mode, dev);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Mknodat.H, cs, dirfd, addr(path), mode, dev, 0, 0);
     }
 
     private static final class Linkat {
-        static final MethodHandle H = link("linkat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H = link("linkat");
     }
 
     static int linkat(MemorySegment cs, int olddirfd, MemorySegment oldpath, int newdirfd, MemorySegment newpath,
             int flags) {
-        try {
-            return (int) Linkat.H.invokeExact(cs, olddirfd, oldpath, newdirfd, newpath, flags);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Linkat.H, cs, olddirfd, addr(oldpath), newdirfd, addr(newpath), flags, 0);
     }
 
     private static final class Unlinkat {
-        static final MethodHandle H = link("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H = link("unlinkat");
     }
 
     static int unlinkat(MemorySegment cs, int dirfd, MemorySegment path, int flags) {
-        try {
-            return (int) Unlinkat.H.invokeExact(cs, dirfd, path, flags);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Unlinkat.H, cs, dirfd, addr(path), flags, 0, 0, 0);
     }
 
     private static final class Renameat {
-        static final MethodHandle H = link("renameat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+        static final MethodHandle H = link("renameat");
     }
 
     static int renameat(MemorySegment cs, int olddirfd, MemorySegment oldpath, int newdirfd, MemorySegment newpath) {
-        try {
-            return (int) Renameat.H.invokeExact(cs, olddirfd, oldpath, newdirfd, newpath);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Renameat.H, cs, olddirfd, addr(oldpath), newdirfd, addr(newpath), 0, 0);
     }
 
     // ---- metadata by name
 
     private static final class Fchownat {
-        static final MethodHandle H = link("fchownat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle H = link("fchownat");
     }
 
     static int fchownat(MemorySegment cs, int dirfd, MemorySegment path, int uid, int gid, int flags) {
-        try {
-            return (int) Fchownat.H.invokeExact(cs, dirfd, path, uid, gid, flags);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Fchownat.H, cs, dirfd, addr(path), uid, gid, flags, 0);
     }
 
     private static final class Fchmodat {
-        static final MethodHandle H = link("fchmodat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        static final MethodHandle H = link("fchmodat");
     }
 
     static int fchmodat(MemorySegment cs, int dirfd, MemorySegment path, int mode, int flags) {
-        try {
-            return (int) Fchmodat.H.invokeExact(cs, dirfd, path, mode, flags);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Fchmodat.H, cs, dirfd, addr(path), mode, flags, 0, 0);
     }
 
     private static final class Utimensat {
-        static final MethodHandle H = link("utimensat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+        static final MethodHandle H = link("utimensat");
     }
 
     static int utimensat(MemorySegment cs, int dirfd, MemorySegment path, MemorySegment times, int flags) {
-        try {
-            return (int) Utimensat.H.invokeExact(cs, dirfd, path, times, flags);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Utimensat.H, cs, dirfd, addr(path), addr(times), flags, 0, 0);
     }
 
     // ---- extended attributes
 
     private static final class Llistxattr {
-        static final MethodHandle H = link("llistxattr",
-                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
+        static final MethodHandle H = link("llistxattr");
     }
 
     static long llistxattr(MemorySegment cs, MemorySegment path, MemorySegment list, long size) {
-        try {
-            return (long) Llistxattr.H.invokeExact(cs, path, list, size);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Llistxattr.H, cs, addr(path), addr(list), size, 0, 0, 0);
     }
 
     private static final class Lgetxattr {
-        static final MethodHandle H = link("lgetxattr",
-                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+        static final MethodHandle H = link("lgetxattr");
     }
 
     static long lgetxattr(MemorySegment cs, MemorySegment path, MemorySegment name, MemorySegment value, long size) {
-        try {
-            return (long) Lgetxattr.H.invokeExact(cs, path, name, value, size);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Lgetxattr.H, cs, addr(path), addr(name), addr(value), size, 0, 0);
     }
 
     private static final class Lsetxattr {
-        static final MethodHandle H = link("lsetxattr",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle H = link("lsetxattr");
     }
 
     static int lsetxattr(MemorySegment cs, MemorySegment path, MemorySegment name, MemorySegment value, long size,
             int flags) {
-        try {
-            return (int) Lsetxattr.H.invokeExact(cs, path, name, value, size, flags);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Lsetxattr.H, cs, addr(path), addr(name), addr(value), size, flags, 0);
     }
 
     private static final class Flistxattr {
-        static final MethodHandle H = link("flistxattr",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle H = link("flistxattr");
     }
 
     static long flistxattr(MemorySegment cs, int fd, MemorySegment list, long size) {
-        try {
-            return (long) Flistxattr.H.invokeExact(cs, fd, list, size);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Flistxattr.H, cs, fd, addr(list), size, 0, 0, 0);
     }
 
     private static final class Fgetxattr {
-        static final MethodHandle H = link("fgetxattr",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+        static final MethodHandle H = link("fgetxattr");
     }
 
     static long fgetxattr(MemorySegment cs, int fd, MemorySegment name, MemorySegment value, long size) {
-        try {
-            return (long) Fgetxattr.H.invokeExact(cs, fd, name, value, size);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Fgetxattr.H, cs, fd, addr(name), addr(value), size, 0, 0);
     }
 
     private static final class Fsetxattr {
-        static final MethodHandle H = link("fsetxattr",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle H = link("fsetxattr");
     }
 
     static int fsetxattr(MemorySegment cs, int fd, MemorySegment name, MemorySegment value, long size, int flags) {
-        try {
-            return (int) Fsetxattr.H.invokeExact(cs, fd, name, value, size, flags);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Fsetxattr.H, cs, fd, addr(name), addr(value), size, flags, 0);
     }
 
     // ---- file I/O
 
     private static final class Read {
-        static final MethodHandle H = link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle H = link("read");
     }
 
     static long read(MemorySegment cs, int fd, MemorySegment buf, long count) {
-        try {
-            return (long) Read.H.invokeExact(cs, fd, buf, count);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Read.H, cs, fd, addr(buf), count, 0, 0, 0);
     }
 
     private static final class Write {
-        static final MethodHandle H = link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle H = link("write");
     }
 
     static long write(MemorySegment cs, int fd, MemorySegment buf, long count) {
-        try {
-            return (long) Write.H.invokeExact(cs, fd, buf, count);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Write.H, cs, fd, addr(buf), count, 0, 0, 0);
     }
 
     private static final class Pread {
-        static final MethodHandle H = link("pread",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle H = link("pread");
     }
 
     static long pread(MemorySegment cs, int fd, MemorySegment buf, long count, long offset) {
-        try {
-            return (long) Pread.H.invokeExact(cs, fd, buf, count, offset);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Pread.H, cs, fd, addr(buf), count, offset, 0, 0);
     }
 
     private static final class Pwrite {
-        static final MethodHandle H = link("pwrite",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle H = link("pwrite");
     }
 
     static long pwrite(MemorySegment cs, int fd, MemorySegment buf, long count, long offset) {
-        try {
-            return (long) Pwrite.H.invokeExact(cs, fd, buf, count, offset);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Pwrite.H, cs, fd, addr(buf), count, offset, 0, 0);
     }
 
     private static final class Lseek {
-        static final MethodHandle H = link("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+        static final MethodHandle H = link("lseek");
     }
 
     static long lseek(MemorySegment cs, int fd, long offset, int whence) {
-        try {
-            return (long) Lseek.H.invokeExact(cs, fd, offset, whence);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return call(Lseek.H, cs, fd, offset, whence, 0, 0, 0);
     }
 
     private static final class Ftruncate {
-        static final MethodHandle H = link("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+        static final MethodHandle H = link("ftruncate");
     }
 
     static int ftruncate(MemorySegment cs, int fd, long length) {
-        try {
-            return (int) Ftruncate.H.invokeExact(cs, fd, length);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Ftruncate.H, cs, fd, length, 0, 0, 0, 0);
     }
 
     private static final class Fsync {
-        static final MethodHandle H = link("fsync", ints(1));
+        static final MethodHandle H = link("fsync");
     }
 
     static int fsync(MemorySegment cs, int fd) {
-        try {
-            return (int) Fsync.H.invokeExact(cs, fd);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Fsync.H, cs, fd, 0, 0, 0, 0, 0);
     }
 
     private static final class PosixFadvise {
-        static final MethodHandle H = link("posix_fadvise",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+        static final MethodHandle H = link("posix_fadvise");
     }
 
     /** Returns the error number itself (posix_fadvise does not set errno). */
     static int posixFadvise(MemorySegment cs, int fd, long offset, long length, int advice) {
-        try {
-            return (int) PosixFadvise.H.invokeExact(cs, fd, offset, length, advice);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(PosixFadvise.H, cs, fd, offset, length, advice, 0, 0);
     }
 
     // ---- metadata by fd
 
     private static final class Fchown {
-        static final MethodHandle H = link("fchown", ints(3));
+        static final MethodHandle H = link("fchown");
     }
 
     static int fchown(MemorySegment cs, int fd, int uid, int gid) {
-        try {
-            return (int) Fchown.H.invokeExact(cs, fd, uid, gid);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Fchown.H, cs, fd, uid, gid, 0, 0, 0);
     }
 
     private static final class Fchmod {
-        static final MethodHandle H = link("fchmod", ints(2));
+        static final MethodHandle H = link("fchmod");
     }
 
     static int fchmod(MemorySegment cs, int fd, int mode) {
-        try {
-            return (int) Fchmod.H.invokeExact(cs, fd, mode);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Fchmod.H, cs, fd, mode, 0, 0, 0, 0);
     }
 
     private static final class Futimens {
-        static final MethodHandle H = link("futimens", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        static final MethodHandle H = link("futimens");
     }
 
     static int futimens(MemorySegment cs, int fd, MemorySegment times) {
-        try {
-            return (int) Futimens.H.invokeExact(cs, fd, times);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Futimens.H, cs, fd, addr(times), 0, 0, 0, 0);
     }
 
     // ---- process and user database
 
     private static final class Geteuid {
-        static final MethodHandle H = link("geteuid", FunctionDescriptor.of(JAVA_INT));
+        static final MethodHandle H = link("geteuid");
     }
 
     static int geteuid(MemorySegment cs) {
-        try {
-            return (int) Geteuid.H.invokeExact(cs);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(Geteuid.H, cs, 0, 0, 0, 0, 0, 0);
     }
 
     private static final class Getcwd {
-        static final MethodHandle H = link("getcwd", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG));
+        static final MethodHandle H = link("getcwd");
     }
 
     static MemorySegment getcwd(MemorySegment cs, MemorySegment buf, long size) {
-        try {
-            return (MemorySegment) Getcwd.H.invokeExact(cs, buf, size);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return MemorySegment.ofAddress(call(Getcwd.H, cs, addr(buf), size, 0, 0, 0, 0));
     }
 
     private static final class GetpwuidR {
-        static final MethodHandle H = link("getpwuid_r",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+        static final MethodHandle H = link("getpwuid_r");
     }
 
     /** Returns 0 or an error number; *result is NULL when there is no such user. */
     static int getpwuidR(MemorySegment cs, int uid, MemorySegment pwd, MemorySegment buf, long size,
             MemorySegment result) {
-        try {
-            return (int) GetpwuidR.H.invokeExact(cs, uid, pwd, buf, size, result);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(GetpwuidR.H, cs, uid, addr(pwd), addr(buf), size, addr(result), 0);
     }
 
     private static final class GetgrgidR {
-        static final MethodHandle H = link("getgrgid_r",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+        static final MethodHandle H = link("getgrgid_r");
     }
 
     /** Returns 0 or an error number; *result is NULL when there is no such group. */
     static int getgrgidR(MemorySegment cs, int gid, MemorySegment grp, MemorySegment buf, long size,
             MemorySegment result) {
-        try {
-            return (int) GetgrgidR.H.invokeExact(cs, gid, grp, buf, size, result);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) call(GetgrgidR.H, cs, gid, addr(grp), addr(buf), size, addr(result), 0);
     }
 }
