@@ -3,9 +3,9 @@ package org.obnam.backup;
 import java.util.Arrays;
 import java.util.Optional;
 import org.obnam.fs.RawPath;
+import org.obnam.generation.EntryStamp;
 import org.obnam.generation.GenerationException;
 import org.obnam.generation.GenerationReader;
-import org.obnam.generation.EntryStamp;
 
 /**
  * The previous generation, looked up in walk order. The walker visits entries in the same order
