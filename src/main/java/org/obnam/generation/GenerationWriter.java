@@ -112,10 +112,10 @@ public final class GenerationWriter implements AutoCloseable {
 
     /**
      * The previous generation, attached to this connection as {@code previous}. With the same
-     * schema version its rows are copied by SQL; otherwise they are read with their own reader
-     * and written in this version's layout.
+     * schema version its rows are copied by SQL ({@code otherVersion} is null); otherwise they are
+     * read with their own reader and written in this version's layout.
      */
-    private record Previous(Path file, GenerationReader otherVersion) {
+    private record Previous(GenerationReader otherVersion) {
         static Previous attach(Connection db, Path previousDb, SchemaVersion version) throws GenerationException {
             if (!Files.isRegularFile(previousDb)) { // ATTACH would create it
                 throw new GenerationException("previous generation database " + previousDb + " does not exist");
@@ -133,8 +133,7 @@ public final class GenerationWriter implements AutoCloseable {
                 throw new GenerationException("previous generation database " + previousDb + " cannot be read: "
                         + e.getMessage(), e);
             }
-            return new Previous(previousDb,
-                    version.toString().equals(previousVersion) ? null : GenerationReader.open(previousDb));
+            return new Previous(version.toString().equals(previousVersion) ? null : GenerationReader.open(previousDb));
         }
     }
 
