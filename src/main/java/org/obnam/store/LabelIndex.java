@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,14 +86,14 @@ final class LabelIndex implements AutoCloseable {
         try (PreparedStatement ins = db.prepareStatement(
                         "INSERT INTO labels (label, object, offset, length) VALUES (?, ?, ?, ?)");
                 PreparedStatement pend = db.prepareStatement("INSERT OR REPLACE INTO pending VALUES (?, ?)")) {
+            for (Row row : sortedByLabel(waiting)) {
+                ins.setString(1, row.range().label());
+                ins.setString(2, row.id().value());
+                ins.setLong(3, row.range().offset());
+                ins.setLong(4, row.range().length());
+                ins.addBatch();
+            }
             for (Added a : waiting) {
-                for (LabelRange r : a.ranges()) {
-                    ins.setString(1, r.label());
-                    ins.setString(2, a.id().value());
-                    ins.setLong(3, r.offset());
-                    ins.setLong(4, r.length());
-                    ins.addBatch();
-                }
                 if (a.bootId() != null) {
                     pend.setString(1, a.id().value());
                     pend.setString(2, a.bootId());
@@ -108,6 +109,24 @@ final class LabelIndex implements AutoCloseable {
         }
         waiting.clear();
         waitingLabels.clear();
+    }
+
+    private record Row(ObjectId id, LabelRange range) {}
+
+    /**
+     * The waiting rows in label order (stable, so one label's rows keep their order). Labels are
+     * random, so rows in arrival order land on random pages of the label index, each insert
+     * reading its page again; in label order they walk the index once.
+     */
+    private static List<Row> sortedByLabel(List<Added> added) {
+        List<Row> rows = new ArrayList<>();
+        for (Added a : added) {
+            for (LabelRange r : a.ranges()) {
+                rows.add(new Row(a.id(), r));
+            }
+        }
+        rows.sort(Comparator.comparing(row -> row.range().label()));
+        return rows;
     }
 
     private void reindexWaiting() {
