@@ -27,6 +27,29 @@ public final class ChunkCipher {
     private static final int SLICE = 16 << 10;
     private static final byte[] DOMAIN = "obnam-java blob".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int NONCES_PER_DRAW = 64;
+
+    /**
+     * Each thread draws 64 nonces at a time: the default {@code NativePRNG} reads
+     * {@code /dev/urandom} under one lock shared by every thread, 13% of the encoding threads' time
+     * for a backup of small files when drawn one by one. (A DRBG per thread cost more CPU than
+     * that in a short run: its own code has to be compiled.)
+     */
+    private static final ThreadLocal<NonceSource> NONCES = ThreadLocal.withInitial(NonceSource::new);
+
+    private static final class NonceSource {
+        private final byte[] drawn = new byte[12 * NONCES_PER_DRAW];
+        private int next = drawn.length;
+
+        void nextNonce(byte[] nonce) {
+            if (next == drawn.length) {
+                RANDOM.nextBytes(drawn);
+                next = 0;
+            }
+            System.arraycopy(drawn, next, nonce, 0, 12);
+            next += 12;
+        }
+    }
 
     private final SecretKeySpec key;
     private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(ChunkCipher::newCipher);
@@ -61,7 +84,7 @@ public final class ChunkCipher {
         out[outOffset] = FORMAT;
         out[outOffset + 1] = (byte) flags;
         byte[] nonce = new byte[12];
-        RANDOM.nextBytes(nonce);
+        NONCES.get().nextNonce(nonce);
         System.arraycopy(nonce, 0, out, outOffset + 2, 12);
         try {
             Cipher c = ciphers.get();

@@ -4,6 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -67,6 +75,28 @@ class CryptoTest {
         byte[] b = CIPHER.seal(ChunkKind.DATA, LABEL, 0, plain);
         assertThat(a).isNotEqualTo(b);
         assertThat(new String(a, StandardCharsets.ISO_8859_1)).doesNotContain("secret");
+    }
+
+    @Test
+    void noncesDifferAcrossThreadsAndSeals() throws Exception {
+        int threads = 8;
+        int perThread = 2_000;
+        Set<String> nonces = ConcurrentHashMap.newKeySet();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        byte[] blob = CIPHER.seal(ChunkKind.DATA, LABEL, 0, new byte[1]);
+                        nonces.add(HexFormat.of().formatHex(blob, 2, 14));
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        }
+        assertThat(nonces).hasSize(threads * perThread);
     }
 
     @Test
