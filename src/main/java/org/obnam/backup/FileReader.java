@@ -33,8 +33,18 @@ final class FileReader {
     record Result(List<CompletableFuture<ChunkRef>> chunks, long bytesRead) {}
 
     Result read(OpenFile file, List<Extent> extents, ChunkKind kind) throws IOException, InterruptedException {
+        return read(file, -1, extents, kind);
+    }
+
+    /**
+     * Reads a file the walk found {@code size} bytes long ({@code -1}: not known): a read that
+     * returns fewer bytes than asked for and ends exactly there is taken as the end of the file,
+     * which saves a second read per small file.
+     */
+    Result read(OpenFile file, long size, List<Extent> extents, ChunkKind kind) throws IOException, InterruptedException {
         List<CompletableFuture<ChunkRef>> chunks = new ArrayList<>();
-        Chunker.ByteSource source = extents == null ? file::read : new ExtentSource(file, extents);
+        Chunker.ByteSource source = extents != null ? new ExtentSource(file, extents)
+                : size >= 0 ? new SizedSource(file, size) : file::read;
         long n;
         try {
             n = splitter.split(source, (buf, off, len) -> {
@@ -52,6 +62,36 @@ final class FileReader {
             throw new InterruptedException("interrupted while reading " + file.path());
         }
         return new Result(chunks, n);
+    }
+
+    /**
+     * Reads to the end of a regular file. On Linux a read of a regular file returns fewer bytes than
+     * asked for only at its end; that is trusted only when it is also where the walk saw the end,
+     * so a file that grew since is still read until a read returns nothing.
+     */
+    static final class SizedSource implements Chunker.ByteSource {
+        private final OpenFile file;
+        private final long size;
+        private long total;
+        private boolean atEnd;
+
+        SizedSource(OpenFile file, long size) {
+            this.file = file;
+            this.size = size;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            if (atEnd) {
+                return -1;
+            }
+            int n = file.read(buf, off, len);
+            if (n > 0) {
+                total += n;
+                atEnd = n < len && total == size;
+            }
+            return n;
+        }
     }
 
     /** Reads the data extents of a sparse file one after another. */

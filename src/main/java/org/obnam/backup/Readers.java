@@ -55,7 +55,7 @@ final class Readers implements AutoCloseable {
                     if (size > SEQUENTIAL_HINT_ABOVE) {
                         file.adviseSequential();
                     }
-                    read.complete(readers.get().read(file, extents, ChunkKind.DATA));
+                    read.complete(readers.get().read(file, size, extents, ChunkKind.DATA));
                 } catch (IOException e) {
                     read.completeExceptionally(new FileReadException("cannot read file " + file.path() + ": " + e.getMessage(), e));
                 } catch (Throwable t) {
