@@ -118,6 +118,11 @@ final class ChunkPipeline implements AutoCloseable {
         return buffers.take(length);
     }
 
+    /** Gives back an array from {@link #buffer} that was not submitted. */
+    void giveBack(byte[] data) {
+        buffers.give(data);
+    }
+
     /**
      * Stores a chunk, the first {@code length} bytes of {@code data}, unless the repository (or
      * this run) already has it. Blocks while the memory budget is used up. {@code data} comes from
