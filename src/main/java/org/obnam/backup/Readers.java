@@ -26,10 +26,10 @@ final class Readers implements AutoCloseable {
      * so the hint only pays for bigger files; for small ones it was one more system call each.
      */
     private static final long SEQUENTIAL_HINT_ABOVE = 256 << 10;
-    private final ExecutorService pool;
-    private final ThreadLocal<FileReader> readers;
     /** Files shorter than this are read by the thread that asks, in one read (see readSmall). */
     private static final int SMALL_FILE_MAX = 64 << 10;
+    private final ExecutorService pool;
+    private final ThreadLocal<FileReader> readers;
     private final int smallFileMax;
     private final ChunkCodec codec;
     private final ChunkPipeline pipeline;
@@ -99,35 +99,36 @@ final class Readers implements AutoCloseable {
 
     /**
      * Reads a small file on the calling thread, as its one chunk, and closes it; or returns null,
-     * leaving the file open at its start, when it has grown past what the walk saw. Handing each
-     * small file to a pool thread cost two or three thread wake-ups per file (for 50,000 small
-     * files, over 100,000 futex calls). A file shorter than the chunker's minimum size is always
-     * one chunk, so the chunks are the same as the pool's.
+     * leaving the file open at its start for the pool, when its data is not all in the page cache
+     * or its size is not what the walk saw. Handing each small file to a pool thread cost two or
+     * three thread wake-ups per file (for 50,000 small files, over 100,000 futex calls); files
+     * that need the disk still go to the pool, which has several reads in flight. A file shorter
+     * than the chunker's minimum size is always one chunk, so the chunks are the same either way.
      */
     private CompletableFuture<Walker.Content> readSmall(OpenFile file, int size) throws InterruptedException {
-        int want = size + 1;
+        int want = size + 1; // one byte more than the walk saw, to see that the file ends there
         byte[] data = pipeline.buffer(want);
         int n;
         try {
-            n = file.readAt(data, 0, want, 0);
+            n = file.readCachedAt(data, 0, want, 0);
         } catch (IOException e) {
             pipeline.giveBack(data);
             closeQuietly(file);
             return CompletableFuture.failedFuture(
                     new FileReadException("cannot read file " + file.path() + ": " + e.getMessage(), e));
         }
-        if (n == want) {
+        if (n == -1) {
+            pipeline.giveBack(data);
+            closeQuietly(file);
+            return CompletableFuture.completedFuture(new Walker.Content(List.of(), 0));
+        }
+        if (n != size) { // not cached, partly cached, grown or shrunk
             pipeline.giveBack(data);
             return null;
         }
         closeQuietly(file);
-        if (n <= 0) {
-            pipeline.giveBack(data);
-            return CompletableFuture.completedFuture(new Walker.Content(List.of(), 0));
-        }
-        int length = n;
-        return pipeline.submit(ChunkKind.DATA, codec.label(ChunkKind.DATA, data, 0, length), data, length)
-                .thenApply(ref -> new Walker.Content(List.of(ref), length));
+        return pipeline.submit(ChunkKind.DATA, codec.label(ChunkKind.DATA, data, 0, size), data, size)
+                .thenApply(ref -> new Walker.Content(List.of(ref), size));
     }
 
     private static void closeQuietly(OpenFile f) {

@@ -335,6 +335,24 @@ final class Libc {
         return call(Pread.H, cs, fd, addr(buf), count, offset, 0, 0);
     }
 
+    /** preadv2's flag: fail with EAGAIN instead of waiting for the disk (Linux 4.14). */
+    static final int RWF_NOWAIT = 0x8;
+
+    private static final class Preadv2 {
+        static final MethodHandle H = linkOptional("preadv2");
+    }
+
+    static boolean hasPreadv2() {
+        return Preadv2.H != null;
+    }
+
+    /** preadv2 of one buffer; {@code iov} is a 16-byte scratch segment for its struct iovec. */
+    static long preadv2(MemorySegment cs, int fd, MemorySegment iov, MemorySegment buf, long count, long offset, int flags) {
+        iov.set(JAVA_LONG, 0, addr(buf));
+        iov.set(JAVA_LONG, 8, count);
+        return call(Preadv2.H, cs, fd, addr(iov), 1, offset, flags, 0);
+    }
+
     private static final class Pwrite {
         static final MethodHandle H = link("pwrite");
     }

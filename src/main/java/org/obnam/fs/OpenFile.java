@@ -48,6 +48,48 @@ public final class OpenFile implements AutoCloseable {
         return transferIn(buf, off, len, position);
     }
 
+    /** What {@link #readCachedAt} returns when it cannot read without waiting for the disk. */
+    public static final int NOT_CACHED = -2;
+
+    /**
+     * Like {@link #readAt}, but only what is in the page cache, with one read of at most 1 MiB
+     * ({@code preadv2} with {@code RWF_NOWAIT}): returns {@link #NOT_CACHED} where a read would
+     * wait for the disk, and also where the kernel or file system cannot read that way. Unlike
+     * {@link #readAt} it may return fewer bytes than asked for before the end of the file, when
+     * only the first pages are cached.
+     */
+    public int readCachedAt(byte[] buf, int off, int len, long position) throws IOException {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position " + position);
+        }
+        if (len > Scratch.IO_MAX || !Libc.hasPreadv2()) {
+            return NOT_CACHED;
+        }
+        if (len == 0) {
+            return 0;
+        }
+        int dfd = fd();
+        Scratch s = Scratch.get();
+        MemorySegment io = s.io(len);
+        while (true) {
+            long n = Libc.preadv2(s.errno, dfd, s.iovec, io, len, position, Libc.RWF_NOWAIT);
+            if (n >= 0) {
+                MemorySegment.copy(io, JAVA_BYTE, 0, buf, off, (int) n);
+                return n == 0 ? -1 : (int) n;
+            }
+            int errno = s.lastErrno();
+            if (errno == ErrnoException.EINTR) {
+                continue;
+            }
+            if (errno == ErrnoException.EAGAIN || errno == ErrnoException.EOPNOTSUPP || errno == ErrnoException.ENOSYS
+                    || errno == ErrnoException.EINVAL) {
+                return NOT_CACHED; // a plain read will report any real error
+            }
+            throw error("read", errno);
+        }
+    }
+
     /** position -1 means the current file position. */
     private int transferIn(byte[] buf, int off, int len, long position) throws IOException {
         Objects.checkFromIndexSize(off, len, buf.length);

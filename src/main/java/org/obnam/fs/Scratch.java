@@ -28,6 +28,8 @@ final class Scratch {
     /** Room for a struct statx (256 bytes) or a struct stat (144). */
     final MemorySegment stat = allocate(StatxLayout.SIZE);
     private final MemorySegment times = allocate(32);
+    /** One struct iovec. */
+    final MemorySegment iovec = allocate(16);
 
     private MemorySegment path0 = allocate(512);
     private MemorySegment path1 = allocate(512);

@@ -3,11 +3,13 @@ package org.obnam.fs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +53,32 @@ class OpenFileTest {
             assertThat(Arrays.copyOfRange(back, 50, 50 + data.length)).isEqualTo(data);
             assertThat(f.read(back, 0, 10)).isEqualTo(-1);
             assertThat(f.stat().size()).isEqualTo(data.length);
+        }
+    }
+
+    @Test
+    void readCachedAtReadsWhatIsInThePageCacheAndRefusesToWaitForTheDisk() throws Exception {
+        byte[] data = random(20_000, 3);
+        try (OpenFile f = dir.createFile(n("c"), 0644)) {
+            f.write(data, 0, data.length);
+            f.fsync();
+        }
+        try (OpenFile f = dir.openRead(n("c"))) {
+            byte[] back = new byte[data.length + 1];
+            assertThat(f.readCachedAt(back, 0, back.length, 0)).isEqualTo(data.length); // just written: cached
+            assertThat(Arrays.copyOf(back, data.length)).isEqualTo(data);
+            assertThat(f.readCachedAt(back, 0, 10, data.length)).isEqualTo(-1);
+            assertThat(f.readCachedAt(back, 0, 0, 0)).isZero();
+
+            // Drop the file's pages (GNU dd's nocache flag); tmpfs has no disk to drop them to.
+            Assumptions.assumeFalse(Files.getFileStore(tmp).type().equals("tmpfs"), "pages on tmpfs cannot be dropped");
+            Process dd = new ProcessBuilder("dd", "if=" + tmp.resolve("c"), "iflag=nocache", "count=0", "status=none")
+                    .inheritIO().start();
+            assertThat(dd.waitFor()).isZero();
+            assertThat(f.readCachedAt(back, 0, back.length, 0)).isEqualTo(OpenFile.NOT_CACHED);
+            assertThat(f.readAt(back, 0, back.length, 0)).isEqualTo(data.length); // a plain read waits
+            assertThat(f.readCachedAt(back, 0, back.length, 0)).isEqualTo(data.length); // and caches them
+            assertThat(Arrays.copyOf(back, data.length)).isEqualTo(data);
         }
     }
 
