@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.obnam.crypto.ChunkKind;
@@ -39,6 +40,8 @@ import org.obnam.store.Store;
  */
 final class ChunkPipeline implements AutoCloseable {
     private static final int DEDUP_BATCH = 512;
+    private static final int LINGER_BELOW = 64;
+    private static final long LINGER_NANOS = 1_000_000;
 
     /** A chunk's plaintext is the first {@code length} bytes of {@code data}, an array of {@link #buffers}. */
     private record Pending(ChunkKind kind, Label label, byte[] data, int length, CompletableFuture<ChunkRef> result) {}
@@ -165,14 +168,12 @@ final class ChunkPipeline implements AutoCloseable {
                     return; // end marker
                 }
                 batch.add(first);
-                Pending more;
-                boolean end = false;
-                while (batch.size() < DEDUP_BATCH && (more = dedupQueue.poll()) != null) {
-                    if (more.data() == null) {
-                        end = true;
-                        break;
-                    }
-                    batch.add(more);
+                boolean end = drainInto(batch);
+                if (!end && batch.size() < LINGER_BELOW) {
+                    // Chunks of small files come one at a time: a look-up per chunk cost a query
+                    // and a wake-up of this thread each. Let a few more arrive first.
+                    LockSupport.parkNanos(LINGER_NANOS);
+                    end = drainInto(batch);
                 }
                 dedup(batch);
                 batch.clear();
@@ -186,6 +187,18 @@ final class ChunkPipeline implements AutoCloseable {
                 p.result().completeExceptionally(t);
             }
         }
+    }
+
+    /** Moves waiting chunks into {@code batch} without blocking; true if the end marker came. */
+    private boolean drainInto(List<Pending> batch) {
+        Pending more;
+        while (batch.size() < DEDUP_BATCH && (more = dedupQueue.poll()) != null) {
+            if (more.data() == null) {
+                return true;
+            }
+            batch.add(more);
+        }
+        return false;
     }
 
     private void dedup(List<Pending> batch) throws Exception {
