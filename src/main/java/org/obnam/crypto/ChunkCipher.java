@@ -1,14 +1,12 @@
 package org.obnam.crypto;
 
-import java.io.FileInputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.obnam.util.SystemRandom;
 
 /**
  * AES-256-GCM for chunks and records, with a fresh random 96-bit nonce per blob.
@@ -31,50 +29,24 @@ public final class ChunkCipher {
     private static final int NONCES_PER_DRAW = 64;
 
     /**
-     * Each thread draws 64 nonces at a time from the kernel's random source, {@code /dev/urandom}
-     * (the source Go's and Rust's crypto read through getrandom), falling back to the JDK's {@code SecureRandom} where it
-     * cannot be opened. The JDK's default {@code NativePRNG} reads the same device one nonce at a
-     * time under one lock for all threads and mixes in SHA1PRNG's output: 13% of the encoding
-     * threads' time for a backup of small files, and the JIT compiled its SHA-1 and mixing code
-     * for a tenth of a second.
+     * Each thread draws 64 nonces at a time from {@link SystemRandom}: drawn one by one from the
+     * JDK's default {@code NativePRNG}, under its lock shared by every thread and mixed with
+     * SHA1PRNG's output, they took 13% of the encoding threads' time for a backup of small files,
+     * and the JIT compiled that mixing code for a tenth of a second.
      */
     private static final ThreadLocal<NonceSource> NONCES = ThreadLocal.withInitial(NonceSource::new);
 
     private static final class NonceSource {
-        private static final FileInputStream URANDOM = openUrandom();
-        private static final SecureRandom FALLBACK = URANDOM == null ? new SecureRandom() : null;
         private final byte[] drawn = new byte[12 * NONCES_PER_DRAW];
         private int next = drawn.length;
 
-        private static FileInputStream openUrandom() {
-            try {
-                return new FileInputStream("/dev/urandom");
-            } catch (IOException e) {
-                return null;
-            }
-        }
-
         void nextNonce(byte[] nonce) {
             if (next == drawn.length) {
-                draw();
+                SystemRandom.fill(drawn);
                 next = 0;
             }
             System.arraycopy(drawn, next, nonce, 0, 12);
             next += 12;
-        }
-
-        private void draw() {
-            if (FALLBACK != null) {
-                FALLBACK.nextBytes(drawn);
-                return;
-            }
-            try {
-                if (URANDOM.readNBytes(drawn, 0, drawn.length) != drawn.length) {
-                    throw new IOException("end of file");
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read random bytes from /dev/urandom: " + e.getMessage(), e);
-            }
         }
     }
 

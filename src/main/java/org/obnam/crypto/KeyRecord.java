@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.text.Normalizer;
 import java.util.HexFormat;
 import javax.crypto.AEADBadTagException;
@@ -17,6 +16,7 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
+import org.obnam.util.SystemRandom;
 
 /**
  * The repository's key record: the master key wrapped (AES-256-GCM) by a key-encryption key
@@ -27,7 +27,6 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
 public final class KeyRecord {
     public static final int VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final HexFormat HEX = HexFormat.of();
 
     private final String repositoryId;
@@ -47,10 +46,10 @@ public final class KeyRecord {
     /** Wraps {@code key} with {@code passphrase} for the repository {@code repositoryId}. */
     public static KeyRecord create(String repositoryId, MasterKey key, String passphrase, KdfParams params) {
         byte[] salt = new byte[16];
-        RANDOM.nextBytes(salt);
+        SystemRandom.fill(salt);
         byte[] kek = deriveKek(passphrase, salt, params);
         byte[] nonce = new byte[12];
-        RANDOM.nextBytes(nonce);
+        SystemRandom.fill(nonce);
         byte[] wrapped = new byte[12 + MasterKey.LENGTH + 16];
         System.arraycopy(nonce, 0, wrapped, 0, 12);
         try {

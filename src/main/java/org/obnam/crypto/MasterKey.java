@@ -1,12 +1,12 @@
 package org.obnam.crypto;
 
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
+import org.obnam.util.SystemRandom;
 
 /**
  * A repository's secret key material: 64 random bytes made once by {@code init}, from which every
@@ -15,7 +15,6 @@ import org.bouncycastle.crypto.params.HKDFParameters;
  */
 public final class MasterKey {
     public static final int LENGTH = 64;
-    private static final SecureRandom RANDOM = new SecureRandom();
     private final byte[] material;
 
     private MasterKey(byte[] material) {
@@ -24,7 +23,7 @@ public final class MasterKey {
 
     public static MasterKey generate() {
         byte[] m = new byte[LENGTH];
-        RANDOM.nextBytes(m);
+        SystemRandom.fill(m);
         return new MasterKey(m);
     }
 

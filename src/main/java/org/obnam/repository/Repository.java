@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Optional;
 import org.obnam.crypto.ChunkCipher;
@@ -23,6 +22,7 @@ import org.obnam.store.Store;
 import org.obnam.store.StoreException;
 import org.obnam.store.StoredObject;
 import org.obnam.store.StoredRecord;
+import org.obnam.util.SystemRandom;
 
 /**
  * One client's repository as the client sees it: a store plus the keys that make its contents
@@ -77,7 +77,7 @@ public final class Repository {
             throws RepositoryException, StoreException, WrongPassphraseException {
         if (store.getRecord(KEY_RECORD).isEmpty()) {
             byte[] id = new byte[16];
-            new SecureRandom().nextBytes(id);
+            SystemRandom.fill(id);
             String repositoryId = HexFormat.of().formatHex(id);
             MasterKey key = MasterKey.generate();
             KeyRecord record = KeyRecord.create(repositoryId, key, passphrase, params);

@@ -20,7 +20,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -34,6 +33,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.obnam.store.DirectoryStore;
+import org.obnam.util.SystemRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +58,6 @@ public final class ClientRegistry {
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
     private static final Logger LOG = LoggerFactory.getLogger(ClientRegistry.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Object PROCESS_LOCK = new Object(); // FileLock is per process; this orders threads
 
     /** A client as listed: no token material. */
@@ -392,13 +391,13 @@ public final class ClientRegistry {
     /** 256 random bits, base64url without padding: 43 characters that need no quoting anywhere. */
     private static String newToken() {
         byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
+        SystemRandom.fill(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     private static String randomHex(int bytes) {
         byte[] b = new byte[bytes];
-        RANDOM.nextBytes(b);
+        SystemRandom.fill(b);
         return HexFormat.of().formatHex(b);
     }
 

@@ -1,8 +1,8 @@
 package org.obnam.store;
 
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
+import org.obnam.util.SystemRandom;
 
 /**
  * The identifier a store gives an object. Opaque to clients; restricted to a safe alphabet so an
@@ -10,7 +10,6 @@ import java.util.regex.Pattern;
  */
 public record ObjectId(String value) {
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,127}");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     public ObjectId {
         if (!isValid(value)) {
@@ -25,7 +24,7 @@ public record ObjectId(String value) {
     /** A new random id: 128 bits, lower-case hex. */
     public static ObjectId random() {
         byte[] bytes = new byte[16];
-        RANDOM.nextBytes(bytes);
+        SystemRandom.fill(bytes);
         return new ObjectId(HexFormat.of().formatHex(bytes));
     }
 
