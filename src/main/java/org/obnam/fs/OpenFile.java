@@ -15,6 +15,9 @@ import java.util.Objects;
  * <p>Not thread-safe: use an instance from one thread at a time.
  */
 public final class OpenFile implements AutoCloseable {
+    /** What {@link #readCachedAt} returns when it cannot read without waiting for the disk. */
+    public static final int NOT_CACHED = -2;
+
     private int fd;
     private final RawPath dirPath;
     private final RawName name;
@@ -47,9 +50,6 @@ public final class OpenFile implements AutoCloseable {
         }
         return transferIn(buf, off, len, position);
     }
-
-    /** What {@link #readCachedAt} returns when it cannot read without waiting for the disk. */
-    public static final int NOT_CACHED = -2;
 
     /**
      * Like {@link #readAt}, but only what is in the page cache, with one read of at most 1 MiB
