@@ -40,12 +40,13 @@ public final class ChunkCipher {
         private final byte[] drawn = new byte[12 * NONCES_PER_DRAW];
         private int next = drawn.length;
 
-        void nextNonce(byte[] nonce) {
+        /** Writes the next 12-byte nonce into {@code dest} at {@code offset}. */
+        void nextNonce(byte[] dest, int offset) {
             if (next == drawn.length) {
                 SystemRandom.fill(drawn);
                 next = 0;
             }
-            System.arraycopy(drawn, next, nonce, 0, 12);
+            System.arraycopy(drawn, next, dest, offset, 12);
             next += 12;
         }
     }
@@ -82,12 +83,10 @@ public final class ChunkCipher {
             byte[] out, int outOffset) {
         out[outOffset] = FORMAT;
         out[outOffset + 1] = (byte) flags;
-        byte[] nonce = new byte[12];
-        NONCES.get().nextNonce(nonce);
-        System.arraycopy(nonce, 0, out, outOffset + 2, 12);
+        NONCES.get().nextNonce(out, outOffset + 2);
         try {
             Cipher c = ciphers.get();
-            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
+            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, out, outOffset + 2, 12));
             c.updateAAD(aad(kind, context, flags));
             int n = 0;
             int done = 0;
