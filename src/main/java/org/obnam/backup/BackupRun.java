@@ -28,7 +28,7 @@ import org.obnam.generation.GenerationWriter;
 import org.obnam.generation.Reason;
 import org.obnam.repository.GenerationList;
 import org.obnam.repository.GenerationRecord;
-import org.obnam.repository.PackBuffer;
+import org.obnam.repository.PackLayout;
 import org.obnam.repository.Repository;
 import org.obnam.repository.RepositoryException;
 import org.obnam.store.StoreException;
@@ -65,9 +65,15 @@ public final class BackupRun {
         return Math.max(2, Math.min(8, threads));
     }
 
-    /** What a backup with {@code threads} threads holds at most, in bytes (see docs/performance.md). */
-    static long memoryNeeded(int threads, int maxChunk, long heap) {
-        long packs = (uploaders(threads) + 2L) * Math.max(PackBuffer.TARGET_BYTES, maxChunk);
+    /**
+     * What a backup with {@code threads} threads holds at most, in bytes (see docs/performance.md).
+     * Packs are on disk while they fill unless the store keeps its drafts in memory; otherwise
+     * each encoder has a buffer for a piece of a blob and there are a few windows for small blobs.
+     */
+    static long memoryNeeded(int threads, int maxChunk, long heap, boolean draftsInMemory) {
+        long packs = draftsInMemory
+                ? (uploaders(threads) + 2L) * Math.max(PackLayout.TARGET_BYTES, maxChunk)
+                : (threads + 2L) * ChunkPipeline.WINDOW_BYTES + (long) threads * ChunkPipeline.SEAL_PIECE;
         long readers = Math.max(2, threads) * 2L * maxChunk;
         long encoders = (long) threads * maxChunk;
         return packs + chunkArrays(plaintextBudget(threads, maxChunk, heap), maxChunk) + readers + encoders + (24L << 20);
@@ -78,9 +84,9 @@ public final class BackupRun {
      * few chunks, and running out of memory would fail the backup, so a machine with many cores
      * and the default heap uses fewer threads rather than fail.
      */
-    static int threadsForHeap(int requested, int maxChunk, long heap) {
+    static int threadsForHeap(int requested, int maxChunk, long heap, boolean draftsInMemory) {
         int threads = Math.max(1, requested);
-        while (threads > 1 && memoryNeeded(threads, maxChunk, heap) > heap * 85 / 100) {
+        while (threads > 1 && memoryNeeded(threads, maxChunk, heap, draftsInMemory) > heap * 85 / 100) {
             threads--;
         }
         return threads;
@@ -209,7 +215,7 @@ public final class BackupRun {
             boolean previousFailed, Path newDb, GenerationCache cache) throws BackupException, InterruptedException {
         int maxChunk = options.chunkSize();
         long heap = Runtime.getRuntime().maxMemory();
-        int threads = threadsForHeap(options.threads(), maxChunk, heap);
+        int threads = threadsForHeap(options.threads(), maxChunk, heap, repo.store().draftsInMemory());
         if (threads < options.threads()) {
             LOG.log(System.Logger.Level.DEBUG, "using {0} threads, not {1}: a heap of {2} MiB holds no more",
                     threads, options.threads(), heap >> 20);

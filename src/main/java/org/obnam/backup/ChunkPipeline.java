@@ -1,9 +1,12 @@
 package org.obnam.backup;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -19,19 +22,27 @@ import org.obnam.crypto.ChunkKind;
 import org.obnam.crypto.Label;
 import org.obnam.generation.ChunkRef;
 import org.obnam.repository.ChunkCodec;
-import org.obnam.repository.PackBuffer;
+import org.obnam.repository.PackLayout;
+import org.obnam.store.ObjectDraft;
 import org.obnam.store.ObjectId;
 import org.obnam.store.ObjectLocation;
 import org.obnam.store.Store;
+import org.obnam.store.StoreException;
 
 /**
  * Stores chunks: dedup (batched label look-ups), compress and encrypt (a pool sized to the cores),
  * pack, upload (several packs in flight). Each submitted chunk gets a future for its place in the
  * store. Memory is bounded: submitters block while {@code byteBudget} bytes of plaintext are
- * waiting to be encoded, and chunks are sealed straight into a pool of {@code uploaders + 2} pack
- * buffers that are reused, never reallocated. So the data in memory is at most
- * {@code byteBudget + (uploaders + 2) * PackBuffer.TARGET_BYTES}, plus one compression buffer per
- * encoder.
+ * waiting to be encoded, and at most {@code uploaders + 2} packs are open at once.
+ *
+ * <p>A pack is not assembled in memory: it is a {@link ObjectDraft} of the store, and each blob is
+ * written to its place in it as soon as it is sealed. A blob larger than {@link #SMALL_BLOB} is
+ * encrypted and written in pieces through a small buffer of its encoder; smaller ones are sealed
+ * into a shared staging window of {@link #WINDOW_BYTES} that is written when it is full and its
+ * last writer is done, so the blobs of small files do not cost a write each. So the data in
+ * memory is at most {@code byteBudget}, plus per encoder a compression buffer of a chunk and a
+ * piece buffer, plus {@code encoders + 2} windows; a store whose drafts live in memory adds its
+ * open packs.
  *
  * <pre>
  * submit ──▶ dedup thread ──▶ encode pool ──▶ open pack ──▶ upload pool ──▶ futures complete
@@ -46,20 +57,62 @@ final class ChunkPipeline implements AutoCloseable {
     /** A chunk's plaintext is the first {@code length} bytes of {@code data}, an array of {@link #buffers}. */
     private record Pending(ChunkKind kind, Label label, byte[] data, int length, CompletableFuture<ChunkRef> result) {}
 
+    /** Blobs up to this size are staged in a window; larger ones are written on their own. */
+    static final int SMALL_BLOB = 256 << 10;
+    static final int WINDOW_BYTES = 1 << 20;
+    /** Larger blobs are sealed and written in pieces of this size: as large as the store's own write slices. */
+    static final int SEAL_PIECE = 256 << 10;
+
     private record Packed(Label label, int size, long offset, int length, CompletableFuture<ChunkRef> result) {}
 
-    /** A pack with the chunks going into it and how many encoders are still writing into it. */
+    /**
+     * A pack with the chunks going into it and how many threads are still writing into it: an
+     * encoder sealing a blob, or a thread writing out a window. It is committed once it is sealed
+     * and the last of them is done.
+     */
     private static final class OpenPack {
-        final PackBuffer pack;
-        final boolean pooled;
+        final ObjectDraft draft;
+        final PackLayout layout = new PackLayout();
         final List<Packed> entries = new ArrayList<>();
+        Window window; // the window small blobs go into next, or null
         int writers;
         boolean sealed;
         long lastReserved = System.nanoTime();
 
-        OpenPack(byte[] buffer, boolean pooled) {
-            this.pack = new PackBuffer(buffer);
-            this.pooled = pooled;
+        OpenPack(ObjectDraft draft) {
+            this.draft = draft;
+        }
+    }
+
+    /** Consecutive small blobs of a pack, from {@code start} in its body, sealed here and written together. */
+    private static final class Window {
+        final byte[] buffer;
+        final long start;
+        int used;
+        int writers;
+        boolean closed;
+
+        Window(byte[] buffer, long start) {
+            this.buffer = buffer;
+            this.start = start;
+        }
+
+        boolean fits(int length) {
+            return used + length <= buffer.length;
+        }
+    }
+
+    /** Where an encoder seals its blob: a window, or its own buffer written straight into the pack. */
+    private record Reservation(OpenPack pack, long offset, Window window) {}
+
+    /** Work a thread took on under the pack lock, to do after releasing it. */
+    private static final class Duties {
+        final List<OpenPack> windowsToWrite = new ArrayList<>(2); // each pack's window at the time
+        final List<Window> windows = new ArrayList<>(2);
+        final List<OpenPack> toCommit = new ArrayList<>(2);
+
+        boolean isEmpty() {
+            return windows.isEmpty() && toCommit.isEmpty();
         }
     }
 
@@ -77,9 +130,14 @@ final class ChunkPipeline implements AutoCloseable {
     private final Map<Label, CompletableFuture<ChunkRef>> inFlight = new HashMap<>();
     private final Object packLock = new Object();
     private OpenPack open; // guarded by packLock
-    /** Pack buffers not in use, and how many more may be made: the pool bounds the packs in memory. */
-    private final java.util.ArrayDeque<byte[]> freeBuffers = new java.util.ArrayDeque<>(); // guarded by packLock
-    private int buffersLeftToMake; // guarded by packLock
+    /** Packs that may still be opened: packs in flight are bounded, in memory or on disk. */
+    private int packsLeft; // guarded by packLock
+    private final Set<OpenPack> livePacks = new HashSet<>(); // guarded by packLock
+    /** Window buffers not in use, and how many more may be made. */
+    private final ArrayDeque<byte[]> freeWindows = new ArrayDeque<>(); // guarded by packLock
+    private int windowsLeftToMake; // guarded by packLock
+    /** Each encoder's buffer for the pieces of a blob written on its own. */
+    private final ThreadLocal<byte[]> sealBuffer = ThreadLocal.withInitial(() -> new byte[SEAL_PIECE]);
     private final AtomicInteger outstandingUploads = new AtomicInteger();
     private final Object uploadsDone = new Object();
 
@@ -104,7 +162,9 @@ final class ChunkPipeline implements AutoCloseable {
         this.encoders = Executors.newFixedThreadPool(encodeThreads, named("obnam-encode"));
         this.uploaders = Executors.newFixedThreadPool(uploadThreads, named("obnam-upload"));
         // One pack filling, one sealed and waiting for its last writers, one per uploader.
-        this.buffersLeftToMake = uploadThreads + 2;
+        this.packsLeft = uploadThreads + 2;
+        // One window filling, one per encoder still sealing into a closed one, one being written.
+        this.windowsLeftToMake = encodeThreads + 2;
         this.dedupThread = Thread.ofPlatform().name("obnam-dedup").daemon().start(this::dedupLoop);
     }
 
@@ -256,53 +316,28 @@ final class ChunkPipeline implements AutoCloseable {
                 throw failure.cause();
             }
             ChunkCodec.Prepared prepared = codec.prepare(p.kind(), p.label(), p.data(), 0, p.length());
-            int length = prepared.blobLength();
-            OpenPack target;
-            List<OpenPack> ready = new ArrayList<>(2);
-            int offset;
-            synchronized (packLock) {
-                // Waiting for a buffer releases the lock, so check the open pack afresh after every wait.
-                while (open == null || !open.pack.fits(length)) {
-                    if (open != null) {
-                        addIfReady(ready, seal(open));
-                        open = null;
-                    }
-                    open = tryNewPack(length);
-                    if (open == null) {
-                        awaitFreeBuffer();
-                    }
-                }
-                target = open;
-                offset = target.pack.reserve(p.label(), length);
-                target.lastReserved = System.nanoTime();
-                target.writers++;
-                target.entries.add(new Packed(p.label(), p.length(), offset, length, p.result()));
-                if (target.pack.isFull()) {
-                    seal(target); // this thread is still writing: the last writer uploads it
-                    open = null;
-                }
-            }
-            for (OpenPack pack : ready) {
-                upload(pack);
-            }
-            Throwable sealFailure = null;
+            Reservation r = reserve(p, prepared.blobLength());
+            Throwable writeFailure = null;
             try {
-                codec.sealInto(prepared, target.pack.buffer(), offset);
+                write(prepared, r);
             } catch (Throwable t) {
-                // Fail the run before the pack can be stored: a half-written blob must never be uploaded.
+                // Fail the run before the pack can be stored: a half-written blob must never be committed.
                 failure.report(t);
-                sealFailure = t;
+                writeFailure = t;
             }
-            boolean last;
+            Duties duties = new Duties();
             synchronized (packLock) {
-                target.writers--;
-                last = target.sealed && target.writers == 0;
+                if (r.window() != null) {
+                    r.window().writers--;
+                    if (r.window().closed && r.window().writers == 0) {
+                        takeWindow(r.pack(), r.window(), duties);
+                    }
+                }
+                doneWriting(r.pack(), duties);
             }
-            if (last) {
-                upload(target); // after a failure this only returns the buffer to the pool
-            }
-            if (sealFailure != null) {
-                throw sealFailure;
+            perform(duties);
+            if (writeFailure != null) {
+                throw writeFailure;
             }
             release(p);
         } catch (Throwable t) {
@@ -311,47 +346,161 @@ final class ChunkPipeline implements AutoCloseable {
         }
     }
 
-    private static void addIfReady(List<OpenPack> ready, OpenPack pack) {
-        if (pack != null) {
-            ready.add(pack);
+    /** Finds room for a blob in the open pack, opening a pack or window when needed; may wait. */
+    private Reservation reserve(Pending p, int length) throws Exception {
+        boolean small = length <= SMALL_BLOB;
+        while (true) {
+            Duties duties = new Duties();
+            Reservation r = null;
+            try {
+                synchronized (packLock) {
+                    if (open != null && !open.layout.fits(length)) {
+                        seal(open, duties);
+                        open = null;
+                    }
+                    if (open == null) {
+                        open = tryNewPack();
+                    }
+                    if (open != null && small && open.window != null && !open.window.fits(length)) {
+                        closeWindow(open, duties);
+                    }
+                    if (open != null && !small) {
+                        closeWindow(open, duties); // the next small blob goes after this one
+                    }
+                    if (open != null && small && open.window == null) {
+                        byte[] buffer = tryWindowBuffer();
+                        if (buffer != null) {
+                            open.window = new Window(buffer, open.layout.size());
+                        }
+                    }
+                    if (open != null && (!small || open.window != null)) {
+                        OpenPack target = open;
+                        long offset = target.layout.reserve(p.label(), length);
+                        target.lastReserved = System.nanoTime();
+                        target.writers++;
+                        target.entries.add(new Packed(p.label(), p.length(), offset, length, p.result()));
+                        Window window = small ? target.window : null;
+                        if (window != null) {
+                            window.used += length;
+                            window.writers++;
+                        }
+                        r = new Reservation(target, offset, window);
+                        if (target.layout.isFull()) {
+                            seal(target, duties); // this thread is still writing: the last writer commits it
+                            open = null;
+                        }
+                    } else if (duties.isEmpty()) {
+                        // Waiting releases the lock, so everything is checked afresh after it. A thread
+                        // never waits with work it took on: others may be waiting for that.
+                        awaitRoom();
+                    }
+                }
+            } finally {
+                perform(duties); // also after a failure: a sealed pack must be committed or discarded
+            }
+            if (r != null) {
+                return r;
+            }
         }
     }
 
-    /** Marks a pack sealed; returns it when it can be uploaded now (no writer is still in it). */
-    private OpenPack seal(OpenPack pack) {
-        pack.sealed = true;
-        return pack.writers == 0 ? pack : null;
+    private void write(ChunkCodec.Prepared prepared, Reservation r) throws Exception {
+        Window window = r.window();
+        if (window != null) {
+            codec.sealInto(prepared, window.buffer, (int) (r.offset() - window.start));
+            return;
+        }
+        ObjectDraft draft = r.pack().draft;
+        long offset = r.offset();
+        codec.sealTo(prepared, sealBuffer.get(), (at, data, from, length) -> draft.write(offset + at, data, from, length));
     }
 
-    /** A pack with room for {@code length} bytes, or null when every pooled buffer is in use. */
-    private OpenPack tryNewPack(int length) {
-        if (length > PackBuffer.TARGET_BYTES) {
-            return new OpenPack(new byte[length], false); // a chunk larger than a pack has one to itself
+    /** A new pack, or null when as many are open as allowed. */
+    private OpenPack tryNewPack() throws StoreException {
+        if (packsLeft == 0) {
+            return null;
         }
-        if (!freeBuffers.isEmpty()) {
-            return new OpenPack(freeBuffers.pop(), true);
+        OpenPack pack = new OpenPack(store.draft());
+        packsLeft--;
+        livePacks.add(pack);
+        return pack;
+    }
+
+    private byte[] tryWindowBuffer() {
+        if (!freeWindows.isEmpty()) {
+            return freeWindows.pop();
         }
-        if (buffersLeftToMake > 0) {
-            buffersLeftToMake--;
-            return new OpenPack(new byte[PackBuffer.TARGET_BYTES], true);
+        if (windowsLeftToMake > 0) {
+            windowsLeftToMake--;
+            return new byte[WINDOW_BYTES];
         }
         return null;
     }
 
-    /** Waits (releasing the pack lock) until an upload returns a buffer; the caller holds the lock. */
-    private void awaitFreeBuffer() throws InterruptedException {
+    /** Waits (releasing the pack lock) until a pack or window is given back; the caller holds the lock. */
+    private void awaitRoom() throws InterruptedException {
         if (failure.failed()) {
             throw new InterruptedException("backup failed");
         }
         packLock.wait(100);
     }
 
-    private void returnBuffer(OpenPack pack) {
-        if (pack.pooled) {
+    /** No more blobs go into the pack's window; if nobody is sealing into it, this thread writes it. */
+    private void closeWindow(OpenPack pack, Duties duties) {
+        Window window = pack.window;
+        if (window == null) {
+            return;
+        }
+        pack.window = null;
+        window.closed = true;
+        if (window.writers == 0) {
+            takeWindow(pack, window, duties);
+        }
+    }
+
+    /** This thread writes the window out: until then it counts as a writer of the pack. */
+    private static void takeWindow(OpenPack pack, Window window, Duties duties) {
+        pack.writers++;
+        duties.windowsToWrite.add(pack);
+        duties.windows.add(window);
+    }
+
+    /** Marks a pack sealed; it is committed once no thread is writing into it. */
+    private void seal(OpenPack pack, Duties duties) {
+        closeWindow(pack, duties);
+        pack.sealed = true;
+        if (pack.writers == 0) {
+            duties.toCommit.add(pack);
+        }
+    }
+
+    private static void doneWriting(OpenPack pack, Duties duties) {
+        pack.writers--;
+        if (pack.sealed && pack.writers == 0) {
+            duties.toCommit.add(pack);
+        }
+    }
+
+    /** Writes the windows and starts the commits taken on under the lock; call without holding it. */
+    private void perform(Duties duties) {
+        for (int i = 0; i < duties.windows.size(); i++) {
+            OpenPack pack = duties.windowsToWrite.get(i);
+            Window window = duties.windows.get(i);
+            try {
+                if (!failure.failed()) {
+                    pack.draft.write(window.start, window.buffer, 0, window.used);
+                }
+            } catch (Throwable t) {
+                failure.report(t);
+            }
             synchronized (packLock) {
-                freeBuffers.push(pack.pack.buffer());
+                freeWindows.push(window.buffer);
+                doneWriting(pack, duties);
                 packLock.notifyAll();
             }
+        }
+        for (OpenPack pack : duties.toCommit) {
+            commit(pack);
         }
     }
 
@@ -366,29 +515,27 @@ final class ChunkPipeline implements AutoCloseable {
      * to grow to full size.
      */
     void sealOpenPackIfIdle(long idleMillis) {
-        OpenPack toUpload = null;
+        Duties duties = new Duties();
         synchronized (packLock) {
-            if (open == null || open.pack.isEmpty()
+            if (open == null || open.layout.isEmpty()
                     || System.nanoTime() - open.lastReserved < idleMillis * 1_000_000L) {
                 return;
             }
-            toUpload = seal(open);
+            seal(open, duties);
             open = null;
         }
-        if (toUpload != null) {
-            upload(toUpload);
-        }
+        perform(duties);
     }
 
-    private void upload(OpenPack pack) {
+    private void commit(OpenPack pack) {
         outstandingUploads.incrementAndGet();
         uploaders.execute(() -> {
-            try {
+            try (pack.draft) {
                 if (failure.failed()) {
                     throw failure.cause();
                 }
-                ObjectId id = store.put(pack.pack.meta(), pack.pack.buffer(), pack.pack.size());
-                uploadedBytes.addAndGet(pack.pack.size());
+                ObjectId id = pack.draft.commit(pack.layout.meta(), pack.layout.size());
+                uploadedBytes.addAndGet(pack.layout.size());
                 for (Packed e : pack.entries) {
                     storedChunks.incrementAndGet();
                     storedBytes.addAndGet(e.size());
@@ -402,7 +549,11 @@ final class ChunkPipeline implements AutoCloseable {
                 failure.report(t);
                 failAll(pack.entries, t);
             } finally {
-                returnBuffer(pack);
+                synchronized (packLock) {
+                    livePacks.remove(pack);
+                    packsLeft++;
+                    packLock.notifyAll();
+                }
                 if (outstandingUploads.decrementAndGet() == 0) {
                     synchronized (uploadsDone) {
                         uploadsDone.notifyAll();
@@ -451,5 +602,14 @@ final class ChunkPipeline implements AutoCloseable {
         encoders.shutdownNow();
         uploaders.shutdownNow();
         dedupThread.interrupt();
+        // After a failure, packs never committed would leave their drafts' files behind.
+        List<OpenPack> left;
+        synchronized (packLock) {
+            left = new ArrayList<>(livePacks);
+            livePacks.clear();
+        }
+        for (OpenPack pack : left) {
+            pack.draft.close();
+        }
     }
 }

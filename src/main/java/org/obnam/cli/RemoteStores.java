@@ -15,7 +15,9 @@ final class RemoteStores {
         String token = config.accessToken().orElseThrow(() -> new UserError("configuration file " + config.file()
                 + " names the server " + remote + " but no access_token or access_token_file: ask the server's operator"
                 + " for a token (obnam-server client add)"));
+        // Packs are written to the owner-only scratch directory as they fill, then uploaded from
+        // there: memory holds no whole packs (their blobs are encrypted, so the files reveal nothing).
         return new RetryingStore(new HttpStore(remote.url().toString(), token, config.verifyTlsCert(),
-                config.caCert().orElse(null)));
+                config.caCert().orElse(null), Session.scratch()));
     }
 }

@@ -105,6 +105,57 @@ public final class ChunkCipher {
         }
     }
 
+    /** Where {@link #sealTo} sends a blob, piece after piece: {@code at} is the piece's offset in the blob. */
+    @FunctionalInterface
+    public interface BlobSink<E extends Exception> {
+        void write(long at, byte[] data, int from, int length) throws E;
+    }
+
+    /**
+     * Seals as {@link #sealInto} does, but passes the blob to {@code sink} in pieces of at most
+     * {@code scratch.length} bytes (at least {@code 2 * SLICE}) instead of needing room for all of
+     * it: a large blob is written out without a buffer of its size.
+     */
+    public <E extends Exception> void sealTo(ChunkKind kind, byte[] context, int flags, byte[] plaintext, int offset,
+            int length, byte[] scratch, BlobSink<E> sink) throws E {
+        if (scratch.length < 2 * SLICE) {
+            throw new IllegalArgumentException("scratch buffer of " + scratch.length + " bytes is too small");
+        }
+        scratch[0] = FORMAT;
+        scratch[1] = (byte) flags;
+        NONCES.get().nextNonce(scratch, 2);
+        long written = 0;
+        try {
+            Cipher c = ciphers.get();
+            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, scratch, 2, 12));
+            c.updateAAD(aad(kind, context, flags));
+            int filled = 14;
+            int done = 0;
+            while (length - done > SLICE) {
+                if (scratch.length - filled < SLICE) {
+                    sink.write(written, scratch, 0, filled);
+                    written += filled;
+                    filled = 0;
+                }
+                filled += c.update(plaintext, offset + done, SLICE, scratch, filled);
+                done += SLICE;
+            }
+            if (scratch.length - filled < length - done + 16) {
+                sink.write(written, scratch, 0, filled);
+                written += filled;
+                filled = 0;
+            }
+            filled += c.doFinal(plaintext, offset + done, length - done, scratch, filled);
+            sink.write(written, scratch, 0, filled);
+            written += filled;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM encryption failed", e);
+        }
+        if (written != OVERHEAD + (long) length) {
+            throw new IllegalStateException("unexpected AES-GCM output length");
+        }
+    }
+
     public byte[] seal(ChunkKind kind, byte[] context, int flags, byte[] plaintext) {
         return seal(kind, context, flags, plaintext, 0, plaintext.length);
     }

@@ -94,6 +94,11 @@ public final class ChunkCodec {
         cipher.sealInto(p.kind(), p.label().bytes(), p.flags(), p.source(), p.offset(), p.length(), out, outOffset);
     }
 
+    /** Encrypts a prepared chunk and passes its blob to {@code sink} in pieces no larger than {@code scratch}. */
+    public <E extends Exception> void sealTo(Prepared p, byte[] scratch, ChunkCipher.BlobSink<E> sink) throws E {
+        cipher.sealTo(p.kind(), p.label().bytes(), p.flags(), p.source(), p.offset(), p.length(), scratch, sink);
+    }
+
     /** Compresses (when worthwhile) and encrypts; the AEAD binds {@code kind} and {@code label}. */
     public byte[] encode(ChunkKind kind, Label label, byte[] data, int offset, int length) {
         Prepared p = prepare(kind, label, data, offset, length);

@@ -212,28 +212,39 @@ public final class DirectoryStore implements Store {
         for (ByteBuffer p : parts) {
             bodyLength += p.remaining();
         }
-        List<LabelRange> ranges;
+        List<LabelRange> ranges = ranges(meta, bodyLength);
+        ObjectId id = ObjectId.random();
+        byte[] metaBytes = meta.json().getBytes(StandardCharsets.UTF_8);
+        Path temp = tmp.resolve(id.value() + ".tmp");
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            writeFully(ch, ObjectFile.header(metaBytes, parts, bodyLength));
+            for (ByteBuffer part : parts) {
+                writeFully(ch, part.duplicate());
+            }
+            writeFully(ch, ByteBuffer.wrap(metaBytes));
+            ch.force(true);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw failure("cannot write object to " + root, e);
+        }
+        return publish(id, temp, ranges);
+    }
+
+    private static List<LabelRange> ranges(ObjectMeta meta, long bodyLength) throws StoreException.BadRequest {
         try {
-            ranges = meta.ranges(bodyLength);
+            return meta.ranges(bodyLength);
         } catch (IllegalArgumentException e) {
             throw new StoreException.BadRequest(e.getMessage());
         }
-        ObjectId id = ObjectId.random();
+    }
+
+    /** Moves a complete, synced object file from tmp/ into place and adds it to the index. */
+    private ObjectId publish(ObjectId id, Path temp, List<LabelRange> ranges) throws StoreException {
         Path target = objectPath(id);
         Path dir = target.getParent();
-        byte[] metaBytes = meta.json().getBytes(StandardCharsets.UTF_8);
-        Path temp = tmp.resolve(id.value() + ".tmp");
         boolean newDir;
         try {
             newDir = ensureDir(dir);
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeFully(ch, ObjectFile.header(metaBytes, parts, bodyLength));
-                writeFully(ch, ByteBuffer.wrap(metaBytes));
-                for (ByteBuffer part : parts) {
-                    writeFully(ch, part.duplicate());
-                }
-                ch.force(true);
-            }
             move(temp, target);
         } catch (IOException e) {
             deleteQuietly(temp);
@@ -258,6 +269,85 @@ public final class DirectoryStore implements Store {
             putSequence++;
         }
         return id;
+    }
+
+    /** Pieces go straight into the object's file in tmp/, at their place after the header. */
+    @Override
+    public ObjectDraft draft() throws StoreException {
+        ObjectId id = ObjectId.random();
+        Path temp = tmp.resolve(id.value() + ".tmp");
+        try {
+            return new FileDraft(id, temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+        } catch (IOException e) {
+            throw failure("cannot start an object in " + root, e);
+        }
+    }
+
+    @Override
+    public boolean draftsInMemory() {
+        return false;
+    }
+
+    private final class FileDraft implements ObjectDraft {
+        private final ObjectId id;
+        private final Path temp;
+        private final FileChannel channel;
+        private final BodyPieces pieces = new BodyPieces();
+        private volatile boolean finished;
+
+        FileDraft(ObjectId id, Path temp, FileChannel channel) {
+            this.id = id;
+            this.temp = temp;
+            this.channel = channel;
+        }
+
+        @Override
+        public void write(long offset, byte[] data, int from, int length) throws StoreException {
+            BodyPieces.checkRange(offset, length);
+            if (finished) {
+                throw new IllegalStateException("draft already committed or closed");
+            }
+            try {
+                writeFully(channel, ByteBuffer.wrap(data, from, length), ObjectFile.HEADER_SIZE + offset);
+            } catch (IOException e) {
+                throw failure("cannot write object to " + root, e);
+            }
+            pieces.add(offset, length, Crc32c.of(data, from, length));
+        }
+
+        @Override
+        public ObjectId commit(ObjectMeta meta, long bodyLength) throws StoreException {
+            if (finished) {
+                throw new IllegalStateException("draft already committed or closed");
+            }
+            List<LabelRange> ranges = ranges(meta, bodyLength);
+            int bodyCrc = pieces.combinedCrc(bodyLength);
+            byte[] metaBytes = meta.json().getBytes(StandardCharsets.UTF_8);
+            int crc = Crc32c.combine(bodyCrc, Crc32c.of(metaBytes, 0, metaBytes.length), metaBytes.length);
+            finished = true;
+            try (channel) {
+                writeFully(channel, ByteBuffer.wrap(metaBytes), ObjectFile.HEADER_SIZE + bodyLength);
+                writeFully(channel, ObjectFile.header(metaBytes.length, bodyLength, crc), 0);
+                channel.force(true);
+            } catch (IOException e) {
+                deleteQuietly(temp);
+                throw failure("cannot write object to " + root, e);
+            }
+            return publish(id, temp, ranges);
+        }
+
+        @Override
+        public void close() {
+            if (!finished) {
+                finished = true;
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // discarded anyway
+                }
+                deleteQuietly(temp);
+            }
+        }
     }
 
     private boolean ensureDir(Path dir) throws IOException {
@@ -323,12 +413,12 @@ public final class DirectoryStore implements Store {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ObjectFile.Header h = readHeader(ch, what);
             long size = ch.size();
-            if (h.metaLength() > 16 << 20 || h.bodyOffset() + h.bodyLength() != size || h.bodyLength() > Integer.MAX_VALUE - 16) {
+            if (h.metaLength() > 16 << 20 || h.fileLength() != size || h.bodyLength() > Integer.MAX_VALUE - 16) {
                 throw new StoreException.Corrupt(what + " has " + size + " bytes, its header promises "
-                        + (h.bodyOffset() + h.bodyLength()));
+                        + h.fileLength());
             }
             byte[] meta = new byte[h.metaLength()];
-            readFully(ch, ByteBuffer.wrap(meta), ObjectFile.HEADER_SIZE);
+            readFully(ch, ByteBuffer.wrap(meta), h.metaOffset());
             byte[] body = new byte[(int) h.bodyLength()];
             readFully(ch, ByteBuffer.wrap(body), h.bodyOffset());
             return ObjectFile.verify(h, meta, body, what);
@@ -363,7 +453,7 @@ public final class DirectoryStore implements Store {
                 throw new StoreException.BadRequest("range " + offset + "+" + length + " is outside " + what
                         + " (" + h.bodyLength() + " bytes)");
             }
-            if (ch.size() != h.bodyOffset() + h.bodyLength()) {
+            if (ch.size() != h.fileLength()) {
                 throw new StoreException.Corrupt(what + " is truncated or damaged");
             }
             byte[] dest = destination.apply(length);
@@ -407,6 +497,16 @@ public final class DirectoryStore implements Store {
                 throw new StoreException.Corrupt("object file is truncated");
             }
             pos += n;
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        int end = buf.limit();
+        while (buf.position() < end) {
+            buf.limit(Math.min(end, buf.position() + IO_SLICE));
+            pos += ch.write(buf, pos);
+            buf.limit(end);
         }
     }
 
@@ -555,12 +655,8 @@ public final class DirectoryStore implements Store {
                 throw new StoreException.Corrupt(what + " has a damaged header");
             }
             ByteBuffer mb = ByteBuffer.allocate(h.metaLength());
-            readFully(ch, mb, ObjectFile.HEADER_SIZE);
-            try {
-                return new ObjectInfo(id, ObjectMeta.parse(new String(mb.array(), StandardCharsets.UTF_8)), h.bodyLength());
-            } catch (IllegalArgumentException e) {
-                throw new StoreException.Corrupt(what + " has damaged metadata: " + e.getMessage());
-            }
+            readFully(ch, mb, h.metaOffset());
+            return new ObjectInfo(id, ObjectFile.parseMeta(mb.array(), 0, h.metaLength(), what), h.bodyLength());
         } catch (NoSuchFileException e) {
             throw new StoreException.NotFound("no object " + id + " in " + root);
         } catch (StoreException e) {

@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URLEncoder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -43,6 +46,8 @@ public final class HttpStore implements Store {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final ServerConnection connection;
+    /** Where drafts are written before their upload; null: in memory. */
+    private final Path draftDirectory;
     private int pageSize = PAGE;
 
     /** A store at {@code serverUrl} ({@code https://HOST:PORT}) that verifies the server's certificate. */
@@ -56,7 +61,21 @@ public final class HttpStore implements Store {
      *     instead of the system's CAs, or null
      */
     public HttpStore(String serverUrl, String accessToken, boolean verifyTlsCert, Path caCert) throws StoreException {
+        this(serverUrl, accessToken, verifyTlsCert, caCert, null);
+    }
+
+    /**
+     * @param draftDirectory an owner-only directory where {@link #draft drafts} are written before
+     *     they are uploaded (files {@code upload-*.tmp}, removed after; ones left by a killed
+     *     process are removed once they are an hour old), or null to keep drafts in memory
+     */
+    public HttpStore(String serverUrl, String accessToken, boolean verifyTlsCert, Path caCert, Path draftDirectory)
+            throws StoreException {
         this.connection = new ServerConnection(serverUrl, accessToken, verifyTlsCert, caCert);
+        this.draftDirectory = draftDirectory;
+        if (draftDirectory != null) {
+            removeStaleDrafts(draftDirectory);
+        }
     }
 
     @Override
@@ -68,11 +87,117 @@ public final class HttpStore implements Store {
 
     @Override
     public ObjectId put(ObjectMeta meta, byte[] body) throws StoreException {
-        Request r = ServerConnection.withBody(connection.request(HttpMethod.POST, "/v1/chunks"), body)
-                .headers(h -> h.put(ChunkMetaHeader.NAME, ChunkMetaHeader.encode(meta)));
+        return upload(ServerConnection.withBody(connection.request(HttpMethod.POST, "/v1/chunks"), body)
+                .headers(h -> h.put(ChunkMetaHeader.NAME, ChunkMetaHeader.encode(meta))));
+    }
+
+    private ObjectId upload(Request r) throws StoreException {
         Reply resp = connection.send(r, "uploading a chunk");
         connection.expect(resp, "uploading a chunk", 200, 201);
         return objectId(connection.json(resp).path("chunk_id").asText(), "uploading a chunk");
+    }
+
+    @Override
+    public ObjectDraft draft() throws StoreException {
+        if (draftDirectory == null) {
+            return Store.super.draft();
+        }
+        Path file = null;
+        try {
+            Files.createDirectories(draftDirectory);
+            file = Files.createTempFile(draftDirectory, "upload-", ".tmp"); // mode 0600
+            return new UploadDraft(file, FileChannel.open(file, StandardOpenOption.WRITE));
+        } catch (IOException e) {
+            deleteQuietly(file);
+            throw new StoreException("cannot write an upload to " + draftDirectory + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean draftsInMemory() {
+        return draftDirectory == null;
+    }
+
+    /** A pack written to a local file, then uploaded from it: a failed upload can be tried again. */
+    private final class UploadDraft implements ObjectDraft {
+        private final Path file;
+        private final FileChannel channel;
+        private final BodyPieces pieces = new BodyPieces();
+        private volatile boolean closed;
+
+        UploadDraft(Path file, FileChannel channel) {
+            this.file = file;
+            this.channel = channel;
+        }
+
+        @Override
+        public void write(long offset, byte[] data, int from, int length) throws StoreException {
+            BodyPieces.checkRange(offset, length);
+            if (closed) {
+                throw new IllegalStateException("draft already closed");
+            }
+            try {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(data, from, length);
+                long pos = offset;
+                while (buf.hasRemaining()) {
+                    pos += channel.write(buf, pos);
+                }
+            } catch (IOException e) {
+                throw new StoreException("cannot write an upload to " + file + ": " + e.getMessage(), e);
+            }
+            pieces.add(offset, length, 0);
+        }
+
+        @Override
+        public ObjectId commit(ObjectMeta meta, long bodyLength) throws StoreException {
+            if (closed) {
+                throw new IllegalStateException("draft already closed");
+            }
+            pieces.combinedCrc(bodyLength); // every byte written, none beyond
+            Request r;
+            try {
+                r = ServerConnection.withBody(connection.request(HttpMethod.POST, "/v1/chunks"), file, bodyLength);
+            } catch (IOException e) {
+                throw new StoreException("cannot read the upload " + file + ": " + e.getMessage(), e);
+            }
+            return upload(r.headers(h -> h.put(ChunkMetaHeader.NAME, ChunkMetaHeader.encode(meta))));
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // removed anyway
+                }
+                deleteQuietly(file);
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // a left-over file is removed by a later run
+            }
+        }
+    }
+
+    private static void removeStaleDrafts(Path dir) {
+        long hourAgo = System.currentTimeMillis() - 3_600_000;
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir, "upload-*.tmp")) {
+            for (Path f : files) {
+                if (Files.getLastModifiedTime(f).toMillis() < hourAgo) {
+                    deleteQuietly(f);
+                }
+            }
+        } catch (IOException e) {
+            // no directory yet, or unreadable: drafts report their own errors
+        }
     }
 
     @Override

@@ -5,36 +5,55 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
- * The on-disk layout of one stored object: a fixed header, the metadata JSON, the body. The CRC32C
- * lets the store itself spot torn or damaged files without any key.
+ * The on-disk layout of one stored object: a fixed header, then the body and the metadata JSON
+ * (format 2) or the metadata and the body (format 1, still read). The CRC32C of everything after
+ * the header lets the store itself spot torn or damaged files without any key. Format 2 puts the
+ * body first so that a pack can be written piece by piece at known offsets before its metadata
+ * (the list of what it holds) is known.
  *
  * <pre>
- * magic "OBNAMOBJ" | u16 format version | u16 flags | u32 meta length | u64 body length | u32 crc32c(meta|body)
+ * magic "OBNAMOBJ" | u16 format version | u16 flags | u32 meta length | u64 body length | u32 crc32c(rest of file)
  * </pre>
  */
 final class ObjectFile {
     static final byte[] MAGIC = "OBNAMOBJ".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    /** The format written; {@link #OLDEST_READ} and later are read. */
+    static final int VERSION = 2;
+    static final int OLDEST_READ = 1;
     static final int HEADER_SIZE = 8 + 2 + 2 + 4 + 8 + 4;
 
-    record Header(int metaLength, long bodyLength, int crc) {
+    record Header(int version, int metaLength, long bodyLength, int crc) {
         long bodyOffset() {
-            return HEADER_SIZE + (long) metaLength;
+            return version == 1 ? HEADER_SIZE + (long) metaLength : HEADER_SIZE;
+        }
+
+        long metaOffset() {
+            return version == 1 ? HEADER_SIZE : HEADER_SIZE + bodyLength;
+        }
+
+        long fileLength() {
+            return HEADER_SIZE + (long) metaLength + bodyLength;
         }
     }
 
     private ObjectFile() {}
 
+    /** The header of a format-2 object; {@code crc} covers the body and then the metadata. */
+    static ByteBuffer header(int metaLength, long bodyLength, int crc) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE);
+        b.put(MAGIC).putShort((short) VERSION).putShort((short) 0).putInt(metaLength).putLong(bodyLength);
+        b.putInt(crc);
+        return b.flip();
+    }
+
+    /** The header of a format-2 object with this metadata and body. */
     static ByteBuffer header(byte[] meta, java.util.List<ByteBuffer> body, long bodyLength) {
         CRC32C crc = new CRC32C();
-        crc.update(meta);
         for (ByteBuffer part : body) {
             crc.update(part.duplicate());
         }
-        ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE);
-        b.put(MAGIC).putShort((short) VERSION).putShort((short) 0).putInt(meta.length).putLong(bodyLength);
-        b.putInt((int) crc.getValue());
-        return b.flip();
+        crc.update(meta);
+        return header(meta.length, bodyLength, (int) crc.getValue());
     }
 
     static Header parseHeader(ByteBuffer b, String what) throws StoreException.Corrupt {
@@ -47,9 +66,9 @@ final class ObjectFile {
             throw new StoreException.Corrupt(what + " is not an Obnam object (bad magic)");
         }
         int version = Short.toUnsignedInt(b.getShort());
-        if (version != VERSION) {
+        if (version < OLDEST_READ || version > VERSION) {
             throw new StoreException.Corrupt(what + " has object format " + version
-                    + ", this Obnam reads format " + VERSION);
+                    + ", this Obnam reads formats " + OLDEST_READ + " to " + VERSION);
         }
         if (b.getShort() != 0) {
             throw new StoreException.Corrupt(what + " has a damaged header (unknown flags)");
@@ -57,48 +76,51 @@ final class ObjectFile {
         int metaLength = b.getInt();
         long bodyLength = b.getLong();
         int crc = b.getInt();
-        if (metaLength < 0 || bodyLength < 0) {
+        if (metaLength < 0 || bodyLength < 0 || bodyLength > Long.MAX_VALUE / 2) {
             throw new StoreException.Corrupt(what + " has a damaged header");
         }
-        return new Header(metaLength, bodyLength, crc);
+        return new Header(version, metaLength, bodyLength, crc);
     }
 
     /** Checks metadata and body read separately against the header's checksum. */
     static StoredObject verify(Header h, byte[] meta, byte[] body, String what) throws StoreException.Corrupt {
         CRC32C crc = new CRC32C();
-        crc.update(meta);
-        crc.update(body);
+        if (h.version() == 1) {
+            crc.update(meta);
+            crc.update(body);
+        } else {
+            crc.update(body);
+            crc.update(meta);
+        }
         if ((int) crc.getValue() != h.crc()) {
             throw new StoreException.Corrupt(what + " fails its checksum: the file is damaged");
         }
-        try {
-            return new StoredObject(ObjectMeta.parse(new String(meta, StandardCharsets.UTF_8)), body);
-        } catch (IllegalArgumentException e) {
-            throw new StoreException.Corrupt(what + " has damaged metadata: " + e.getMessage());
-        }
+        return new StoredObject(parseMeta(meta, 0, meta.length, what), body);
     }
 
     /** Checks a whole file's bytes and splits it into metadata and body. */
     static StoredObject decode(byte[] file, String what) throws StoreException.Corrupt {
         ByteBuffer b = ByteBuffer.wrap(file);
         Header h = parseHeader(b, what);
-        if (h.bodyOffset() + h.bodyLength() != file.length) {
+        if (h.fileLength() != file.length) {
             throw new StoreException.Corrupt(what + " has " + file.length + " bytes, its header promises "
-                    + (h.bodyOffset() + h.bodyLength()));
+                    + h.fileLength());
         }
         CRC32C crc = new CRC32C();
         crc.update(file, HEADER_SIZE, file.length - HEADER_SIZE);
         if ((int) crc.getValue() != h.crc()) {
             throw new StoreException.Corrupt(what + " fails its checksum: the file is damaged");
         }
-        String metaJson = new String(file, HEADER_SIZE, h.metaLength(), StandardCharsets.UTF_8);
-        ObjectMeta meta;
+        ObjectMeta meta = parseMeta(file, (int) h.metaOffset(), h.metaLength(), what);
+        byte[] body = java.util.Arrays.copyOfRange(file, (int) h.bodyOffset(), (int) (h.bodyOffset() + h.bodyLength()));
+        return new StoredObject(meta, body);
+    }
+
+    static ObjectMeta parseMeta(byte[] bytes, int offset, int length, String what) throws StoreException.Corrupt {
         try {
-            meta = ObjectMeta.parse(metaJson);
+            return ObjectMeta.parse(new String(bytes, offset, length, StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
             throw new StoreException.Corrupt(what + " has damaged metadata: " + e.getMessage());
         }
-        byte[] body = java.util.Arrays.copyOfRange(file, (int) h.bodyOffset(), file.length);
-        return new StoredObject(meta, body);
     }
 }

@@ -107,6 +107,33 @@ public final class RetryingStore implements Store {
         return retry("an upload", () -> inner.put(meta, body));
     }
 
+    /** The inner store's draft, whose commit (the upload) is retried like a put. */
+    @Override
+    public ObjectDraft draft() throws StoreException {
+        ObjectDraft draft = inner.draft();
+        return new ObjectDraft() {
+            @Override
+            public void write(long offset, byte[] data, int from, int length) throws StoreException {
+                draft.write(offset, data, from, length);
+            }
+
+            @Override
+            public ObjectId commit(ObjectMeta meta, long bodyLength) throws StoreException {
+                return retry("an upload", () -> draft.commit(meta, bodyLength));
+            }
+
+            @Override
+            public void close() {
+                draft.close();
+            }
+        };
+    }
+
+    @Override
+    public boolean draftsInMemory() {
+        return inner.draftsInMemory();
+    }
+
     @Override
     public StoredObject get(ObjectId id) throws StoreException {
         return retry("a fetch", () -> inner.get(id));

@@ -155,8 +155,17 @@ final class ServerConnection implements AutoCloseable {
     }
 
     static Request withBody(Request request, byte[] body) {
-        request.body(new BytesRequestContent("application/octet-stream", body));
-        if (body.length > EXPECT_CONTINUE_BYTES) {
+        return withBody(request, new BytesRequestContent("application/octet-stream", body), body.length);
+    }
+
+    /** A request whose body is read from {@code file} as it is sent. */
+    static Request withBody(Request request, java.nio.file.Path file, long length) throws java.io.IOException {
+        return withBody(request, new org.eclipse.jetty.client.PathRequestContent("application/octet-stream", file, 256 << 10), length);
+    }
+
+    private static Request withBody(Request request, Request.Content content, long length) {
+        request.body(content);
+        if (length > EXPECT_CONTINUE_BYTES) {
             request.headers(h -> h.put(HttpHeader.EXPECT, "100-continue"));
         }
         return request;

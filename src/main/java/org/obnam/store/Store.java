@@ -45,6 +45,20 @@ public interface Store extends AutoCloseable {
         return put(meta, body);
     }
 
+    /**
+     * Starts a new object to be written in pieces and committed (see {@link ObjectDraft}). The
+     * default keeps the body in memory and {@link #put puts} it on commit; stores that can write
+     * pieces straight to their place override this and {@link #draftsInMemory}.
+     */
+    default ObjectDraft draft() throws StoreException {
+        return new MemoryDraft(this);
+    }
+
+    /** True when a {@link #draft} holds its body in memory until it is committed. */
+    default boolean draftsInMemory() {
+        return true;
+    }
+
     /** The whole object, verified against the store's own checksum where it keeps one. */
     StoredObject get(ObjectId id) throws StoreException;
 

@@ -30,6 +30,7 @@ import org.obnam.repository.TrustState;
 import org.obnam.restore.RestoreOutcome;
 import org.obnam.restore.RestoreRun;
 import org.obnam.store.DirectoryStore;
+import org.obnam.store.ObjectDraft;
 import org.obnam.store.ObjectId;
 import org.obnam.store.ObjectMeta;
 import org.obnam.store.Store;
@@ -198,6 +199,115 @@ class BackupPipelineTest {
         // The repository is still good: a normal backup works and reuses what was stored.
         BackupOutcome ok = backup(store, root, 8, 64 << 10);
         assertThat(manifest(restore(ok.generation()).resolve(root.toString().substring(1)))).isEqualTo(manifest(root));
+    }
+
+    /** A store whose packs are drafts written to disk as they fill, with a hook on each draft write and commit. */
+    private static class HookedDraftStore extends ForwardingStore {
+        private final Store delegate;
+
+        HookedDraftStore(Store delegate) {
+            super(delegate);
+            this.delegate = delegate;
+        }
+
+        void beforeWrite(long offset, int length) throws StoreException {}
+
+        void beforeCommit() throws StoreException {}
+
+        @Override
+        public boolean draftsInMemory() {
+            return delegate.draftsInMemory();
+        }
+
+        @Override
+        public ObjectDraft draft() throws StoreException {
+            ObjectDraft inner = delegate.draft();
+            return new ObjectDraft() {
+                @Override
+                public void write(long offset, byte[] data, int from, int length) throws StoreException {
+                    beforeWrite(offset, length);
+                    inner.write(offset, data, from, length);
+                }
+
+                @Override
+                public ObjectId commit(ObjectMeta meta, long bodyLength) throws StoreException {
+                    beforeCommit();
+                    return inner.commit(meta, bodyLength);
+                }
+
+                @Override
+                public void close() {
+                    inner.close();
+                }
+            };
+        }
+    }
+
+    private Path smallAndLargeFiles(String name, int count) throws IOException {
+        Path root = dir.resolve(name);
+        Random r = new Random(17);
+        for (int i = 0; i < count; i++) {
+            byte[] data = new byte[i % 25 == 0 ? (1 << 20) + r.nextInt(3 << 20) : i % 9 == 0 ? 100_000 + r.nextInt(300_000)
+                    : r.nextInt(20_000)];
+            r.nextBytes(data);
+            write(root.resolve("d" + i % 5).resolve("f" + i), data);
+        }
+        return root;
+    }
+
+    private List<Path> draftFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir.resolve("repo/tmp"))) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();
+        }
+    }
+
+    @Test
+    void aPackWriteFailingPartWayStopsTheBackupAndLeavesNoDraftBehind() throws Exception {
+        Path root = smallAndLargeFiles("mixed", 300);
+        for (int successes : new int[] {0, 7, 60}) {
+            AtomicInteger writesLeft = new AtomicInteger(successes);
+            Store failing = new HookedDraftStore(store) {
+                @Override
+                void beforeWrite(long offset, int length) throws StoreException {
+                    if (writesLeft.getAndDecrement() <= 0) {
+                        throw new StoreException("injected failure: disk full at offset " + offset);
+                    }
+                }
+            };
+            assertThatThrownBy(() -> backup(failing, root, 4, 1 << 20))
+                    .isInstanceOf(BackupException.class).hasMessageContaining("injected failure");
+            assertThat(repo(store).generations().generations()).isEmpty();
+            assertThat(draftFiles()).isEmpty();
+        }
+        BackupOutcome ok = backup(store, root, 4, 1 << 20);
+        assertThat(manifest(restore(ok.generation()).resolve(root.toString().substring(1)))).isEqualTo(manifest(root));
+        assertThat(draftFiles()).isEmpty();
+    }
+
+    @Test
+    void slowPackCommitsWithSmallAndLargeBlobsNeitherHangNorLoseChunks() throws Exception {
+        // Slow commits keep every pack open, so encoders wait for a pack while others still write
+        // staged windows of small blobs: nothing may deadlock, and every blob must land in place.
+        Path root = smallAndLargeFiles("mixed", 400);
+        for (int threads : new int[] {1, 2, 5}) {
+            store.close();
+            store = DirectoryStore.create(dir.resolve("repo-" + threads));
+            keys = Repository.initialise(store, "pw", new KdfParams(64, 1, 1));
+            Store slow = new HookedDraftStore(store) {
+                @Override
+                void beforeCommit() throws StoreException {
+                    try {
+                        Thread.sleep(30);
+                    } catch (InterruptedException e) {
+                        throw new StoreException("interrupted");
+                    }
+                }
+            };
+            BackupOutcome outcome = backup(slow, root, threads, 1 << 20);
+            assertThat(outcome.stats().chunksStored()).isGreaterThan(400);
+            assertThat(manifest(restore(outcome.generation()).resolve(root.toString().substring(1))))
+                    .isEqualTo(manifest(root));
+        }
     }
 
     @Test

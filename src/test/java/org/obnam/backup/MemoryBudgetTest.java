@@ -10,26 +10,31 @@ class MemoryBudgetTest {
 
     @Test
     void twoCoresWithTheDefaultHeapKeepBothThreads() {
-        assertThat(BackupRun.threadsForHeap(2, 4 * MIB, 256L * MIB)).isEqualTo(2);
+        assertThat(BackupRun.threadsForHeap(2, 4 * MIB, 256L * MIB, true)).isEqualTo(2);
     }
 
     @Test
     void manyThreadsOnTheDefaultHeapAreCutToWhatFits() {
-        int threads = BackupRun.threadsForHeap(32, 4 * MIB, 256L * MIB);
+        int threads = BackupRun.threadsForHeap(32, 4 * MIB, 256L * MIB, true);
         assertThat(threads).isBetween(2, 31);
-        assertThat(BackupRun.memoryNeeded(threads, 4 * MIB, 256L * MIB)).isLessThanOrEqualTo(256L * MIB * 85 / 100);
-        assertThat(BackupRun.memoryNeeded(threads + 1, 4 * MIB, 256L * MIB)).isGreaterThan(256L * MIB * 85 / 100);
+        assertThat(BackupRun.memoryNeeded(threads, 4 * MIB, 256L * MIB, true)).isLessThanOrEqualTo(256L * MIB * 85 / 100);
+        assertThat(BackupRun.memoryNeeded(threads + 1, 4 * MIB, 256L * MIB, true)).isGreaterThan(256L * MIB * 85 / 100);
     }
 
     @Test
-    void theLaunchersHeapForSixtyFourCpusHoldsSixtyFourThreads() {
-        // bin/obnam-launch gives 32 MiB of heap per CPU
-        assertThat(BackupRun.threadsForHeap(64, 4 * MIB, 64L * 32 * MIB)).isEqualTo(64);
-        assertThat(BackupRun.threadsForHeap(16, 4 * MIB, 16L * 32 * MIB)).isEqualTo(16);
+    void theLaunchersDefaultHeapHoldsOneThreadPerCpuWhetherPacksFillOnDiskOrNot() {
+        // bin/obnam-launch gives 64 MiB plus 24 MiB per CPU; local and remote stores both fill
+        // packs on disk, only a store without a place for them holds them in the heap
+        for (int cpus : new int[] {1, 2, 4, 16, 64}) {
+            long heap = (64L + 24L * cpus) * MIB * 97 / 100; // what the JVM reports of -Xmx
+            assertThat(BackupRun.threadsForHeap(cpus, 4 * MIB, heap, false)).as("%d CPUs", cpus).isEqualTo(cpus);
+        }
+        assertThat(BackupRun.memoryNeeded(2, 4 * MIB, 112L * MIB, true))
+                .isGreaterThan(BackupRun.memoryNeeded(2, 4 * MIB, 112L * MIB, false) + 24L * MIB);
     }
 
     @Test
     void aTinyHeapStillGetsOneThread() {
-        assertThat(BackupRun.threadsForHeap(8, 64 * MIB, 64L * MIB)).isEqualTo(1);
+        assertThat(BackupRun.threadsForHeap(8, 64 * MIB, 64L * MIB, true)).isEqualTo(1);
     }
 }

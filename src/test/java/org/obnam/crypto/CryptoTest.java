@@ -40,6 +40,35 @@ class CryptoTest {
     }
 
     @Test
+    void blobsSealedInPiecesOpenAsWholeBlobsAndComeInOrderWithinTheScratchSize() throws Exception {
+        int slice = 16 << 10;
+        int[] lengths = {0, 1, slice - 1, slice, slice + 1, 64 << 10, (64 << 10) - 14, (64 << 10) - 30, (64 << 10) + 1,
+                3 * slice + 5, (1 << 20) + 7};
+        java.util.Random random = new java.util.Random(5);
+        for (int scratchSize : new int[] {2 * slice, 64 << 10, (256 << 10) + 3}) {
+            for (int length : lengths) {
+                byte[] plaintext = new byte[length + 9];
+                random.nextBytes(plaintext);
+                java.io.ByteArrayOutputStream blob = new java.io.ByteArrayOutputStream();
+                byte[] scratch = new byte[scratchSize];
+                CIPHER.sealTo(ChunkKind.DATA, LABEL, 3, plaintext, 9, length, scratch, (at, data, from, n) -> {
+                    assertThat(data).isSameAs(scratch);
+                    assertThat(at).isEqualTo(blob.size());
+                    assertThat(n).isBetween(1, scratchSize);
+                    blob.write(data, from, n);
+                });
+                byte[] whole = blob.toByteArray();
+                assertThat(whole).hasSize(length + ChunkCipher.OVERHEAD);
+                ChunkCipher.Opened opened = CIPHER.open(ChunkKind.DATA, LABEL, whole);
+                assertThat(opened.plaintext()).isEqualTo(java.util.Arrays.copyOfRange(plaintext, 9, 9 + length));
+                assertThat(opened.flags()).isEqualTo(3);
+            }
+        }
+        assertThatThrownBy(() -> CIPHER.sealTo(ChunkKind.DATA, LABEL, 0, new byte[1], 0, 1, new byte[100], (at, d, f, n) -> {}))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void wrongLabelFails() {
         byte[] blob = CIPHER.seal(ChunkKind.DATA, LABEL, 0, new byte[100]);
         byte[] other = KEY.labeller(ChunkKind.DATA).label(new byte[1]).bytes();

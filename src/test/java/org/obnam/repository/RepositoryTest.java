@@ -20,6 +20,7 @@ import org.obnam.crypto.WrongPassphraseException;
 import org.obnam.generation.ChunkRef;
 import org.obnam.generation.SchemaVersion;
 import org.obnam.store.DirectoryStore;
+import org.obnam.store.ObjectDraft;
 import org.obnam.store.ObjectId;
 import org.obnam.store.StoredRecord;
 
@@ -134,15 +135,18 @@ class RepositoryTest {
         ChunkCodec codec = repo.codec();
         Label l1 = codec.label(ChunkKind.DATA, one, 0, one.length);
         Label l2 = codec.label(ChunkKind.DATA, two, 0, two.length);
-        PackBuffer pack = new PackBuffer(new byte[1 << 20]);
+        PackLayout pack = new PackLayout();
         byte[] b1 = codec.encode(ChunkKind.DATA, l1, one, 0, one.length);
         byte[] b2 = codec.encode(ChunkKind.DATA, l2, two, 0, two.length);
         assertThat(b1.length).isLessThan(one.length); // compressed
-        int o1 = pack.reserve(l1, b1.length);
-        System.arraycopy(b1, 0, pack.buffer(), o1, b1.length);
-        int o2 = pack.reserve(l2, b2.length);
-        System.arraycopy(b2, 0, pack.buffer(), o2, b2.length);
-        ObjectId id = store.put(pack.meta(), pack.buffer(), pack.size());
+        long o1 = pack.reserve(l1, b1.length);
+        long o2 = pack.reserve(l2, b2.length);
+        ObjectId id;
+        try (ObjectDraft draft = store.draft()) {
+            draft.write(o2, b2, 0, b2.length);
+            draft.write(o1, b1, 0, b1.length);
+            id = draft.commit(pack.meta(), pack.size());
+        }
         ChunkRef r1 = new ChunkRef(l1, id, o1, b1.length, one.length);
         ChunkRef r2 = new ChunkRef(l2, id, o2, b2.length, two.length);
         assertThat(repo.readChunk(ChunkKind.DATA, r1)).isEqualTo(one);

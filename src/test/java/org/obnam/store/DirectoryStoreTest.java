@@ -200,4 +200,52 @@ class DirectoryStoreTest extends StoreContract {
                 "[SQLITE_FULL] Insertion failed because database is full (database or disk is full)")))).isTrue();
         assertThat(StoreException.isNoSpace(new java.io.IOException("Permission denied"))).isFalse();
     }
+    @Test
+    void objectsOfFormatOneAreStillReadAndIndexed() throws Exception {
+        // Format 1 put the metadata before the body; repositories written before format 2 keep working.
+        byte[] meta = ObjectMeta.pack(List.of("one", "two"), List.of(3L, 4L)).json()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = "abcdefg".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(meta);
+        crc.update(body);
+        java.nio.ByteBuffer file = java.nio.ByteBuffer.allocate(ObjectFile.HEADER_SIZE + meta.length + body.length);
+        file.put(ObjectFile.MAGIC).putShort((short) 1).putShort((short) 0).putInt(meta.length).putLong(body.length)
+                .putInt((int) crc.getValue()).put(meta).put(body);
+        ObjectId id = ObjectId.random();
+        Path path = dir.resolve("repo/objects").resolve(id.value().substring(0, 2)).resolve(id.value());
+        Files.createDirectories(path.getParent());
+        Files.write(path, file.array());
+        ((DirectoryStore) store).rebuildIndex();
+        assertThat(store.findLabels(List.of("two")).get("two")).isEqualTo(new ObjectLocation(id, 3, 4));
+        assertThat(store.getRange(id, 3, 4)).containsExactly('d', 'e', 'f', 'g');
+        assertThat(store.get(id).body()).isEqualTo(body);
+        assertThat(store.findLabel("one")).containsOnlyKeys(id);
+    }
+
+    @Test
+    void aDraftIsWrittenInPlaceAsFormatTwoAndLeavesNoTemporaryFile() throws Exception {
+        byte[] body = new byte[5000];
+        new java.util.Random(3).nextBytes(body);
+        ObjectId id;
+        try (ObjectDraft draft = store.draft()) {
+            draft.write(1000, body, 1000, 4000);
+            draft.write(0, body, 0, 1000);
+            try (Stream<Path> temps = Files.list(dir.resolve("repo/tmp"))) {
+                assertThat(temps.filter(p -> p.getFileName().toString().endsWith(".tmp")).count()).isEqualTo(1);
+            }
+            id = draft.commit(ObjectMeta.single("drafted"), body.length);
+        }
+        try (ObjectDraft abandoned = store.draft()) {
+            abandoned.write(0, body, 0, 10);
+        }
+        try (Stream<Path> temps = Files.list(dir.resolve("repo/tmp"))) {
+            assertThat(temps.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()).isEmpty();
+        }
+        byte[] file = Files.readAllBytes(onlyObjectFile());
+        assertThat(java.nio.ByteBuffer.wrap(file).getShort(ObjectFile.MAGIC.length)).isEqualTo((short) 2);
+        assertThat(java.util.Arrays.copyOfRange(file, ObjectFile.HEADER_SIZE, ObjectFile.HEADER_SIZE + body.length)).isEqualTo(body);
+        assertThat(ObjectFile.decode(file, "drafted").body()).isEqualTo(body);
+        assertThat(store.get(id).body()).isEqualTo(body);
+    }
 }

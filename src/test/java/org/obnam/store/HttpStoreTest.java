@@ -48,8 +48,52 @@ class HttpStoreTest extends StoreContract {
         return server.addClient("client-" + CLIENTS.incrementAndGet(), rights);
     }
 
+    /** Drafts go to files here, as the client's do; the contract's draft tests cover them. */
+    private static Path drafts() {
+        return dir.resolve("drafts");
+    }
+
     private HttpStore connect(String token) throws StoreException {
-        return new HttpStore(server.url(), token, true, server.trustedCert());
+        return new HttpStore(server.url(), token, true, server.trustedCert(), drafts());
+    }
+
+    private static List<String> draftFiles() throws java.io.IOException {
+        if (!Files.isDirectory(drafts())) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(drafts())) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void draftsAreUploadedFromOwnerOnlyFilesThatAreRemovedAfterwardsAndWhenStale() throws Exception {
+        assertThat(store.draftsInMemory()).isFalse();
+        ObjectId id;
+        try (ObjectDraft draft = store.draft()) {
+            draft.write(0, new byte[] {7, 8, 9}, 0, 3);
+            List<String> during = draftFiles().stream().filter(n -> n.startsWith("upload-")).toList();
+            assertThat(during).hasSize(1);
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(drafts().resolve(during.getFirst())))).isEqualTo("rw-------");
+            id = draft.commit(ObjectMeta.single("drafted"), 3);
+        }
+        assertThat(store.get(id).body()).containsExactly(7, 8, 9);
+        assertThat(draftFiles()).noneMatch(n -> n.startsWith("upload-"));
+        Path stale = Files.write(drafts().resolve("upload-stale.tmp"), new byte[10]);
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 7_200_000));
+        Path fresh = Files.write(drafts().resolve("upload-fresh.tmp"), new byte[10]);
+        try (HttpStore another = connect(token)) {
+            assertThat(draftFiles()).containsExactly("upload-fresh.tmp");
+        }
+        Files.delete(fresh);
+        try (HttpStore inMemory = new HttpStore(server.url(), token, true, server.trustedCert())) {
+            assertThat(inMemory.draftsInMemory()).isTrue();
+            try (ObjectDraft draft = inMemory.draft()) {
+                draft.write(0, new byte[] {1}, 0, 1);
+                assertThat(inMemory.get(draft.commit(ObjectMeta.single("m"), 1)).body()).containsExactly(1);
+            }
+        }
     }
 
     @Override

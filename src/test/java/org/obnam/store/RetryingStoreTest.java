@@ -171,6 +171,21 @@ class RetryingStoreTest {
     }
 
     @Test
+    void aDraftsUploadIsRetriedAndItsBodyIsKeptForTheNextAttempt() throws Exception {
+        flaky.plan.add(transientFailure());
+        flaky.plan.add(transientFailure());
+        ObjectId id;
+        try (ObjectDraft draft = retrying().draft()) {
+            draft.write(3, new byte[] {4, 5, 6}, 0, 3);
+            draft.write(0, new byte[] {1, 2, 3}, 0, 3);
+            id = draft.commit(ObjectMeta.pack(List.of("a", "b"), List.of(3L, 3L)), 6);
+        }
+        assertThat(real.get(id).body()).containsExactly(1, 2, 3, 4, 5, 6);
+        assertThat(flaky.calls).isEqualTo(3);
+        assertThat(sleeps).hasSize(2);
+    }
+
+    @Test
     void delaysGrowExponentiallyWithJitterUpToTheCap() throws Exception {
         for (int i = 0; i < 6; i++) {
             flaky.plan.add(transientFailure());

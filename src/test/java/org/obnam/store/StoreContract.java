@@ -235,4 +235,86 @@ public abstract class StoreContract {
         assertThat(store.findLabel("not a label")).isEmpty();
         assertThat(store.findLabels(List.of("real", "not a label", ""))).containsOnlyKeys("real");
     }
+    @Test
+    void draftWrittenOutOfOrderByManyThreadsIsStoredWhole() throws Exception {
+        byte[] body = bytes(300_000, 11);
+        List<String> labels = new ArrayList<>();
+        List<Long> lengths = new ArrayList<>();
+        List<long[]> pieces = new ArrayList<>();
+        Random sizes = new Random(12);
+        for (int offset = 0; offset < body.length; ) {
+            int length = Math.min(body.length - offset, 1 + sizes.nextInt(20_000));
+            labels.add("piece" + pieces.size());
+            lengths.add((long) length);
+            pieces.add(new long[] {offset, length});
+            offset += length;
+        }
+        java.util.Collections.shuffle(pieces, new Random(13));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        ObjectId id;
+        try (ObjectDraft draft = store.draft()) {
+            List<Future<?>> writes = new ArrayList<>();
+            for (long[] piece : pieces) {
+                writes.add(pool.submit(() -> {
+                    draft.write(piece[0], body, (int) piece[0], (int) piece[1]);
+                    return null;
+                }));
+            }
+            for (Future<?> w : writes) {
+                w.get();
+            }
+            id = draft.commit(ObjectMeta.pack(labels, lengths), body.length);
+        } finally {
+            pool.shutdownNow();
+        }
+        store.flush();
+        assertThat(store.get(id).body()).isEqualTo(body);
+        Map<String, ObjectLocation> found = store.findLabels(labels);
+        assertThat(found).hasSize(labels.size());
+        ObjectLocation third = found.get("piece2");
+        assertThat(store.getRange(id, third.offset(), (int) third.length()))
+                .isEqualTo(java.util.Arrays.copyOfRange(body, (int) third.offset(), (int) (third.offset() + third.length())));
+    }
+
+    @Test
+    void draftWithAGapOrATwiceWrittenRangeIsRefusedAndStoresNothing() throws Exception {
+        byte[] data = bytes(30, 14);
+        try (ObjectDraft draft = store.draft()) {
+            draft.write(0, data, 0, 10);
+            draft.write(20, data, 20, 10);
+            assertThatThrownBy(() -> draft.commit(ObjectMeta.single("gap"), 30))
+                    .isInstanceOf(StoreException.BadRequest.class).hasMessageContaining("gap at offset 10");
+        }
+        try (ObjectDraft draft = store.draft()) {
+            draft.write(0, data, 0, 10);
+            draft.write(5, data, 5, 10);
+            assertThatThrownBy(() -> draft.commit(ObjectMeta.single("twice"), 15))
+                    .isInstanceOf(StoreException.BadRequest.class).hasMessageContaining("twice");
+        }
+        try (ObjectDraft draft = store.draft()) {
+            draft.write(0, data, 0, 10);
+            assertThatThrownBy(() -> draft.commit(ObjectMeta.single("short"), 30))
+                    .isInstanceOf(StoreException.BadRequest.class);
+        }
+        List<ObjectInfo> all = new ArrayList<>();
+        store.list(all::add);
+        assertThat(all).isEmpty();
+        assertThat(store.findLabels(List.of("gap", "twice", "short"))).isEmpty();
+    }
+
+    @Test
+    void draftClosedWithoutCommitLeavesNothingAndAnEmptyDraftStoresAnEmptyBody() throws Exception {
+        try (ObjectDraft draft = store.draft()) {
+            draft.write(0, bytes(100, 15), 0, 100);
+        }
+        List<ObjectInfo> all = new ArrayList<>();
+        store.list(all::add);
+        assertThat(all).isEmpty();
+        ObjectId id;
+        try (ObjectDraft draft = store.draft()) {
+            id = draft.commit(ObjectMeta.single("nothing"), 0);
+        }
+        assertThat(store.get(id).body()).isEmpty();
+        assertThat(store.get(id).meta().labels()).containsExactly("nothing");
+    }
 }

@@ -6,36 +6,26 @@ import org.obnam.crypto.Label;
 import org.obnam.store.ObjectMeta;
 
 /**
- * One pack being filled: encrypted chunks back to back in a reusable buffer. Space is reserved
- * first (under the caller's lock), then each blob is written into its own region, so several
- * threads can seal chunks into the same pack at once without copying. The metadata lists labels
- * and lengths in body order. Not thread-safe: callers serialise {@link #reserve}.
+ * Where the blobs of one pack being filled go: each reservation gets the next offset in the body,
+ * and the metadata lists labels and lengths in body order. The bytes themselves are written
+ * elsewhere (into the pack's draft object). Not thread-safe: callers serialise it.
  */
-public final class PackBuffer {
-    /** A pack is sealed once it reaches this size: large enough to keep object counts low, small enough to keep memory low. */
+public final class PackLayout {
+    /** A pack is sealed once it reaches this size: large enough to keep object counts low, small enough to keep each upload short. */
     public static final int TARGET_BYTES = 8 << 20;
 
-    private final byte[] buffer;
     private final List<String> labels = new ArrayList<>();
     private final List<Long> lengths = new ArrayList<>();
-    private int used;
+    private long used;
 
-    public PackBuffer(byte[] buffer) {
-        this.buffer = buffer;
-    }
-
-    public byte[] buffer() {
-        return buffer;
-    }
-
-    /** True when a blob of {@code length} bytes fits. */
+    /** True when a blob of {@code length} bytes fits; an empty pack takes a blob of any size. */
     public boolean fits(int length) {
-        return used + (long) length <= buffer.length && labels.size() < ObjectMeta.MAX_LABELS;
+        return labels.isEmpty() || (used + length <= TARGET_BYTES && labels.size() < ObjectMeta.MAX_LABELS);
     }
 
     /** Reserves room for a blob; returns its offset in the body. The caller checked {@link #fits}. */
-    public int reserve(Label label, int length) {
-        int offset = used;
+    public long reserve(Label label, int length) {
+        long offset = used;
         labels.add(label.hex());
         lengths.add((long) length);
         used += length;
@@ -51,7 +41,7 @@ public final class PackBuffer {
         return labels.isEmpty();
     }
 
-    public int size() {
+    public long size() {
         return used;
     }
 
