@@ -108,6 +108,36 @@ class ObnamServerIT {
     }
 
     @Test
+    void aBackupThroughTheServerFillsItsPacksOnDiskSoASmallHeapIsEnough() throws Exception {
+        // Packs fill in files in the scratch directory, not in the heap: 80 MiB of heap was too
+        // little while four 8 MiB packs were assembled in memory and copied for each upload.
+        obnam.configureExactly("""
+                server_url: %s
+                access_token: %s
+                ca_cert: %s
+                roots: [live]
+                compression: none
+                """.formatted(server.url(), token, server.trustedCert()));
+        for (int i = 0; i < 6; i++) {
+            live.randomFile("big-" + i + ".dat", (6 << 20) + i * 100_000);
+        }
+        for (int i = 0; i < 200; i++) {
+            live.randomFile("small/" + i + ".dat", 3000 + i * 50);
+        }
+        Manifest before = Manifest.of(live.root());
+        obnam.init("hunter2");
+
+        String gen = obnam.withEnv("OBNAM_MAX_HEAP", "80m").backup().generationId();
+
+        Path scratch = obnam.home().resolve(".cache/obnam/tmp");
+        try (Stream<Path> left = Files.list(scratch)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("upload-"));
+        }
+        obnam.ok("restore", gen, "rest");
+        assertThat(Manifest.of(dir.resolve("rest/live"))).isEqualTo(before);
+    }
+
+    @Test
     void clientWithAWrongTokenIsRefused() {
         obnam.configureExactly("""
                 server_url: %s
