@@ -102,13 +102,14 @@ final class ChunkPipeline implements AutoCloseable {
         }
     }
 
-    /** Where an encoder seals its blob: a window, or its own buffer written straight into the pack. */
+    /** Where an encoder puts its blob: into a window, or (window null) in pieces straight into the pack. */
     private record Reservation(OpenPack pack, long offset, Window window) {}
+
+    private record WindowWrite(OpenPack pack, Window window) {}
 
     /** Work a thread took on under the pack lock, to do after releasing it. */
     private static final class Duties {
-        final List<OpenPack> windowsToWrite = new ArrayList<>(2); // each pack's window at the time
-        final List<Window> windows = new ArrayList<>(2);
+        final List<WindowWrite> windows = new ArrayList<>(2);
         final List<OpenPack> toCommit = new ArrayList<>(2);
 
         boolean isEmpty() {
@@ -461,8 +462,7 @@ final class ChunkPipeline implements AutoCloseable {
     /** This thread writes the window out: until then it counts as a writer of the pack. */
     private static void takeWindow(OpenPack pack, Window window, Duties duties) {
         pack.writers++;
-        duties.windowsToWrite.add(pack);
-        duties.windows.add(window);
+        duties.windows.add(new WindowWrite(pack, window));
     }
 
     /** Marks a pack sealed; it is committed once no thread is writing into it. */
@@ -483,9 +483,9 @@ final class ChunkPipeline implements AutoCloseable {
 
     /** Writes the windows and starts the commits taken on under the lock; call without holding it. */
     private void perform(Duties duties) {
-        for (int i = 0; i < duties.windows.size(); i++) {
-            OpenPack pack = duties.windowsToWrite.get(i);
-            Window window = duties.windows.get(i);
+        for (WindowWrite w : duties.windows) {
+            OpenPack pack = w.pack();
+            Window window = w.window();
             try {
                 if (!failure.failed()) {
                     pack.draft.write(window.start, window.buffer, 0, window.used);
