@@ -224,7 +224,7 @@ public final class DirectoryStore implements Store {
             writeFully(ch, ByteBuffer.wrap(metaBytes));
             ch.force(true);
         } catch (IOException e) {
-            deleteQuietly(temp);
+            FileDraft.deleteQuietly(temp);
             throw failure("cannot write object to " + root, e);
         }
         return publish(id, temp, ranges);
@@ -247,7 +247,7 @@ public final class DirectoryStore implements Store {
             newDir = ensureDir(dir);
             move(temp, target);
         } catch (IOException e) {
-            deleteQuietly(temp);
+            FileDraft.deleteQuietly(temp);
             throw failure("cannot write object to " + root, e);
         }
         // The index learns of the object before the object counts for a flush: a flush that
@@ -257,7 +257,7 @@ public final class DirectoryStore implements Store {
             index.add(id, ranges, bootId);
         } catch (SQLException e) {
             // The caller hears of a failure and will never refer to this object: do not keep it.
-            deleteQuietly(target);
+            FileDraft.deleteQuietly(target);
             throw failure("cannot update the label index in " + root, e);
         }
         synchronized (state) {
@@ -277,7 +277,7 @@ public final class DirectoryStore implements Store {
         ObjectId id = ObjectId.random();
         Path temp = tmp.resolve(id.value() + ".tmp");
         try {
-            return new FileDraft(id, temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+            return new PackDraft(id, temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
         } catch (IOException e) {
             throw failure("cannot start an object in " + root, e);
         }
@@ -288,65 +288,37 @@ public final class DirectoryStore implements Store {
         return false;
     }
 
-    private final class FileDraft implements ObjectDraft {
+    /** A pack written in place under tmp/ as object format 2: the body after the header, then the metadata. */
+    private final class PackDraft extends FileDraft {
         private final ObjectId id;
-        private final Path temp;
-        private final FileChannel channel;
-        private final BodyPieces pieces = new BodyPieces();
-        private volatile boolean finished;
 
-        FileDraft(ObjectId id, Path temp, FileChannel channel) {
+        PackDraft(ObjectId id, Path temp, FileChannel channel) {
+            super(temp, channel, ObjectFile.HEADER_SIZE);
             this.id = id;
-            this.temp = temp;
-            this.channel = channel;
         }
 
         @Override
-        public void write(long offset, byte[] data, int from, int length) throws StoreException {
-            BodyPieces.checkRange(offset, length);
-            if (finished) {
-                throw new IllegalStateException("draft already committed or closed");
-            }
-            try {
-                writeFully(channel, ByteBuffer.wrap(data, from, length), ObjectFile.HEADER_SIZE + offset);
-            } catch (IOException e) {
-                throw failure("cannot write object to " + root, e);
-            }
-            pieces.add(offset, length, Crc32c.of(data, from, length));
+        StoreException writeFailure(IOException e) {
+            return failure("cannot write object to " + root, e);
         }
 
         @Override
         public ObjectId commit(ObjectMeta meta, long bodyLength) throws StoreException {
-            if (finished) {
-                throw new IllegalStateException("draft already committed or closed");
-            }
+            checkOpen();
             List<LabelRange> ranges = ranges(meta, bodyLength);
             int bodyCrc = pieces.combinedCrc(bodyLength);
             byte[] metaBytes = meta.json().getBytes(StandardCharsets.UTF_8);
             int crc = Crc32c.combine(bodyCrc, Crc32c.of(metaBytes, 0, metaBytes.length), metaBytes.length);
-            finished = true;
+            finish();
             try (channel) {
-                writeFully(channel, ByteBuffer.wrap(metaBytes), ObjectFile.HEADER_SIZE + bodyLength);
-                writeFully(channel, ObjectFile.header(metaBytes.length, bodyLength, crc), 0);
+                FileDraft.writeAt(channel, ByteBuffer.wrap(metaBytes), ObjectFile.HEADER_SIZE + bodyLength);
+                FileDraft.writeAt(channel, ObjectFile.header(metaBytes.length, bodyLength, crc), 0);
                 channel.force(true);
             } catch (IOException e) {
-                deleteQuietly(temp);
+                FileDraft.deleteQuietly(file);
                 throw failure("cannot write object to " + root, e);
             }
-            return publish(id, temp, ranges);
-        }
-
-        @Override
-        public void close() {
-            if (!finished) {
-                finished = true;
-                try {
-                    channel.close();
-                } catch (IOException e) {
-                    // discarded anyway
-                }
-                deleteQuietly(temp);
-            }
+            return publish(id, file, ranges);
         }
     }
 
@@ -478,13 +450,8 @@ public final class DirectoryStore implements Store {
         return ObjectFile.parseHeader(hb.flip(), what);
     }
 
-    /**
-     * The JDK moves a heap buffer through a temporary direct buffer of the same size, and caches
-     * only those up to jdk.nio.maxCachedBufferSize (256 KiB in our launchers): one big transfer
-     * would allocate, fault in and free megabytes of native memory each time. So transfers go in
-     * slices no bigger than that.
-     */
-    static final int IO_SLICE = 256 << 10;
+    /** Reads and writes go in slices, as {@link FileDraft#IO_SLICE} explains. */
+    static final int IO_SLICE = FileDraft.IO_SLICE;
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
         long pos = position;
@@ -497,16 +464,6 @@ public final class DirectoryStore implements Store {
                 throw new StoreException.Corrupt("object file is truncated");
             }
             pos += n;
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        int end = buf.limit();
-        while (buf.position() < end) {
-            buf.limit(Math.min(end, buf.position() + IO_SLICE));
-            pos += ch.write(buf, pos);
-            buf.limit(end);
         }
     }
 
@@ -763,7 +720,7 @@ public final class DirectoryStore implements Store {
                     durable.add(id);
                     dirs.add(path.getParent());
                 } else {
-                    deleteQuietly(path);
+                    FileDraft.deleteQuietly(path);
                     index.remove(id);
                 }
             } catch (SQLException ex) {
@@ -1002,7 +959,7 @@ public final class DirectoryStore implements Store {
             }
             move(temp, target);
         } catch (IOException | RuntimeException e) {
-            deleteQuietly(temp); // a full disk must not leave half a file behind
+            FileDraft.deleteQuietly(temp); // a full disk must not leave half a file behind
             throw e;
         }
         fsyncDir(target.getParent());
@@ -1019,14 +976,6 @@ public final class DirectoryStore implements Store {
     static void fsyncDir(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            // best effort: a stray temp file is harmless
         }
     }
 

@@ -108,7 +108,7 @@ public final class HttpStore implements Store {
             file = Files.createTempFile(draftDirectory, "upload-", ".tmp"); // mode 0600
             return new UploadDraft(file, FileChannel.open(file, StandardOpenOption.WRITE));
         } catch (IOException e) {
-            deleteQuietly(file);
+            FileDraft.deleteQuietly(file);
             throw new StoreException("cannot write an upload to " + draftDirectory + ": " + e.getMessage(), e);
         }
     }
@@ -119,40 +119,19 @@ public final class HttpStore implements Store {
     }
 
     /** A pack written to a local file, then uploaded from it: a failed upload can be tried again. */
-    private final class UploadDraft implements ObjectDraft {
-        private final Path file;
-        private final FileChannel channel;
-        private final BodyPieces pieces = new BodyPieces();
-        private volatile boolean closed;
-
+    private final class UploadDraft extends FileDraft {
         UploadDraft(Path file, FileChannel channel) {
-            this.file = file;
-            this.channel = channel;
+            super(file, channel, 0);
         }
 
         @Override
-        public void write(long offset, byte[] data, int from, int length) throws StoreException {
-            BodyPieces.checkRange(offset, length);
-            if (closed) {
-                throw new IllegalStateException("draft already closed");
-            }
-            try {
-                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(data, from, length);
-                long pos = offset;
-                while (buf.hasRemaining()) {
-                    pos += channel.write(buf, pos);
-                }
-            } catch (IOException e) {
-                throw new StoreException("cannot write an upload to " + file + ": " + e.getMessage(), e);
-            }
-            pieces.add(offset, length, 0);
+        StoreException writeFailure(IOException e) {
+            return new StoreException("cannot write an upload to " + file + ": " + e.getMessage(), e);
         }
 
         @Override
         public ObjectId commit(ObjectMeta meta, long bodyLength) throws StoreException {
-            if (closed) {
-                throw new IllegalStateException("draft already closed");
-            }
+            checkOpen();
             pieces.combinedCrc(bodyLength); // every byte written, none beyond
             Request r;
             try {
@@ -162,29 +141,6 @@ public final class HttpStore implements Store {
             }
             return upload(r.headers(h -> h.put(ChunkMetaHeader.NAME, ChunkMetaHeader.encode(meta))));
         }
-
-        @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
-                try {
-                    channel.close();
-                } catch (IOException e) {
-                    // removed anyway
-                }
-                deleteQuietly(file);
-            }
-        }
-    }
-
-    private static void deleteQuietly(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                // a left-over file is removed by a later run
-            }
-        }
     }
 
     private static void removeStaleDrafts(Path dir) {
@@ -192,7 +148,7 @@ public final class HttpStore implements Store {
         try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir, "upload-*.tmp")) {
             for (Path f : files) {
                 if (Files.getLastModifiedTime(f).toMillis() < hourAgo) {
-                    deleteQuietly(f);
+                    FileDraft.deleteQuietly(f);
                 }
             }
         } catch (IOException e) {
