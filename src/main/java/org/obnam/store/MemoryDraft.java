@@ -36,7 +36,7 @@ final class MemoryDraft implements ObjectDraft {
         if (committed) {
             throw new IllegalStateException("draft already committed");
         }
-        pieces.combinedCrc(bodyLength);
+        pieces.combinedCrc(bodyLength); // every byte written once, none beyond
         ObjectId id = store.put(meta, body, (int) bodyLength); // a failed put may be tried again
         committed = true;
         body = null;
