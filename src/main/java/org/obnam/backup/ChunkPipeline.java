@@ -90,7 +90,6 @@ final class ChunkPipeline implements AutoCloseable {
         final long start;
         int used;
         int writers;
-        boolean closed;
 
         Window(byte[] buffer, long start) {
             this.buffer = buffer;
@@ -330,7 +329,8 @@ final class ChunkPipeline implements AutoCloseable {
             synchronized (packLock) {
                 if (r.window() != null) {
                     r.window().writers--;
-                    if (r.window().closed && r.window().writers == 0) {
+                    // Closed (no longer its pack's current window) and this was its last writer.
+                    if (r.pack().window != r.window() && r.window().writers == 0) {
                         takeWindow(r.pack(), r.window(), duties);
                     }
                 }
@@ -452,8 +452,7 @@ final class ChunkPipeline implements AutoCloseable {
         if (window == null) {
             return;
         }
-        pack.window = null;
-        window.closed = true;
+        pack.window = null; // closed: a window that is not its pack's current one takes no more blobs
         if (window.writers == 0) {
             takeWindow(pack, window, duties);
         }

@@ -81,13 +81,8 @@ public final class ChunkCipher {
      */
     public void sealInto(ChunkKind kind, byte[] context, int flags, byte[] plaintext, int offset, int length,
             byte[] out, int outOffset) {
-        out[outOffset] = FORMAT;
-        out[outOffset + 1] = (byte) flags;
-        NONCES.get().nextNonce(out, outOffset + 2);
         try {
-            Cipher c = ciphers.get();
-            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, out, outOffset + 2, 12));
-            c.updateAAD(aad(kind, context, flags));
+            Cipher c = start(kind, context, flags, out, outOffset);
             int n = 0;
             int done = 0;
             int base = outOffset + 14;
@@ -103,6 +98,20 @@ public final class ChunkCipher {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM encryption failed", e);
         }
+    }
+
+    /**
+     * Writes a blob's format, flags and a fresh nonce at {@code at} in {@code out} and returns this
+     * thread's cipher, set up to encrypt the rest with that nonce and the blob's associated data.
+     */
+    private Cipher start(ChunkKind kind, byte[] context, int flags, byte[] out, int at) throws GeneralSecurityException {
+        out[at] = FORMAT;
+        out[at + 1] = (byte) flags;
+        NONCES.get().nextNonce(out, at + 2);
+        Cipher c = ciphers.get();
+        c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, out, at + 2, 12));
+        c.updateAAD(aad(kind, context, flags));
+        return c;
     }
 
     /** Where {@link #sealTo} sends a blob, piece after piece: {@code at} is the piece's offset in the blob. */
@@ -121,14 +130,9 @@ public final class ChunkCipher {
         if (scratch.length < 2 * SLICE) {
             throw new IllegalArgumentException("scratch buffer of " + scratch.length + " bytes is too small");
         }
-        scratch[0] = FORMAT;
-        scratch[1] = (byte) flags;
-        NONCES.get().nextNonce(scratch, 2);
         long written = 0;
         try {
-            Cipher c = ciphers.get();
-            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, scratch, 2, 12));
-            c.updateAAD(aad(kind, context, flags));
+            Cipher c = start(kind, context, flags, scratch, 0);
             int filled = 14;
             int done = 0;
             while (length - done > SLICE) {

@@ -59,8 +59,6 @@ public final class DirectoryStore implements Store {
     private static final String MARKER = "obnam-store.json";
     private static final java.util.regex.Pattern MARKER_TEXT =
             java.util.regex.Pattern.compile("\\{\"format\":\"obnam-store\",\"version\":([1-9][0-9]{0,8})\\}\n?");
-    /** Temp files older than this were left by a process that died; no write takes this long. */
-    static final java.time.Duration STALE_TEMP = java.time.Duration.ofHours(1);
 
     private final Path root;
     private final Path objects;
@@ -88,7 +86,7 @@ public final class DirectoryStore implements Store {
         this.history = root.resolve("record-history");
         this.keepRecordHistory = keepRecordHistory;
         this.bootId = readBootId();
-        removeStaleTemps();
+        FileDraft.removeStale(tmp, "*"); // left by a process that was killed
         boolean rebuild = !Files.exists(root.resolve("index.sqlite"));
         try {
             this.index = new LabelIndex(root.resolve("index.sqlite"));
@@ -293,7 +291,7 @@ public final class DirectoryStore implements Store {
         private final ObjectId id;
 
         PackDraft(ObjectId id, Path temp, FileChannel channel) {
-            super(temp, channel, ObjectFile.HEADER_SIZE);
+            super(temp, channel, ObjectFile.HEADER_SIZE, true);
             this.id = id;
         }
 
@@ -976,26 +974,6 @@ public final class DirectoryStore implements Store {
     static void fsyncDir(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
-        }
-    }
-
-    /** Removes temp files that a killed process left behind (see {@link #STALE_TEMP}). */
-    private void removeStaleTemps() {
-        long cutoff = System.currentTimeMillis() - STALE_TEMP.toMillis();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
-            for (Path f : files) {
-                try {
-                    var a = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
-                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < cutoff) {
-                        Files.deleteIfExists(f);
-                    }
-                } catch (IOException e) {
-                    // best effort: the next open tries again
-                }
-            }
-        } catch (IOException e) {
-            // no tmp directory yet, or unreadable: writes will say so
         }
     }
 

@@ -20,16 +20,22 @@ abstract class FileDraft implements ObjectDraft {
      */
     static final int IO_SLICE = 256 << 10;
 
+    /** Files of drafts this old were left by a process that was killed. */
+    static final java.time.Duration STALE = java.time.Duration.ofHours(1);
+
     final Path file;
     final FileChannel channel;
     final BodyPieces pieces = new BodyPieces();
     private final long base;
+    private final boolean checksummed;
     private volatile boolean finished;
 
-    FileDraft(Path file, FileChannel channel, long base) {
+    /** @param checksummed whether the commit needs each piece's CRC-32C (else only its range) */
+    FileDraft(Path file, FileChannel channel, long base, boolean checksummed) {
         this.file = file;
         this.channel = channel;
         this.base = base;
+        this.checksummed = checksummed;
     }
 
     /** The error to report when writing the file failed. */
@@ -44,7 +50,7 @@ abstract class FileDraft implements ObjectDraft {
         } catch (IOException e) {
             throw writeFailure(e);
         }
-        pieces.add(offset, length, Crc32c.of(data, from, length));
+        pieces.add(offset, length, checksummed ? Crc32c.of(data, from, length) : 0);
     }
 
     void checkOpen() {
@@ -90,6 +96,26 @@ abstract class FileDraft implements ObjectDraft {
             Files.deleteIfExists(p);
         } catch (IOException e) {
             // best effort: a stray temporary file is harmless and removed later
+        }
+    }
+
+    /** Deletes the regular files in {@code dir} matching {@code glob} that are older than {@link #STALE}. */
+    static void removeStale(Path dir, String glob) {
+        long cutoff = System.currentTimeMillis() - STALE.toMillis();
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir, glob)) {
+            for (Path f : files) {
+                try {
+                    var a = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < cutoff) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (IOException e) {
+                    // best effort: a later run tries again
+                }
+            }
+        } catch (IOException e) {
+            // no directory yet, or unreadable: writes there will say so
         }
     }
 }

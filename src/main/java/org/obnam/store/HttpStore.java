@@ -74,7 +74,7 @@ public final class HttpStore implements Store {
         this.connection = new ServerConnection(serverUrl, accessToken, verifyTlsCert, caCert);
         this.draftDirectory = draftDirectory;
         if (draftDirectory != null) {
-            removeStaleDrafts(draftDirectory);
+            FileDraft.removeStale(draftDirectory, "upload-*.tmp");
         }
     }
 
@@ -121,7 +121,7 @@ public final class HttpStore implements Store {
     /** A pack written to a local file, then uploaded from it: a failed upload can be tried again. */
     private final class UploadDraft extends FileDraft {
         UploadDraft(Path file, FileChannel channel) {
-            super(file, channel, 0);
+            super(file, channel, 0, false);
         }
 
         @Override
@@ -140,19 +140,6 @@ public final class HttpStore implements Store {
                 throw new StoreException("cannot read the upload " + file + ": " + e.getMessage(), e);
             }
             return upload(r.headers(h -> h.put(ChunkMetaHeader.NAME, ChunkMetaHeader.encode(meta))));
-        }
-    }
-
-    private static void removeStaleDrafts(Path dir) {
-        long hourAgo = System.currentTimeMillis() - 3_600_000;
-        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir, "upload-*.tmp")) {
-            for (Path f : files) {
-                if (Files.getLastModifiedTime(f).toMillis() < hourAgo) {
-                    FileDraft.deleteQuietly(f);
-                }
-            }
-        } catch (IOException e) {
-            // no directory yet, or unreadable: drafts report their own errors
         }
     }
 
