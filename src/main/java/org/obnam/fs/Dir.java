@@ -1,6 +1,7 @@
 package org.obnam.fs;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import static org.obnam.fs.Libc.AT_FDCWD;
 import static org.obnam.fs.Libc.AT_NO_AUTOMOUNT;
@@ -399,6 +400,33 @@ public final class Dir implements AutoCloseable {
     /** Sets an extended attribute of an entry without following a symlink. */
     public void setXattr(RawName name, byte[] key, byte[] value) throws IOException {
         Xattrs.setOnName(fd(), name, key, value, (op, errno) -> error(op, name, errno));
+    }
+
+    /**
+     * Sets or clears the "top of a directory hierarchy" hint (ext4's {@code chattr +T}): with it,
+     * ext4 places each new subdirectory in the block group with the fewest directories instead of
+     * next to this one, as it does for directories in the root. Returns whether the flag changed;
+     * false, and nothing changed, where the file system keeps no such flag or refuses it.
+     */
+    public boolean setTopDirectoryHint(boolean on) {
+        Scratch s = Scratch.get();
+        if (Libc.ioctl(s.errno, fd(), Libc.FS_IOC_GETFLAGS, s.word) != 0) {
+            return false;
+        }
+        int flags = s.word.get(JAVA_INT, 0);
+        boolean isOn = (flags & Libc.FS_TOPDIR_FL) != 0;
+        if (isOn == on) {
+            return false;
+        }
+        s.word.set(JAVA_INT, 0, on ? flags | Libc.FS_TOPDIR_FL : flags & ~Libc.FS_TOPDIR_FL);
+        return Libc.ioctl(s.errno, fd(), Libc.FS_IOC_SETFLAGS, s.word) == 0;
+    }
+
+    /** Whether the hint of {@link #setTopDirectoryHint} is set; false where there are no such flags. */
+    public boolean hasTopDirectoryHint() {
+        Scratch s = Scratch.get();
+        return Libc.ioctl(s.errno, fd(), Libc.FS_IOC_GETFLAGS, s.word) == 0
+                && (s.word.get(JAVA_INT, 0) & Libc.FS_TOPDIR_FL) != 0;
     }
 
     /** Makes this directory's entries durable (after creating or renaming files in it). */

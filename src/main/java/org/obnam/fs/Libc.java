@@ -45,6 +45,11 @@ final class Libc {
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
 
+    // Inode flags (chattr): _IOR('f', 1, long) and _IOW('f', 2, long); the kernel reads and writes an int.
+    static final long FS_IOC_GETFLAGS = 0x80086601L;
+    static final long FS_IOC_SETFLAGS = 0x40086602L;
+    static final int FS_TOPDIR_FL = 0x00020000;
+
     static final int POSIX_FADV_SEQUENTIAL = 2;
     static final int POSIX_FADV_DONTNEED = 4;
 
@@ -383,6 +388,16 @@ final class Libc {
 
     static int fsync(MemorySegment cs, int fd) {
         return (int) call(Fsync.H, cs, fd, 0, 0, 0, 0, 0);
+    }
+
+    private static final class Ioctl {
+        // int ioctl(int fd, unsigned long request, ...): the argument pointer is the first variadic one.
+        static final MethodHandle H = link("ioctl");
+    }
+
+    /** An ioctl whose argument is a pointer to {@code arg}. */
+    static int ioctl(MemorySegment cs, int fd, long request, MemorySegment arg) {
+        return (int) call(Ioctl.H, cs, fd, request, addr(arg), 0, 0, 0);
     }
 
     private static final class PosixFadvise {

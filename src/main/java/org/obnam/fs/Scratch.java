@@ -28,6 +28,8 @@ final class Scratch {
     /** Room for a struct statx (256 bytes) or a struct stat (144). */
     final MemorySegment stat = allocate(StatxLayout.SIZE);
     private final MemorySegment times = allocate(32);
+    /** One int passed by pointer (inode flags). */
+    final MemorySegment word = allocate(8);
     /** One struct iovec. */
     final MemorySegment iovec = allocate(16);
 

@@ -88,7 +88,21 @@ public final class RestoreRun {
                 Files.createDirectories(target);
                 RawPath targetPath = RawPath.ofUtf8(target.toAbsolutePath().normalize().toString());
                 try (Dir top = Dir.open(targetPath)) {
-                    return restoreEntries(reader, top);
+                    // A restore usually follows a deletion, often of the very tree it restores.
+                    // ext4 without a journal skips every recently freed inode of a block group, one
+                    // buffer lookup each, whenever it allocates one there, and puts new files and
+                    // subdirectories in their parent's group: restoring 50,000 files where 100,000
+                    // were just deleted took 12-16 s of kernel time instead of 1.3. Marked as the
+                    // top of a hierarchy for the restore, the target's subtrees go to the emptiest
+                    // groups instead; the mark is taken off again at the end.
+                    boolean marked = top.setTopDirectoryHint(true);
+                    try {
+                        return restoreEntries(reader, top);
+                    } finally {
+                        if (marked) {
+                            top.setTopDirectoryHint(false);
+                        }
+                    }
                 }
             }
         } catch (InterruptedException | RestoreException e) {

@@ -72,6 +72,43 @@ class ObnamBackupRestoreIT {
     }
 
     @Test
+    void restoreLeavesTheTargetsOwnAttributesAsTheyWere() throws Exception {
+        // The restore marks its target as the top of a hierarchy (chattr +T) while it works: the
+        // mark must come off a target that did not have it, and stay on one that did.
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("a.dat", 50_000);
+        Manifest before = Manifest.of(live.root());
+        String gen = obnam.backup().generationId();
+        Path marked = Files.createDirectory(dir.resolve("marked"));
+        boolean flagsKept = run("chattr", "+T", marked.toString()) == 0;
+
+        obnam.ok("restore", gen, "rest");
+        obnam.ok("restore", gen, "marked");
+
+        assertThat(restored("rest", "live")).isEqualTo(before);
+        assertThat(restored("marked", "live")).isEqualTo(before);
+        if (flagsKept) {
+            assertThat(lsattrFlags(dir.resolve("rest"))).doesNotContain("T");
+            assertThat(lsattrFlags(marked)).contains("T");
+            assertThat(lsattrFlags(dir.resolve("rest").resolve("live"))).doesNotContain("T");
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    private static String lsattrFlags(Path path) throws Exception {
+        Process p = new ProcessBuilder("lsattr", "-d", path.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertThat(p.waitFor()).as("lsattr -d %s: %s", path, out).isZero();
+        return out.split("\\s+")[0];
+    }
+
+    @Test
     void restoringAgainIntoTheSameDirectoryReplacesWhatIsThere() throws Exception {
         obnam.configure("roots: [live]");
         obnam.initialised();

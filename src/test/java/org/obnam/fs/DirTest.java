@@ -176,4 +176,34 @@ class DirTest {
             assertThat(top.xattrs(n("f"))).containsExactly(new Xattr("user.big".getBytes(), value));
         }
     }
+
+    @Test
+    void topDirectoryHintIsSetAndClearedAsLsattrSeesIt() throws Exception {
+        Path target = java.nio.file.Files.createDirectory(tmp.resolve("target"));
+        try (Dir dir = Dir.open(RawPath.ofUtf8(target.toString()))) {
+            boolean changed = dir.setTopDirectoryHint(true);
+            String attrs = lsattr(target);
+            if (attrs == null) {
+                // No inode flags here (tmpfs, for one): nothing claims to have changed.
+                assertThat(changed).isFalse();
+                assertThat(dir.hasTopDirectoryHint()).isFalse();
+                return;
+            }
+            assertThat(changed).isTrue();
+            assertThat(dir.hasTopDirectoryHint()).isTrue();
+            assertThat(attrs).contains("T");
+            // Setting what is already set changes nothing, so a caller will not clear a user's own mark.
+            assertThat(dir.setTopDirectoryHint(true)).isFalse();
+            assertThat(dir.setTopDirectoryHint(false)).isTrue();
+            assertThat(dir.hasTopDirectoryHint()).isFalse();
+            assertThat(lsattr(target)).doesNotContain("T");
+        }
+    }
+
+    /** The flags column of {@code lsattr -d}, or null where the file system has no inode flags. */
+    static String lsattr(Path dir) throws Exception {
+        Process p = new ProcessBuilder("lsattr", "-d", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        return p.waitFor() == 0 ? out.split("\\s+")[0] : null;
+    }
 }
