@@ -363,6 +363,22 @@ public final class Dir implements AutoCloseable {
         }
     }
 
+    /**
+     * Renames within this directory unless {@code to} exists: false, and nothing renamed, if it
+     * does (or if the kernel or file system cannot rename without replacing).
+     */
+    public boolean renameNoReplace(RawName from, RawName to) throws IOException {
+        Scratch s = Scratch.get();
+        if (Libc.renameat2(s.errno, fd(), s.cstr0(from.raw()), fd(), s.cstr1(to.raw()), Libc.RENAME_NOREPLACE) == 0) {
+            return true;
+        }
+        int errno = s.lastErrno();
+        if (errno == ErrnoException.EEXIST || errno == ErrnoException.ENOSYS || errno == ErrnoException.EINVAL) {
+            return false;
+        }
+        throw new ErrnoException("rename " + path.resolve(from) + " to", path.resolve(to).toString(), errno);
+    }
+
     // ---- metadata (restore)
 
     /** Changes owner and group without following a symlink; -1 leaves a value unchanged. */

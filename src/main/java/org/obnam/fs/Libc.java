@@ -237,6 +237,22 @@ final class Libc {
         return (int) call(Renameat.H, cs, olddirfd, addr(oldpath), newdirfd, addr(newpath), 0, 0);
     }
 
+    private static final class Renameat2 {
+        static final MethodHandle H = linkOptional("renameat2");
+    }
+
+    static final int RENAME_NOREPLACE = 1;
+
+    /** renameat2, or -1 with errno ENOSYS where glibc lacks it. */
+    static int renameat2(MemorySegment cs, int olddirfd, MemorySegment oldpath, int newdirfd, MemorySegment newpath,
+            int flags) {
+        if (Renameat2.H == null) {
+            ERRNO.set(cs, 0L, ErrnoException.ENOSYS);
+            return -1;
+        }
+        return (int) call(Renameat2.H, cs, olddirfd, addr(oldpath), newdirfd, addr(newpath), flags, 0);
+    }
+
     // ---- metadata by name
 
     private static final class Fchownat {

@@ -3,6 +3,7 @@ package org.obnam.restore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import org.obnam.fs.Dir;
 import org.obnam.fs.RawName;
 import org.obnam.fs.RawPath;
@@ -15,11 +16,19 @@ import org.obnam.fs.RawPath;
  */
 final class DirStack implements AutoCloseable {
     private final Dir top;
+    private final boolean spreadTopLevel;
     private final List<RawName> names = new ArrayList<>();
     private final List<Dir> dirs = new ArrayList<>();
 
-    DirStack(Dir top) {
+    /**
+     * With {@code spreadTopLevel}, new directories directly in {@code top} are made under a random
+     * name and then renamed: ext4 places the subdirectories of a directory marked as the top of a
+     * hierarchy by a hash of their name, so the same names would go to the same block group
+     * restore after restore, the one the last restore's tree was deleted from.
+     */
+    DirStack(Dir top, boolean spreadTopLevel) {
         this.top = top;
+        this.spreadTopLevel = spreadTopLevel;
     }
 
     /** The directory that holds {@code rel}, opened (and created where needed). */
@@ -41,12 +50,30 @@ final class DirStack implements AutoCloseable {
             try {
                 opened = current.openDir(next);
             } catch (IOException e) {
-                opened = current.createDir(next, 0755);
+                opened = create(current, next, 0755);
             }
             names.add(next);
             dirs.add(opened);
         }
         return dirs.isEmpty() ? top : dirs.getLast();
+    }
+
+    /** Creates a directory in {@code parent} (an existing one is fine) and opens it. */
+    Dir create(Dir parent, RawName name, int permissions) throws IOException {
+        if (parent != top || !spreadTopLevel || top.exists(name)) {
+            return parent.createDir(name, permissions);
+        }
+        RawName temporary = RawName.ofUtf8(".obnam-restore-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        top.createDir(temporary, permissions).close();
+        boolean renamed = false;
+        try {
+            renamed = top.renameNoReplace(temporary, name);
+        } finally {
+            if (!renamed) {
+                top.removeDir(temporary);
+            }
+        }
+        return renamed ? top.openDir(name) : top.createDir(name, permissions);
     }
 
     @Override

@@ -94,10 +94,10 @@ public final class RestoreRun {
                     // subdirectories in their parent's group: restoring 50,000 files where 100,000
                     // were just deleted took 12-16 s of kernel time instead of 1.3. Marked as the
                     // top of a hierarchy for the restore, the target's subtrees go to the emptiest
-                    // groups instead; the mark is taken off again at the end.
+                    // groups instead (DirStack varies which); the mark is taken off at the end.
                     boolean marked = top.setTopDirectoryHint(true);
                     try {
-                        return restoreEntries(reader, top);
+                        return restoreEntries(reader, top, marked || top.hasTopDirectoryHint());
                     } finally {
                         if (marked) {
                             top.setTopDirectoryHint(false);
@@ -130,7 +130,7 @@ public final class RestoreRun {
         onProblem.accept("warning: " + m);
     }
 
-    private RestoreOutcome restoreEntries(GenerationReader reader, Dir top) throws Exception {
+    private RestoreOutcome restoreEntries(GenerationReader reader, Dir top, boolean spreadTopLevel) throws Exception {
         long heap = Runtime.getRuntime().maxMemory();
         long packCacheBytes = Math.max(8L << 20, Math.min(48L << 20, heap / 6));
         packs = new PackCache(repo.store(), packCacheBytes);
@@ -145,7 +145,7 @@ public final class RestoreRun {
         Semaphore budget = new Semaphore((int) Math.min(Integer.MAX_VALUE, budgetBytes));
         ExecutorService pool = Executors.newFixedThreadPool(threads,
                 r -> Thread.ofPlatform().name("obnam-restore").daemon().unstarted(r));
-        try (DirStack dirs = new DirStack(top)) {
+        try (DirStack dirs = new DirStack(top, spreadTopLevel)) {
             reader.forEach(stored -> {
                 Entry e = stored.entry();
                 RawPath rel = relative(e.path());
@@ -164,7 +164,7 @@ public final class RestoreRun {
                 try {
                     switch (e.type()) {
                         case DIRECTORY -> {
-                            parent.createDir(name, 0700).close();
+                            dirs.create(parent, name, 0700).close();
                             directories.add(stored);
                         }
                         case REGULAR -> restoreFile(top, parent, name, rel, stored, pool, budget);

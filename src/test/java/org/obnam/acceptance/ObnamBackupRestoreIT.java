@@ -74,7 +74,8 @@ class ObnamBackupRestoreIT {
     @Test
     void restoreLeavesTheTargetsOwnAttributesAsTheyWere() throws Exception {
         // The restore marks its target as the top of a hierarchy (chattr +T) while it works: the
-        // mark must come off a target that did not have it, and stay on one that did.
+        // mark must come off a target that did not have it, and stay on one that did. Restoring
+        // again into the same target reuses what the first restore made.
         obnam.configure("roots: [live]");
         obnam.initialised();
         live.randomFile("a.dat", 50_000);
@@ -85,9 +86,14 @@ class ObnamBackupRestoreIT {
 
         obnam.ok("restore", gen, "rest");
         obnam.ok("restore", gen, "marked");
+        obnam.ok("restore", gen, "rest");
 
         assertThat(restored("rest", "live")).isEqualTo(before);
         assertThat(restored("marked", "live")).isEqualTo(before);
+        // The top-level directories were made under temporary names: none may be left.
+        try (var names = Files.list(dir.resolve("rest"))) {
+            assertThat(names.map(p -> p.getFileName().toString())).containsExactly("live");
+        }
         if (flagsKept) {
             assertThat(lsattrFlags(dir.resolve("rest"))).doesNotContain("T");
             assertThat(lsattrFlags(marked)).contains("T");

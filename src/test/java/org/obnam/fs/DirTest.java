@@ -200,6 +200,29 @@ class DirTest {
         }
     }
 
+    @Test
+    void renameNoReplaceRenamesOntoAFreeNameOnlyAndNeverReplaces() throws IOException {
+        try (Dir dir = Dir.open(RawPath.ofUtf8(tmp.toString()))) {
+            dir.createDir(n("a"), 0755).close();
+            dir.createDir(n("taken"), 0755).close();
+            try (Dir taken = dir.openDir(n("taken"))) {
+                taken.createDir(n("inside"), 0755).close();
+            }
+            dir.createDir(n("empty"), 0755).close();
+
+            assertThat(dir.renameNoReplace(n("a"), n("taken"))).isFalse();
+            // An empty directory is replaced by a plain rename; this one must keep it.
+            assertThat(dir.renameNoReplace(n("a"), n("empty"))).isFalse();
+            assertThat(dir.exists(n("a"))).isTrue();
+            assertThat(dir.renameNoReplace(n("a"), n("b"))).isTrue();
+            assertThat(dir.exists(n("a"))).isFalse();
+            assertThat(dir.list()).containsExactlyInAnyOrder(n("b"), n("taken"), n("empty"));
+            try (Dir taken = dir.openDir(n("taken"))) {
+                assertThat(taken.list()).containsExactly(n("inside"));
+            }
+        }
+    }
+
     /** The flags column of {@code lsattr -d}, or null where the file system has no inode flags. */
     static String lsattr(Path dir) throws Exception {
         Process p = new ProcessBuilder("lsattr", "-d", dir.toString()).redirectErrorStream(true).start();
