@@ -264,7 +264,7 @@ public final class BackupRun {
                     feed.add(item);
                     files++;
                     bytes += item.entry().contentBytes();
-                    progress.update(files, bytes, item.entry().path().toString());
+                    progress.update(files, bytes, item.entry().path()::toString);
                 }
             }
             feed.finish();

@@ -28,7 +28,7 @@ final class CheckCommand implements Callable<Integer> {
         try (Session session = main.session()) {
             var progress = ProgressLine.forTerminal("checking");
             CheckReport report = new Checker(session.repository(), Session.scratch(),
-                    msg -> progress.update(0, 0, msg)).check(readData);
+                    msg -> progress.update(0, 0, () -> msg)).check(readData);
             ProgressLine.clear(progress);
             for (String p : report.problems()) {
                 Output.line("damaged: " + p);

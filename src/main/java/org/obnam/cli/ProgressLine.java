@@ -1,5 +1,6 @@
 package org.obnam.cli;
 
+import java.util.function.Supplier;
 import org.obnam.backup.Progress;
 
 /**
@@ -22,12 +23,13 @@ final class ProgressLine implements Progress {
     }
 
     @Override
-    public void update(long files, long bytes, String current) {
+    public void update(long files, long bytes, Supplier<String> entry) {
         long now = System.nanoTime();
         if (now - lastDraw < 200_000_000L) {
             return;
         }
         lastDraw = now;
+        String current = entry.get();
         double seconds = Math.max(0.001, (now - start) / 1e9);
         String line = verb + " " + files + " files, " + human(bytes) + ", " + human((long) (bytes / seconds)) + "/s  "
                 + (current.length() > 40 ? "..." + current.substring(current.length() - 37) : current);
