@@ -59,6 +59,16 @@ class ObnamServerIT {
         token = server.addClient("client-" + UUID.randomUUID());
     }
 
+    /** This client's token, the server's certificate trusted, root {@code live}, and {@code more}. */
+    private void configureForServer(String more) {
+        obnam.configureExactly("""
+                server_url: %s
+                access_token: %s
+                ca_cert: %s
+                roots: [live]
+                """.formatted(server.url(), token, server.trustedCert()) + more);
+    }
+
     @Test
     void clientRefusesASelfSignedCertificateUnlessToldNotToVerify() {
         live.randomFile("data.dat", 1000);
@@ -87,12 +97,7 @@ class ObnamServerIT {
 
     @Test
     void smokeTestForBackupAndRestoreThroughTheServer() {
-        obnam.configureExactly("""
-                server_url: %s
-                access_token: %s
-                ca_cert: %s
-                roots: [live]
-                """.formatted(server.url(), token, server.trustedCert()));
+        configureForServer("");
         live.randomFile("data.dat", 200_000);
         live.file("sub/notes.txt", "notes");
         live.symlink("link", "sub/notes.txt");
@@ -111,13 +116,7 @@ class ObnamServerIT {
     void aBackupThroughTheServerFillsItsPacksOnDiskSoASmallHeapIsEnough() throws Exception {
         // Packs fill in files in the scratch directory, not in the heap: 80 MiB of heap was too
         // little while four 8 MiB packs were assembled in memory and copied for each upload.
-        obnam.configureExactly("""
-                server_url: %s
-                access_token: %s
-                ca_cert: %s
-                roots: [live]
-                compression: none
-                """.formatted(server.url(), token, server.trustedCert()));
+        configureForServer("compression: none\n");
         for (int i = 0; i < 6; i++) {
             live.randomFile("big-" + i + ".dat", (6 << 20) + i * 100_000);
         }
@@ -157,13 +156,7 @@ class ObnamServerIT {
     void neitherThePassphraseNorTheBackedUpDataAreOnTheServerInCleartext() throws Exception {
         String passphrase = "server-side-secret-" + UUID.randomUUID();
         String marker = "plaintext-marker-" + UUID.randomUUID();
-        obnam.configureExactly("""
-                server_url: %s
-                access_token: %s
-                ca_cert: %s
-                roots: [live]
-                compression: none
-                """.formatted(server.url(), token, server.trustedCert()));
+        configureForServer("compression: none\n");
         live.file("diary.txt", (marker + "\n").repeat(200));
         obnam.init(passphrase);
         obnam.backup();
