@@ -12,7 +12,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -32,15 +31,15 @@ import org.obnam.store.StoreException;
 /**
  * Stores chunks: dedup (batched label look-ups), compress and encrypt (a pool sized to the cores),
  * pack, upload (several packs in flight). Each submitted chunk gets a future for its place in the
- * store. Memory is bounded: submitters block while {@code byteBudget} bytes of plaintext are
- * waiting to be encoded, and at most {@code uploaders + 2} packs are open at once.
+ * store. Memory is bounded: submitters block while plaintext waiting to be encoded fills a ring
+ * of {@code plaintextBytes}, and at most {@code uploaders + 2} packs are open at once.
  *
  * <p>A pack is not assembled in memory: it is a {@link ObjectDraft} of the store, and each blob is
  * written to its place in it as soon as it is sealed. A blob larger than {@link #SMALL_BLOB} is
  * encrypted and written in pieces through a small buffer of its encoder; smaller ones are sealed
  * into a shared staging window of {@link #WINDOW_BYTES} that is written when it is full and its
  * last writer is done, so the blobs of small files do not cost a write each. So the data in
- * memory is at most {@code byteBudget}, plus per encoder a compression buffer of a chunk and a
+ * memory is at most {@code plaintextBytes}, plus per encoder a compression buffer of a chunk and a
  * piece buffer, plus {@code encoders + 2} windows; a store whose drafts live in memory adds its
  * open packs.
  *
@@ -54,8 +53,8 @@ final class ChunkPipeline implements AutoCloseable {
     private static final int LINGER_BELOW = 64;
     private static final long LINGER_NANOS = 1_000_000;
 
-    /** A chunk's plaintext is the first {@code length} bytes of {@code data}, an array of {@link #buffers}. */
-    private record Pending(ChunkKind kind, Label label, byte[] data, int length, CompletableFuture<ChunkRef> result) {}
+    /** A chunk's plaintext is the first {@code length} bytes of {@code plain}, a slice of {@link #plaintext}. */
+    private record Pending(ChunkKind kind, Label label, PlaintextRing.Slice plain, int length, CompletableFuture<ChunkRef> result) {}
 
     /** Blobs up to this size are staged in a window; larger ones are written on their own. */
     static final int SMALL_BLOB = 256 << 10;
@@ -119,10 +118,9 @@ final class ChunkPipeline implements AutoCloseable {
     private final Store store;
     private final ChunkCodec codec;
     private final PipelineFailure failure;
-    private final Semaphore budget;
-    private final int budgetBytes;
-    private final ChunkBuffers buffers;
-    private final BlockingQueue<Pending> dedupQueue = new ArrayBlockingQueue<>(4096);
+    private final PlaintextRing plaintext;
+    /** One look-up's worth: chunks waiting here longer only lived long enough to be promoted (see BackupRun). */
+    private final BlockingQueue<Pending> dedupQueue = new ArrayBlockingQueue<>(DEDUP_BATCH);
     private final Thread dedupThread;
     private final ExecutorService encoders;
     private final ExecutorService uploaders;
@@ -138,6 +136,8 @@ final class ChunkPipeline implements AutoCloseable {
     private int windowsLeftToMake; // guarded by packLock
     /** Each encoder's buffer for the pieces of a blob written on its own. */
     private final ThreadLocal<byte[]> sealBuffer = ThreadLocal.withInitial(() -> new byte[SEAL_PIECE]);
+    /** Each encoder's buffer for compressed chunks, made once at the size of the largest. */
+    private final ThreadLocal<byte[]> compressionBuffer;
     private final AtomicInteger outstandingUploads = new AtomicInteger();
     private final Object uploadsDone = new Object();
 
@@ -147,18 +147,18 @@ final class ChunkPipeline implements AutoCloseable {
     final AtomicLong uploadedBytes = new AtomicLong();
 
     /**
-     * @param byteBudget plaintext bytes that may wait to be encoded
-     * @param arrayBytes the most the arrays holding that plaintext may take, in use or free: a
-     *     little more than {@code byteBudget}, so that free arrays of several sizes can be kept
+     * @param plaintextBytes the size of the ring that plaintext waits in to be encoded: at least
+     *     the largest chunk, better a few chunks per encoder more
+     * @param largestChunk the longest chunk that will be submitted
      */
-    ChunkPipeline(Store store, ChunkCodec codec, PipelineFailure failure, int encodeThreads, int uploadThreads, int byteBudget,
-            long arrayBytes) {
+    ChunkPipeline(Store store, ChunkCodec codec, PipelineFailure failure, int encodeThreads, int uploadThreads,
+            int plaintextBytes, int largestChunk) {
         this.store = store;
         this.codec = codec;
         this.failure = failure;
-        this.budgetBytes = byteBudget;
-        this.budget = new Semaphore(byteBudget);
-        this.buffers = new ChunkBuffers(arrayBytes);
+        this.plaintext = new PlaintextRing(plaintextBytes, failure::failed);
+        int compressed = ChunkCodec.compressionBufferLength(largestChunk);
+        this.compressionBuffer = ThreadLocal.withInitial(() -> new byte[compressed]);
         this.encoders = Executors.newFixedThreadPool(encodeThreads, named("obnam-encode"));
         this.uploaders = Executors.newFixedThreadPool(uploadThreads, named("obnam-upload"));
         // One pack filling, one sealed and waiting for its last writers, one per uploader.
@@ -174,43 +174,37 @@ final class ChunkPipeline implements AutoCloseable {
     }
 
     /**
-     * An array for a chunk of {@code length} bytes (perhaps longer), to fill and {@link #submit}.
-     * The pipeline takes it back once the chunk is encoded.
+     * Room for a chunk of {@code length} bytes, to fill and {@link #submit}. Blocks while the
+     * plaintext waiting to be encoded fills the ring: that is what bounds the bytes in flight.
+     * The pipeline takes the slice back once the chunk is encoded.
+     *
+     * @throws InterruptedException if interrupted, or if the run failed while waiting
      */
-    byte[] buffer(int length) {
-        return buffers.take(length);
+    PlaintextRing.Slice buffer(int length) throws InterruptedException {
+        return plaintext.take(length);
     }
 
-    /** Gives back an array from {@link #buffer} that was not submitted. */
-    void giveBack(byte[] data) {
-        buffers.give(data);
+    /** Gives back a slice from {@link #buffer} that was not submitted. */
+    void giveBack(PlaintextRing.Slice slice) {
+        plaintext.give(slice);
     }
 
     /**
-     * Stores a chunk, the first {@code length} bytes of {@code data}, unless the repository (or
-     * this run) already has it. Blocks while the memory budget is used up. {@code data} comes from
-     * {@link #buffer} and belongs to the pipeline from now on: the caller must not touch it again.
+     * Stores a chunk, the first {@code length} bytes of {@code plain}, unless the repository (or
+     * this run) already has it. {@code plain} comes from {@link #buffer} and belongs to the
+     * pipeline from now on: the caller must not touch it again.
      */
-    CompletableFuture<ChunkRef> submit(ChunkKind kind, Label label, byte[] data, int length) throws InterruptedException {
-        int cost = cost(data.length);
-        while (!budget.tryAcquire(cost, 100, TimeUnit.MILLISECONDS)) {
-            if (failure.failed()) {
-                return CompletableFuture.failedFuture(failure.cause());
-            }
-        }
+    CompletableFuture<ChunkRef> submit(ChunkKind kind, Label label, PlaintextRing.Slice plain, int length)
+            throws InterruptedException {
         CompletableFuture<ChunkRef> result = new CompletableFuture<>();
-        Pending p = new Pending(kind, label, data, length, result);
+        Pending p = new Pending(kind, label, plain, length, result);
         while (!dedupQueue.offer(p, 100, TimeUnit.MILLISECONDS)) {
             if (failure.failed()) {
-                budget.release(cost);
+                plaintext.give(plain);
                 return CompletableFuture.failedFuture(failure.cause());
             }
         }
         return result;
-    }
-
-    private int cost(int length) {
-        return Math.min(length + 256, budgetBytes);
     }
 
     private void dedupLoop() {
@@ -224,7 +218,7 @@ final class ChunkPipeline implements AutoCloseable {
                     }
                     continue;
                 }
-                if (first.data() == null) {
+                if (first.plain() == null) {
                     return; // end marker
                 }
                 batch.add(first);
@@ -253,7 +247,7 @@ final class ChunkPipeline implements AutoCloseable {
     private boolean drainInto(List<Pending> batch) {
         Pending more;
         while (batch.size() < DEDUP_BATCH && (more = dedupQueue.poll()) != null) {
-            if (more.data() == null) {
+            if (more.plain() == null) {
                 return true;
             }
             batch.add(more);
@@ -304,10 +298,9 @@ final class ChunkPipeline implements AutoCloseable {
         }
     }
 
-    /** Gives back the chunk's memory: after this, its array may hold another chunk. */
+    /** Gives back the chunk's memory: after this, its slice may hold another chunk. */
     private void release(Pending p) {
-        budget.release(cost(p.data().length));
-        buffers.give(p.data());
+        plaintext.give(p.plain());
     }
 
     private void encode(Pending p) {
@@ -315,7 +308,8 @@ final class ChunkPipeline implements AutoCloseable {
             if (failure.failed()) {
                 throw failure.cause();
             }
-            ChunkCodec.Prepared prepared = codec.prepare(p.kind(), p.label(), p.data(), 0, p.length());
+            ChunkCodec.Prepared prepared = codec.prepare(p.kind(), p.label(), p.plain().array(), p.plain().offset(), p.length(),
+                    compressionBuffer.get());
             Reservation r = reserve(p, prepared.blobLength());
             Throwable writeFailure = null;
             try {

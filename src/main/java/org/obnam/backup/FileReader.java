@@ -16,7 +16,7 @@ import org.obnam.repository.ChunkCodec;
 /**
  * Reads one file from start to end, splits it into chunks, labels each and hands it to the chunk
  * pipeline. Sparse files are read extent by extent, skipping holes. One per thread: it owns a
- * reusable buffer of twice the maximum chunk size.
+ * reusable buffer of a little more than the maximum chunk size ({@link Chunker.Splitter#bufferSizeFor}).
  */
 final class FileReader {
     private final Chunker.Splitter splitter;
@@ -48,11 +48,11 @@ final class FileReader {
         long n;
         try {
             n = splitter.split(source, (buf, off, len) -> {
-                byte[] data = pipeline.buffer(len);
-                System.arraycopy(buf, off, data, 0, len);
-                Label label = codec.label(kind, data, 0, len);
                 try {
-                    chunks.add(pipeline.submit(kind, label, data, len));
+                    PlaintextRing.Slice plain = pipeline.buffer(len);
+                    System.arraycopy(buf, off, plain.array(), plain.offset(), len);
+                    Label label = codec.label(kind, plain.array(), plain.offset(), len);
+                    chunks.add(pipeline.submit(kind, label, plain, len));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted");

@@ -107,27 +107,27 @@ final class Readers implements AutoCloseable {
      */
     private CompletableFuture<Walker.Content> readSmall(OpenFile file, int size) throws InterruptedException {
         int want = size + 1; // one byte more than the walk saw, to see that the file ends there
-        byte[] data = pipeline.buffer(want);
+        PlaintextRing.Slice plain = pipeline.buffer(want);
         int n;
         try {
-            n = file.readCachedAt(data, 0, want, 0);
+            n = file.readCachedAt(plain.array(), plain.offset(), want, 0);
         } catch (IOException e) {
-            pipeline.giveBack(data);
+            pipeline.giveBack(plain);
             closeQuietly(file);
             return CompletableFuture.failedFuture(
                     new FileReadException("cannot read file " + file.path() + ": " + e.getMessage(), e));
         }
         if (n == -1) {
-            pipeline.giveBack(data);
+            pipeline.giveBack(plain);
             closeQuietly(file);
             return CompletableFuture.completedFuture(new Walker.Content(List.of(), 0));
         }
         if (n != size) { // not cached, partly cached, grown or shrunk
-            pipeline.giveBack(data);
+            pipeline.giveBack(plain);
             return null;
         }
         closeQuietly(file);
-        return pipeline.submit(ChunkKind.DATA, codec.label(ChunkKind.DATA, data, 0, size), data, size)
+        return pipeline.submit(ChunkKind.DATA, codec.label(ChunkKind.DATA, plain.array(), plain.offset(), size), plain, size)
                 .thenApply(ref -> new Walker.Content(List.of(ref), size));
     }
 

@@ -73,12 +73,24 @@ public final class ChunkCodec {
     }
 
     public Prepared prepare(ChunkKind kind, Label label, byte[] data, int offset, int length) {
+        return prepare(kind, label, data, offset, length, null);
+    }
+
+    /**
+     * Like {@link #prepare(ChunkKind, Label, byte[], int, int)}, compressing into {@code out} when
+     * it holds {@link #compressionBufferLength compressionBufferLength(length)} bytes (else into
+     * this thread's buffer). A caller that knows its largest chunk keeps one such array per
+     * thread: the thread's own buffer grows with each larger chunk, and each step is a new array.
+     */
+    public Prepared prepare(ChunkKind kind, Label label, byte[] data, int offset, int length, byte[] out) {
         if (level != 0 && length >= 64) {
-            byte[] out = SCRATCH.get();
-            int bound = (int) Zstd.compressBound(length);
-            if (out.length < bound) {
-                out = new byte[grownLength(out.length, bound)];
-                SCRATCH.set(out);
+            int bound = compressionBufferLength(length);
+            if (out == null || out.length < bound) {
+                out = SCRATCH.get();
+                if (out.length < bound) {
+                    out = new byte[grownLength(out.length, bound)];
+                    SCRATCH.set(out);
+                }
             }
             int n = compress(data, offset, length, out);
             // Worth it only if it saves at least 1/32: otherwise decompressing costs more than it saves.
@@ -87,6 +99,11 @@ public final class ChunkCodec {
             }
         }
         return new Prepared(kind, label, 0, data, offset, length);
+    }
+
+    /** The size of a buffer that {@link #prepare} can compress a chunk of {@code length} bytes into. */
+    public static int compressionBufferLength(int length) {
+        return (int) Math.min(Integer.MAX_VALUE - 8, Zstd.compressBound(length));
     }
 
     /** Encrypts a prepared chunk into {@code out} at {@code outOffset} ({@code blobLength()} bytes). */

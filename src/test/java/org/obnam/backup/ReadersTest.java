@@ -54,7 +54,7 @@ class ReadersTest {
         Repository repo = new Repository(store, keys.key(), keys.repositoryId(), new TrustState(dir.resolve("state")), 3);
         codec = repo.codec();
         PipelineFailure failure = new PipelineFailure(() -> { });
-        pipeline = new ChunkPipeline(store, codec, failure, 2, 2, 1 << 20, 4 << 20);
+        pipeline = new ChunkPipeline(store, codec, failure, 2, 2, 4 << 20, 1 << 20);
         readers = new Readers(2, 8, PARAMS, codec, pipeline, failure);
     }
 

@@ -1,0 +1,158 @@
+package org.obnam.backup;
+
+import java.util.ArrayDeque;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The memory that chunk plaintext waits in between a reader and the encoders: one array, handed
+ * out in slices in order and reused as a ring. A slice is given back when its chunk is encoded
+ * (or found to be stored already), in any order; the space of the oldest slices is reused once
+ * they are all back. Taking a slice blocks while there is no room, which is what bounds the
+ * bytes in flight.
+ *
+ * <p>It replaced a pool of arrays in size classes: every chunk of a size not pooled yet was a new
+ * array of up to several MiB, straight into the old generation and garbage soon after, which grew
+ * the heap by tens of MiB in every bulk backup; and each small file's content was an array of its
+ * own that often lived long enough in the queues to be promoted too. The ring allocates once.
+ *
+ * <p>A slice never wraps around the end: when the room at the end is too short, the slice starts
+ * at the beginning and the end stays unused until the slices before it are back. So up to the
+ * largest slice less than the capacity may be unusable at times; callers size the ring for it.
+ * Thread-safe.
+ */
+final class PlaintextRing {
+    /** Part of the ring: valid from {@link PlaintextRing#take} until given back. */
+    static final class Slice {
+        private final byte[] array;
+        private final int offset;
+        private final int length;
+        private boolean returned; // guarded by the ring
+
+        private Slice(byte[] array, int offset, int length) {
+            this.array = array;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        byte[] array() {
+            return array;
+        }
+
+        int offset() {
+            return offset;
+        }
+
+        int length() {
+            return length;
+        }
+
+        private int end() {
+            return offset + length;
+        }
+    }
+
+    private final int capacity;
+    private byte[] ring; // made on the first take: a backup that finds nothing to read never needs it
+    private final BooleanSupplier cancelled;
+    /** Slices taken and not yet reusable, oldest first; the oldest may have been given back already. */
+    private final ArrayDeque<Slice> live = new ArrayDeque<>();
+    private int head; // where the next slice starts if it fits there
+    private long bytesInUse; // in slices taken and not given back
+
+    /**
+     * @param capacity the ring's size in bytes
+     * @param cancelled when it says true, a thread waiting for room stops waiting
+     */
+    PlaintextRing(int capacity, BooleanSupplier cancelled) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("ring capacity must be positive, got " + capacity);
+        }
+        this.capacity = capacity;
+        this.cancelled = cancelled;
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /**
+     * A slice of {@code length} bytes (1 to the capacity), with undefined contents; waits while
+     * there is no room for it.
+     *
+     * @throws InterruptedException if interrupted or cancelled while waiting
+     */
+    Slice take(int length) throws InterruptedException {
+        synchronized (this) {
+            while (true) {
+                Slice slice = tryTake(length);
+                if (slice != null) {
+                    return slice;
+                }
+                if (cancelled.getAsBoolean()) {
+                    throw new InterruptedException("stopped while waiting for room for " + length + " bytes of plaintext");
+                }
+                wait(100);
+            }
+        }
+    }
+
+    /** Like {@link #take}, but null at once when there is no room now. */
+    synchronized Slice tryTake(int length) {
+        if (length < 1 || length > capacity) {
+            throw new IllegalArgumentException("slice of " + length + " bytes in a ring of " + capacity);
+        }
+        if (ring == null) {
+            ring = new byte[capacity];
+        }
+        int start = placeFor(length);
+        if (start < 0) {
+            return null;
+        }
+        Slice slice = new Slice(ring, start, length);
+        live.addLast(slice);
+        head = slice.end();
+        bytesInUse += length;
+        return slice;
+    }
+
+    /** Where a slice of {@code length} bytes can start now, or -1. The caller holds the lock. */
+    private int placeFor(int length) {
+        if (live.isEmpty()) {
+            return 0;
+        }
+        int tail = live.peekFirst().offset();
+        if (tail < head) { // in use: [tail, head); free: [head, end) and [0, tail)
+            if (capacity - head >= length) {
+                return head;
+            }
+            return length <= tail ? 0 : -1;
+        }
+        // Wrapped (tail >= head): in use [tail, end) and [0, head); free: [head, tail).
+        return tail - head >= length ? head : -1;
+    }
+
+    /** Gives back a slice from {@link #take}; its bytes may be reused from now on. Once only. */
+    synchronized void give(Slice slice) {
+        if (slice.returned) {
+            throw new IllegalStateException("slice at " + slice.offset() + " given back twice");
+        }
+        slice.returned = true;
+        bytesInUse -= slice.length();
+        boolean freed = false;
+        while (!live.isEmpty() && live.peekFirst().returned) {
+            live.removeFirst();
+            freed = true;
+        }
+        if (live.isEmpty()) {
+            head = 0; // all the room in one piece again
+        }
+        if (freed) {
+            notifyAll();
+        }
+    }
+
+    /** Bytes in slices taken and not given back, for tests. */
+    synchronized long bytesInUse() {
+        return bytesInUse;
+    }
+}

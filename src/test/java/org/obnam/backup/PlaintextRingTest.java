@@ -1,0 +1,141 @@
+package org.obnam.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Slices of the plaintext ring never overlap while in use, and room comes back in order. */
+class PlaintextRingTest {
+
+    /**
+     * Random takes and out-of-order give-backs: every slice lies inside the ring, no two slices in
+     * use share a byte (each is filled with its own mark and checked when given back), and a take
+     * finds room whenever the ring is empty.
+     */
+    @Property(tries = 300)
+    void slicesInUseNeverOverlap(@ForAll @IntRange(min = 16, max = 4096) int capacity,
+            @ForAll @Size(min = 1, max = 200) List<@IntRange(min = 0, max = 1 << 20) Integer> ops) {
+        PlaintextRing ring = new PlaintextRing(capacity, () -> false);
+        List<PlaintextRing.Slice> inUse = new ArrayList<>();
+        List<Byte> marks = new ArrayList<>();
+        byte nextMark = 1;
+        for (int op : ops) {
+            if (op % 3 == 0 && !inUse.isEmpty()) {
+                int i = (op / 3) % inUse.size();
+                PlaintextRing.Slice s = inUse.remove(i);
+                byte mark = marks.remove(i);
+                for (int k = 0; k < s.length(); k++) {
+                    assertThat(s.array()[s.offset() + k]).as("byte %d of a slice", k).isEqualTo(mark);
+                }
+                ring.give(s);
+                continue;
+            }
+            int length = 1 + op % capacity;
+            PlaintextRing.Slice s = ring.tryTake(length);
+            if (s == null) {
+                assertThat(inUse).as("an empty ring has room for %d of %d bytes", length, capacity).isNotEmpty();
+                continue;
+            }
+            assertThat(s.length()).isEqualTo(length);
+            assertThat(s.offset()).isBetween(0, capacity - length);
+            assertThat(s.array()).hasSize(capacity);
+            java.util.Arrays.fill(s.array(), s.offset(), s.offset() + length, nextMark);
+            inUse.add(s);
+            marks.add(nextMark);
+            nextMark = (byte) (nextMark == 127 ? 1 : nextMark + 1);
+        }
+        long sum = inUse.stream().mapToLong(PlaintextRing.Slice::length).sum();
+        assertThat(ring.bytesInUse()).isEqualTo(sum);
+        assertThat(sum).isLessThanOrEqualTo(capacity);
+    }
+
+    @Test
+    void roomIsReusedOnlyOnceTheOldestSliceIsBack() {
+        PlaintextRing ring = new PlaintextRing(100, () -> false);
+        PlaintextRing.Slice a = ring.tryTake(40);
+        PlaintextRing.Slice b = ring.tryTake(40);
+        assertThat(ring.tryTake(30)).as("20 bytes left").isNull();
+        ring.give(b); // not the oldest: its room stays taken
+        assertThat(ring.tryTake(30)).isNull();
+        ring.give(a);
+        PlaintextRing.Slice c = ring.tryTake(100);
+        assertThat(c.offset()).as("an empty ring starts at its beginning again").isZero();
+        assertThat(ring.bytesInUse()).isEqualTo(100);
+    }
+
+    @Test
+    void aSliceThatDoesNotFitAtTheEndStartsAtTheBeginning() {
+        PlaintextRing ring = new PlaintextRing(100, () -> false);
+        PlaintextRing.Slice a = ring.tryTake(30);
+        PlaintextRing.Slice b = ring.tryTake(50);
+        ring.give(a);
+        PlaintextRing.Slice c = ring.tryTake(25); // 20 left at the end, 30 free at the start
+        assertThat(c.offset()).isZero();
+        assertThat(ring.tryTake(6)).as("only 5 bytes between the new slice and the old").isNull();
+        PlaintextRing.Slice d = ring.tryTake(5);
+        assertThat(d.offset()).isEqualTo(25);
+        ring.give(b);
+        assertThat(ring.tryTake(70).offset()).as("after d, up to the end").isEqualTo(30);
+    }
+
+    @Test
+    @Timeout(10)
+    void aTakeWaitsForRoomAndGetsItWhenASliceComesBack() throws Exception {
+        PlaintextRing ring = new PlaintextRing(64, () -> false);
+        PlaintextRing.Slice full = ring.take(64);
+        CompletableFuture<PlaintextRing.Slice> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ring.take(10);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThatThrownBy(() -> waiting.get(300, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        ring.give(full);
+        assertThat(waiting.get(5, TimeUnit.SECONDS).offset()).isZero();
+    }
+
+    @Test
+    @Timeout(10)
+    void aWaitingTakeStopsWhenTheRunIsCancelled() throws Exception {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        PlaintextRing ring = new PlaintextRing(64, cancelled::get);
+        ring.take(60);
+        CompletableFuture<Throwable> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                ring.take(10);
+                return null;
+            } catch (InterruptedException e) {
+                return e;
+            }
+        });
+        Thread.sleep(150);
+        assertThat(waiting).isNotDone();
+        cancelled.set(true);
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class)
+                .hasMessageContaining("10 bytes");
+    }
+
+    @Test
+    void badLengthsAndSecondGiveBacksAreRefused() throws Exception {
+        PlaintextRing ring = new PlaintextRing(64, () -> false);
+        assertThatThrownBy(() -> ring.take(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ring.take(65)).isInstanceOf(IllegalArgumentException.class);
+        PlaintextRing.Slice s = ring.take(8);
+        ring.give(s);
+        assertThatThrownBy(() -> ring.give(s)).isInstanceOf(IllegalStateException.class);
+        assertThat(ring.bytesInUse()).isZero();
+    }
+}
