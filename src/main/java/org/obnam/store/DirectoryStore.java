@@ -376,10 +376,23 @@ public final class DirectoryStore implements Store {
 
     @Override
     public StoredObject get(ObjectId id) throws StoreException {
+        Read r = read(id, byte[]::new);
+        return new StoredObject(r.meta(), r.body());
+    }
+
+    @Override
+    public ObjectBody getBody(ObjectId id, java.util.function.IntFunction<byte[]> arrays) throws StoreException {
+        Read r = read(id, arrays);
+        return new ObjectBody(r.body(), r.length());
+    }
+
+    private record Read(ObjectMeta meta, byte[] body, int length) {}
+
+    private Read read(ObjectId id, java.util.function.IntFunction<byte[]> arrays) throws StoreException {
         Path path = objectPath(id);
         String what = "object " + id + " in " + root;
-        // Header and metadata first, then the body straight into an array of its exact size:
-        // no second copy of a pack.
+        // Header and metadata first, then the body straight into its array: no second copy of a
+        // pack, and the array is only asked for once the header has shown how long the body is.
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ObjectFile.Header h = readHeader(ch, what);
             long size = ch.size();
@@ -389,9 +402,13 @@ public final class DirectoryStore implements Store {
             }
             byte[] meta = new byte[h.metaLength()];
             readFully(ch, ByteBuffer.wrap(meta), h.metaOffset());
-            byte[] body = new byte[(int) h.bodyLength()];
-            readFully(ch, ByteBuffer.wrap(body), h.bodyOffset());
-            return ObjectFile.verify(h, meta, body, what);
+            int length = (int) h.bodyLength();
+            byte[] body = arrays.apply(length);
+            if (body.length < length) {
+                throw new IllegalArgumentException("an array of " + body.length + " bytes for a body of " + length);
+            }
+            readFully(ch, ByteBuffer.wrap(body, 0, length), h.bodyOffset());
+            return new Read(ObjectFile.verify(h, meta, body, length, what), body, length);
         } catch (NoSuchFileException e) {
             throw new StoreException.NotFound("no object " + id + " in " + root);
         } catch (StoreException e) {

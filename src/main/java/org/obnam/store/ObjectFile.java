@@ -84,18 +84,23 @@ final class ObjectFile {
 
     /** Checks metadata and body read separately against the header's checksum. */
     static StoredObject verify(Header h, byte[] meta, byte[] body, String what) throws StoreException.Corrupt {
+        return new StoredObject(verify(h, meta, body, body.length, what), body);
+    }
+
+    /** Checks the checksum over the metadata and the first {@code bodyLength} bytes of {@code body}. */
+    static ObjectMeta verify(Header h, byte[] meta, byte[] body, int bodyLength, String what) throws StoreException.Corrupt {
         CRC32C crc = new CRC32C();
         if (h.version() == 1) {
             crc.update(meta);
-            crc.update(body);
+            crc.update(body, 0, bodyLength);
         } else {
-            crc.update(body);
+            crc.update(body, 0, bodyLength);
             crc.update(meta);
         }
         if ((int) crc.getValue() != h.crc()) {
             throw new StoreException.Corrupt(what + " fails its checksum: the file is damaged");
         }
-        return new StoredObject(parseMeta(meta, 0, meta.length, what), body);
+        return parseMeta(meta, 0, meta.length, what);
     }
 
     /** Checks a whole file's bytes and splits it into metadata and body. */

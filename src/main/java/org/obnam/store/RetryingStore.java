@@ -140,6 +140,11 @@ public final class RetryingStore implements Store {
     }
 
     @Override
+    public ObjectBody getBody(ObjectId id, java.util.function.IntFunction<byte[]> arrays) throws StoreException {
+        return retry("a fetch", () -> inner.getBody(id, arrays));
+    }
+
+    @Override
     public byte[] getRange(ObjectId id, long offset, int length) throws StoreException {
         return retry("a fetch", () -> inner.getRange(id, offset, length));
     }

@@ -62,6 +62,16 @@ public interface Store extends AutoCloseable {
     /** The whole object, verified against the store's own checksum where it keeps one. */
     StoredObject get(ObjectId id) throws StoreException;
 
+    /**
+     * The body of an object, checked as {@link #get} checks it, read into an array from
+     * {@code arrays} (asked for the body's length, it may give a longer array) where the store can
+     * read into one, so that a caller can reuse its arrays; other stores return one of their own.
+     */
+    default ObjectBody getBody(ObjectId id, java.util.function.IntFunction<byte[]> arrays) throws StoreException {
+        byte[] body = get(id).body();
+        return new ObjectBody(body, body.length);
+    }
+
     /** {@code length} bytes of an object's body from {@code offset}. */
     byte[] getRange(ObjectId id, long offset, int length) throws StoreException;
 

@@ -130,7 +130,7 @@ class DiskFullIT {
 
         Files.delete(filler);
         ObnamClient.Run after = c.run("backup");
-        assertThat(after.exit()).as(after.toString()).isZero();
+        assertThat(after.exit()).as("%s%nserver log:%n%s", after, server.stderr()).isZero();
         Path target = dir.resolve("restored");
         ObnamClient.Run restore = c.run("restore", "latest", target.toString());
         assertThat(restore.exit()).as(restore.toString()).isZero();

@@ -3,7 +3,14 @@ package org.obnam.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.obnam.store.DirectoryStore;
@@ -12,6 +19,8 @@ import org.obnam.store.ObjectMeta;
 import org.obnam.store.Store;
 
 class PackCacheTest {
+    private static final int MIB = 1 << 20;
+
     @TempDir
     Path dir;
 
@@ -28,9 +37,11 @@ class PackCacheTest {
             PackCache cache = new PackCache(store, 1 << 20);
 
             assertThat(cache.bodyForSmallChunk(id)).as("the first small chunk is read alone").isNull();
-            byte[] body = cache.bodyForSmallChunk(id);
-            assertThat(body).hasSize(1000).containsOnly(7);
-            assertThat(cache.bodyForSmallChunk(id)).as("then served from the cache").isSameAs(body);
+            try (PackCache.Lease first = cache.bodyForSmallChunk(id);
+                    PackCache.Lease second = cache.bodyForSmallChunk(id)) {
+                assertThat(Arrays.copyOf(first.body(), 1000)).containsOnly(7);
+                assertThat(second.body()).as("then served from the cache").isSameAs(first.body());
+            }
         }
     }
 
@@ -39,16 +50,89 @@ class PackCacheTest {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
             ObjectId first = pack(store, 1, 600);
             ObjectId second = pack(store, 2, 600);
-            PackCache cache = new PackCache(store, 1000);
+            PackCache cache = new PackCache(store, MIB); // one pack's array of 1 MiB
             for (ObjectId id : new ObjectId[] {first, second}) {
                 cache.bodyForSmallChunk(id);
             }
-            byte[] firstBody = cache.bodyForSmallChunk(first);
-            byte[] secondBody = cache.bodyForSmallChunk(second); // 1,200 bytes cached: the first goes
+            byte[] firstBody;
+            try (PackCache.Lease l = cache.bodyForSmallChunk(first)) {
+                firstBody = l.body();
+            }
+            byte[] secondBody;
+            try (PackCache.Lease l = cache.bodyForSmallChunk(second)) { // two arrays cached: the first goes
+                secondBody = l.body();
+            }
+            try (PackCache.Lease l = cache.bodyForSmallChunk(second)) {
+                assertThat(l.body()).isSameAs(secondBody);
+            }
+            try (PackCache.Lease again = cache.bodyForSmallChunk(first)) {
+                assertThat(Arrays.copyOf(again.body(), 600)).containsOnly(1);
+                assertThat(again.body()).as("fetched again, into the array it left").isSameAs(firstBody);
+            }
+        }
+    }
 
-            assertThat(cache.bodyForSmallChunk(second)).isSameAs(secondBody);
-            byte[] again = cache.bodyForSmallChunk(first);
-            assertThat(again).isNotSameAs(firstBody).isEqualTo(firstBody);
+    @Test
+    void anEvictedPacksArrayIsNotReusedWhileAThreadStillReadsIt() throws Exception {
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            ObjectId[] ids = new ObjectId[4];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = pack(store, i + 1, 1000);
+            }
+            PackCache cache = new PackCache(store, MIB);
+            for (ObjectId id : ids) {
+                cache.bodyForSmallChunk(id);
+            }
+            try (PackCache.Lease held = cache.bodyForSmallChunk(ids[0])) {
+                for (int i = 1; i < ids.length; i++) { // each evicts the one before
+                    try (PackCache.Lease l = cache.bodyForSmallChunk(ids[i])) {
+                        assertThat(l.body()).isNotSameAs(held.body());
+                        assertThat(Arrays.copyOf(l.body(), 1000)).containsOnly(i + 1);
+                    }
+                }
+                assertThat(Arrays.copyOf(held.body(), 1000)).as("still the first pack").containsOnly(1);
+            }
+        }
+    }
+
+    @Test
+    void manyThreadsReadingAndEvictingAlwaysSeeTheirOwnPack() throws Exception {
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            int packs = 12;
+            ObjectId[] ids = new ObjectId[packs];
+            for (int i = 0; i < packs; i++) {
+                ids[i] = pack(store, i + 1, 3000 + i);
+            }
+            PackCache cache = new PackCache(store, 2L * MIB);
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < 6; t++) {
+                    int seed = t;
+                    done.add(pool.submit(() -> {
+                        Random random = new Random(seed);
+                        for (int n = 0; n < 400; n++) {
+                            int i = random.nextInt(packs);
+                            try (PackCache.Lease l = cache.bodyForSmallChunk(ids[i])) {
+                                if (l != null) {
+                                    byte[] b = l.body();
+                                    for (int k = 0; k < 3000 + i; k++) {
+                                        if (b[k] != (byte) (i + 1)) {
+                                            throw new AssertionError("pack " + i + " byte " + k + " is " + b[k]);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 }

@@ -87,6 +87,7 @@ class DirectoryStoreTest extends StoreContract {
         content[content.length - 10] ^= 1;
         Files.write(file, content);
         assertThatThrownBy(() -> store.get(id)).isInstanceOf(StoreException.Corrupt.class);
+        assertThatThrownBy(() -> store.getBody(id, n -> new byte[n + 50])).isInstanceOf(StoreException.Corrupt.class);
     }
 
     @Test

@@ -53,6 +53,21 @@ public abstract class StoreContract {
     }
 
     @Test
+    void aBodyReadIntoAGivenArrayIsTheStoredBody() throws Exception {
+        byte[] body = bytes(5000, 2);
+        ObjectId id = store.put(ObjectMeta.single("abd"), body);
+        byte[] given = new byte[8000];
+        java.util.Arrays.fill(given, (byte) 0x5a);
+        ObjectBody got = store.getBody(id, n -> {
+            assertThat(n).isEqualTo(5000);
+            return given;
+        });
+        assertThat(got.length()).isEqualTo(5000);
+        assertThat(java.util.Arrays.copyOf(got.array(), got.length())).isEqualTo(body);
+        assertThat(store.getBody(id, byte[]::new).array()).startsWith(body);
+    }
+
+    @Test
     void emptyBodyIsStored() throws Exception {
         ObjectId id = store.put(ObjectMeta.single("empty"), new byte[0]);
         assertThat(store.get(id).body()).isEmpty();
