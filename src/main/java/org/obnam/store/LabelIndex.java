@@ -44,8 +44,16 @@ final class LabelIndex implements AutoCloseable {
     private long lastWrite = System.nanoTime();
 
     LabelIndex(Path file) throws SQLException {
+        this(file, 0);
+    }
+
+    /** With {@code maxPages > 0}, the database refuses to grow beyond that many pages, as on a full disk (for tests). */
+    LabelIndex(Path file, int maxPages) throws SQLException {
         db = Sqlite.openForWriting(file);
         try (Statement s = db.createStatement()) {
+            if (maxPages > 0) {
+                s.execute("PRAGMA max_page_count = " + maxPages);
+            }
             s.execute("PRAGMA busy_timeout = 30000");
             s.execute("PRAGMA journal_mode = WAL");
             s.execute("PRAGMA synchronous = NORMAL");
@@ -102,9 +110,9 @@ final class LabelIndex implements AutoCloseable {
             }
             ins.executeBatch();
             pend.executeBatch();
-            db.commit();
+            commit();
         } catch (SQLException e) {
-            db.rollback();
+            rollback();
             throw e;
         }
         waiting.clear();
@@ -152,9 +160,9 @@ final class LabelIndex implements AutoCloseable {
                 }
                 del.executeBatch();
             }
-            db.commit();
+            commit();
         } catch (SQLException e) {
-            db.rollback();
+            rollback();
             throw e;
         } finally {
             setSynchronous("NORMAL");
@@ -163,7 +171,7 @@ final class LabelIndex implements AutoCloseable {
 
     /** SQLite refuses to change the sync level inside a transaction, so step out of one briefly. */
     private void setSynchronous(String level) throws SQLException {
-        db.commit();
+        commit();
         db.setAutoCommit(true);
         try (Statement s = db.createStatement()) {
             s.execute("PRAGMA synchronous = " + level);
@@ -180,7 +188,7 @@ final class LabelIndex implements AutoCloseable {
                 result.put(rs.getString(1), rs.getString(2));
             }
         }
-        db.commit();
+        commit();
         return result;
     }
 
@@ -194,9 +202,9 @@ final class LabelIndex implements AutoCloseable {
             a.executeUpdate();
             b.setString(1, id.value());
             b.executeUpdate();
-            db.commit();
+            commit();
         } catch (SQLException e) {
-            db.rollback();
+            rollback();
             throw e;
         }
     }
@@ -212,23 +220,28 @@ final class LabelIndex implements AutoCloseable {
                 all.add(label);
             }
         }
-        for (int start = 0; start < all.size(); start += BATCH) {
-            List<String> part = all.subList(start, Math.min(all.size(), start + BATCH));
-            String sql = "SELECT label, object, offset, length FROM labels WHERE label IN ("
-                    + "?,".repeat(part.size() - 1) + "?)";
-            try (PreparedStatement q = db.prepareStatement(sql)) {
-                for (int i = 0; i < part.size(); i++) {
-                    q.setString(i + 1, part.get(i));
-                }
-                try (ResultSet rs = q.executeQuery()) {
-                    while (rs.next()) {
-                        found.putIfAbsent(rs.getString(1),
-                                new ObjectLocation(new ObjectId(rs.getString(2)), rs.getLong(3), rs.getLong(4)));
+        try {
+            for (int start = 0; start < all.size(); start += BATCH) {
+                List<String> part = all.subList(start, Math.min(all.size(), start + BATCH));
+                String sql = "SELECT label, object, offset, length FROM labels WHERE label IN ("
+                        + "?,".repeat(part.size() - 1) + "?)";
+                try (PreparedStatement q = db.prepareStatement(sql)) {
+                    for (int i = 0; i < part.size(); i++) {
+                        q.setString(i + 1, part.get(i));
+                    }
+                    try (ResultSet rs = q.executeQuery()) {
+                        while (rs.next()) {
+                            found.putIfAbsent(rs.getString(1),
+                                    new ObjectLocation(new ObjectId(rs.getString(2)), rs.getLong(3), rs.getLong(4)));
+                        }
                     }
                 }
             }
+            commit();
+        } catch (SQLException e) {
+            rollback();
+            throw e;
         }
-        db.commit();
         return found;
     }
 
@@ -241,8 +254,11 @@ final class LabelIndex implements AutoCloseable {
                     ids.putIfAbsent(rs.getString(1), new ObjectId(rs.getString(1)));
                 }
             }
+            commit();
+        } catch (SQLException e) {
+            rollback();
+            throw e;
         }
-        db.commit();
         for (Added a : waiting) {
             for (LabelRange r : a.ranges()) {
                 if (r.label().equals(label)) {
@@ -259,7 +275,7 @@ final class LabelIndex implements AutoCloseable {
         }
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT 1 FROM labels LIMIT 1")) {
             boolean empty = !rs.next();
-            db.commit();
+            commit();
             return empty;
         }
     }
@@ -270,7 +286,50 @@ final class LabelIndex implements AutoCloseable {
         try (Statement s = db.createStatement()) {
             s.execute("DELETE FROM labels");
             s.execute("DELETE FROM pending");
+            commit();
+        } catch (SQLException e) {
+            rollback();
+            throw e;
+        }
+    }
+
+    /** Commits; if that fails, the transaction is rolled back and the connection stays usable. */
+    private void commit() throws SQLException {
+        try {
             db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw e;
+        }
+    }
+
+    /** Rolls back the open transaction, leaving the connection usable whatever state SQLite left it in. */
+    private void rollback() {
+        try {
+            db.rollback();
+        } catch (SQLException e) {
+            restartTransaction();
+        }
+    }
+
+    /**
+     * On a full disk or an I/O error SQLite may roll a transaction back on its own. sqlite-jdbc
+     * starts its next transaction only after a commit or rollback that succeeds, so its rollback
+     * then failed ("no transaction is active"), and so did every commit after it until the process
+     * restarted: a server whose disk had filled kept refusing label look-ups after space was freed.
+     * This ends whatever transaction SQLite still has, without committing it, and starts the one
+     * sqlite-jdbc expects.
+     */
+    private void restartTransaction() {
+        try (Statement s = db.createStatement()) {
+            try {
+                s.execute("ROLLBACK");
+            } catch (SQLException alreadyRolledBack) {
+                // what SQLite did on its own
+            }
+            s.execute("BEGIN");
+        } catch (SQLException e) {
+            // the next operation reports the problem and tries again
         }
     }
 

@@ -1,0 +1,83 @@
+package org.obnam.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server's label index keeps working after its disk filled up, once there is room again. */
+class LabelIndexTest {
+    @TempDir
+    Path dir;
+
+    private static List<LabelRange> labels(Random random, int n) {
+        List<LabelRange> ranges = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] b = new byte[32];
+            random.nextBytes(b);
+            ranges.add(new LabelRange(HexFormat.of().formatHex(b), 100L * i, 100));
+        }
+        return ranges;
+    }
+
+    @Test
+    void aFullDatabaseRefusesWritesButKeepsAnsweringAndTakesWritesAgainOnceThereIsRoom() throws Exception {
+        Random random = new Random(5);
+        try (LabelIndex index = new LabelIndex(dir.resolve("labels.db"), 60)) {
+            ObjectId first = ObjectId.random();
+            List<LabelRange> firstLabels = labels(random, 20);
+            index.add(first, firstLabels, null);
+            index.pending(); // writes what waits
+            List<ObjectId> added = new ArrayList<>();
+            SQLException full = null;
+            for (int i = 0; i < 1000 && full == null; i++) {
+                ObjectId id = ObjectId.random();
+                index.add(id, labels(random, 200), null);
+                added.add(id);
+                try {
+                    index.pending();
+                } catch (SQLException e) {
+                    full = e;
+                }
+            }
+            assertThat((Throwable) full).as("the database filled up").isNotNull();
+            assertThat(full.getMessage()).contains("full");
+
+            // Look-ups go on working: they failed with "no transaction is active" before.
+            for (int round = 0; round < 3; round++) {
+                assertThat(index.find(List.of(firstLabels.get(3).label())))
+                        .containsKey(firstLabels.get(3).label());
+                List<ObjectId> holding = index.objectsWith(firstLabels.get(0).label());
+                assertThat(holding).isEqualTo(List.of(first));
+            }
+            // Room is made, and what waited is written after all.
+            for (ObjectId id : added.subList(0, added.size() / 2)) {
+                index.remove(id);
+            }
+            assertThat(index.pending()).isEmpty();
+            ObjectId last = ObjectId.random();
+            List<LabelRange> lastLabels = labels(random, 5);
+            index.add(last, lastLabels, "boot");
+            assertThat(index.pending()).containsEntry(last.value(), "boot");
+            assertThat(index.find(List.of(lastLabels.get(4).label()))).containsKey(lastLabels.get(4).label());
+        }
+        try (LabelIndex reopened = new LabelIndex(dir.resolve("labels.db"))) {
+            assertThat(reopened.isEmpty()).isFalse();
+        }
+    }
+
+    @Test
+    void aLookUpOfNothingIsEmpty() throws Exception {
+        try (LabelIndex index = new LabelIndex(dir.resolve("labels.db"))) {
+            assertThat(index.find(List.of("0".repeat(64)))).isEmpty();
+            List<ObjectId> none = index.objectsWith("0".repeat(64));
+            assertThat(none).isEmpty();
+        }
+    }
+}
