@@ -34,7 +34,7 @@ while total < 1024 << 20:                      # random, text, and files sharing
 EOF
 fi
 bytes=$(du -sb "$data" | cut -f1)
-cat $(find "$data" -type f) >/dev/null   # warm cache, the same for both
+find "$data" -type f -exec cat {} + >/dev/null   # warm cache, the same for both (any number of files, any names)
 
 rm -rf "$W/server" "$W/local" "$W/remote" "$W/restored-"*
 mkdir -p "$W/server" "$W/local" "$W/remote"
