@@ -192,17 +192,22 @@ final class ChunkPipeline implements AutoCloseable {
     /**
      * Stores a chunk, the first {@code length} bytes of {@code plain}, unless the repository (or
      * this run) already has it. {@code plain} comes from {@link #buffer} and belongs to the
-     * pipeline from now on: the caller must not touch it again.
+     * pipeline from now on, even if this throws: the caller must not touch it again.
      */
     CompletableFuture<ChunkRef> submit(ChunkKind kind, Label label, PlaintextRing.Slice plain, int length)
             throws InterruptedException {
         CompletableFuture<ChunkRef> result = new CompletableFuture<>();
         Pending p = new Pending(kind, label, plain, length, result);
-        while (!dedupQueue.offer(p, 100, TimeUnit.MILLISECONDS)) {
-            if (failure.failed()) {
-                plaintext.give(plain);
-                return CompletableFuture.failedFuture(failure.cause());
+        try {
+            while (!dedupQueue.offer(p, 100, TimeUnit.MILLISECONDS)) {
+                if (failure.failed()) {
+                    plaintext.give(plain);
+                    return CompletableFuture.failedFuture(failure.cause());
+                }
             }
+        } catch (InterruptedException e) {
+            plaintext.give(plain); // a slice never given back would stall the ring
+            throw e;
         }
         return result;
     }

@@ -50,17 +50,9 @@ final class FileReader {
             n = splitter.split(source, (buf, off, len) -> {
                 try {
                     PlaintextRing.Slice plain = pipeline.buffer(len);
-                    boolean submitted = false;
-                    try {
-                        System.arraycopy(buf, off, plain.array(), plain.offset(), len);
-                        Label label = codec.label(kind, plain.array(), plain.offset(), len);
-                        chunks.add(pipeline.submit(kind, label, plain, len));
-                        submitted = true;
-                    } finally {
-                        if (!submitted) {
-                            pipeline.giveBack(plain); // a slice never given back would stall the ring
-                        }
-                    }
+                    System.arraycopy(buf, off, plain.array(), plain.offset(), len);
+                    Label label = codec.label(kind, plain.array(), plain.offset(), len);
+                    chunks.add(pipeline.submit(kind, label, plain, len));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted");

@@ -57,7 +57,6 @@ final class PlaintextRing {
     /** Slices taken and not yet reusable, oldest first; the oldest may have been given back already. */
     private final ArrayDeque<Slice> live = new ArrayDeque<>();
     private int head; // where the next slice starts if it fits there
-    private long bytesInUse; // in slices taken and not given back
 
     /**
      * @param capacity the ring's size in bytes
@@ -111,7 +110,6 @@ final class PlaintextRing {
         Slice slice = new Slice(ring, start, length);
         live.addLast(slice);
         head = slice.end();
-        bytesInUse += length;
         return slice;
     }
 
@@ -137,7 +135,6 @@ final class PlaintextRing {
             throw new IllegalStateException("slice at " + slice.offset() + " given back twice");
         }
         slice.returned = true;
-        bytesInUse -= slice.length();
         boolean freed = false;
         while (!live.isEmpty() && live.peekFirst().returned) {
             live.removeFirst();
@@ -153,6 +150,10 @@ final class PlaintextRing {
 
     /** Bytes in slices taken and not given back, for tests. */
     synchronized long bytesInUse() {
-        return bytesInUse;
+        long sum = 0;
+        for (Slice s : live) {
+            sum += s.returned ? 0 : s.length();
+        }
+        return sum;
     }
 }

@@ -127,14 +127,8 @@ final class Readers implements AutoCloseable {
             return null;
         }
         closeQuietly(file);
-        CompletableFuture<ChunkRef> stored;
-        try {
-            stored = pipeline.submit(ChunkKind.DATA, codec.label(ChunkKind.DATA, plain.array(), plain.offset(), size), plain, size);
-        } catch (InterruptedException | RuntimeException e) {
-            pipeline.giveBack(plain); // a slice never given back would stall the ring
-            throw e;
-        }
-        return stored.thenApply(ref -> new Walker.Content(List.of(ref), size));
+        return pipeline.submit(ChunkKind.DATA, codec.label(ChunkKind.DATA, plain.array(), plain.offset(), size), plain, size)
+                .thenApply(ref -> new Walker.Content(List.of(ref), size));
     }
 
     private static void closeQuietly(OpenFile f) {
