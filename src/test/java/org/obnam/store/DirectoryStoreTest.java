@@ -125,6 +125,33 @@ class DirectoryStoreTest extends StoreContract {
     }
 
     @Test
+    void readersNeverOpenTheIndexSoADamagedOneStopsOnlyLookUps() throws Exception {
+        ObjectId id = store.put(ObjectMeta.single("a"), new byte[] {1, 2, 3});
+        store.compareAndSetRecord("r", 0, new byte[] {9});
+        store.close();
+        store = null;
+        for (String f : List.of("index.sqlite", "index.sqlite-wal", "index.sqlite-shm")) {
+            Files.deleteIfExists(dir.resolve("repo").resolve(f));
+        }
+        Files.write(dir.resolve("repo/index.sqlite"), "not a database, not even close to one".repeat(100).getBytes());
+
+        store = reopen();
+        assertThat(store.get(id).body()).containsExactly(1, 2, 3);
+        assertThat(store.getRecord("r").orElseThrow().body()).containsExactly(9);
+        assertThatThrownBy(() -> store.findLabels(List.of("a")))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("label index");
+        assertThatThrownBy(() -> store.put(ObjectMeta.single("b"), new byte[1]))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("label index");
+        store.close();
+
+        Files.delete(dir.resolve("repo/index.sqlite"));
+        store = reopen();
+        assertThat(store.findLabels(List.of("a")).get("a").object()).isEqualTo(id);
+    }
+
+    @Test
     void damagedObjectIsLeftOutOfARebuiltIndex() throws Exception {
         store.put(ObjectMeta.single("bad"), new byte[50]);
         store.close();
