@@ -52,6 +52,8 @@ final class ChunkPipeline implements AutoCloseable {
     private static final int DEDUP_BATCH = 512;
     private static final int LINGER_BELOW = 64;
     private static final long LINGER_NANOS = 1_000_000;
+    /** A batch of this many bytes is not held back for company. */
+    private static final long LINGER_BYTES_BELOW = 256 << 10;
 
     /** A chunk's plaintext is the first {@code length} bytes of {@code plain}, a slice of {@link #plaintext}. */
     private record Pending(ChunkKind kind, Label label, PlaintextRing.Slice plain, int length, CompletableFuture<ChunkRef> result) {}
@@ -228,9 +230,12 @@ final class ChunkPipeline implements AutoCloseable {
                 }
                 batch.add(first);
                 boolean end = drainInto(batch);
-                if (!end && batch.size() < LINGER_BELOW) {
+                if (!end && batch.size() < LINGER_BELOW && bytes(batch) < LINGER_BYTES_BELOW) {
                     // Chunks of small files come one at a time: a look-up per chunk cost a query
-                    // and a wake-up of this thread each. Let a few more arrive first.
+                    // and a wake-up of this thread each. Let a few more arrive first. Not for a
+                    // batch of big chunks: those come a millisecond or more apart anyway, and
+                    // their ring slices waited for nothing meanwhile (bulk first
+                    // backup 1.17 -> 1.145 s and 1.23 -> 1.145 s, medians of eight alternating runs).
                     LockSupport.parkNanos(LINGER_NANOS);
                     end = drainInto(batch);
                 }
@@ -246,6 +251,14 @@ final class ChunkPipeline implements AutoCloseable {
                 p.result().completeExceptionally(t);
             }
         }
+    }
+
+    private static long bytes(List<Pending> batch) {
+        long total = 0;
+        for (Pending p : batch) {
+            total += p.length();
+        }
+        return total;
     }
 
     /** Moves waiting chunks into {@code batch} without blocking; true if the end marker came. */
