@@ -306,14 +306,15 @@ public final class BackupRun {
         }
     }
 
-    /** A file added to the generation database before its content was stored. */
+    /** A file numbered in the generation database before its content was stored. */
     private record Unfinished(long fileno, Entry entry, CompletableFuture<Walker.Content> content) {}
 
     /**
      * Adds entries to the generation database in walk order. A file whose content is still being
-     * stored is added at once and gets its chunk list (or the reason it was skipped) when that is
-     * done, so this thread keeps up with the walk instead of waiting for the pack holding one
-     * changed file to fill or fall idle. Counts the files read and found unchanged.
+     * stored gets its row number at once and its row, with its chunk list (or the reason it was
+     * skipped), when that is done, so this thread keeps up with the walk instead of waiting for
+     * the pack holding one changed file to fill or fall idle. Counts the files read and found
+     * unchanged.
      */
     private final class EntryFeed {
         private final GenerationWriter db;
@@ -347,7 +348,7 @@ public final class BackupRun {
                 List<ChunkRef> chunks = settle(entry, content, false);
                 db.add(chunks == null ? entry.withReason(Reason.SKIPPED) : entry, chunks == null ? List.of() : chunks);
             } else {
-                unfinished.add(new Unfinished(db.add(entry, List.of()), entry, content));
+                unfinished.add(new Unfinished(db.reserve(entry), entry, content));
                 if (unfinished.size() > UNFINISHED_WINDOW) {
                     settleFirst(false);
                 }
@@ -376,9 +377,9 @@ public final class BackupRun {
             Unfinished u = unfinished.removeFirst();
             List<ChunkRef> chunks = settle(u.entry(), u.content(), walkDone);
             if (chunks == null) {
-                db.setReason(u.fileno(), Reason.SKIPPED);
+                db.addReserved(u.fileno(), u.entry().withReason(Reason.SKIPPED), List.of());
             } else {
-                db.setChunks(u.fileno(), chunks);
+                db.addReserved(u.fileno(), u.entry(), chunks);
             }
         }
 

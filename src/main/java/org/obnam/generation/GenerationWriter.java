@@ -22,8 +22,6 @@ public final class GenerationWriter implements AutoCloseable {
     private final Connection db;
     private final PreparedStatement insertFile;
     private final PreparedStatement insertChunk;
-    private PreparedStatement updateChunks; // made when first needed
-    private PreparedStatement updateReason;
     private PreparedStatement copyRows;
     private PreparedStatement copyChunks;
     private PreparedStatement addFromPrevious;
@@ -34,6 +32,7 @@ public final class GenerationWriter implements AutoCloseable {
     private long fileCount;
     private long fileBytes;
     private long pending;
+    private final java.util.Set<Long> reserved = new java.util.HashSet<>(); // row numbers taken, rows not yet written
     private boolean finished;
 
     private GenerationWriter(Path file, SchemaVersion version, Connection db) throws SQLException {
@@ -352,53 +351,32 @@ public final class GenerationWriter implements AutoCloseable {
     }
 
     /**
-     * Gives the entry added as {@code fileno} with an empty chunk list its chunks. Lets a backup
-     * add entries in walk order while their content is still being stored: the rows, and so the
-     * generation's content, are the same whatever order the chunk lists arrive in.
+     * Takes the next row number for {@code e}, whose content is still being stored; the row is
+     * written by {@link #addReserved} once its chunk list is known. Lets a backup number entries in
+     * walk order while their content is stored in whatever order: the rows, and so the
+     * generation's content, are the same either way. One statement per entry, where adding it at
+     * once and updating its chunk list later took two.
      */
-    public void setChunks(long fileno, List<ChunkRef> chunks) throws GenerationException {
-        checkAdded(fileno);
-        if (chunks.isEmpty()) {
-            return;
-        }
-        try {
-            if (insertChunk != null) {
-                insertChunkRows(fileno, chunks);
-            } else {
-                if (updateChunks == null) {
-                    updateChunks = db.prepareStatement("UPDATE files SET chunks = ? WHERE fileno = ?");
-                }
-                updateChunks.setBytes(1, Columns.chunks(chunks));
-                updateChunks.setLong(2, fileno);
-                updateChunks.executeUpdate();
-            }
-        } catch (SQLException ex) {
-            throw new GenerationException("cannot add the chunks of entry " + fileno + " to the generation database: "
-                    + ex.getMessage(), ex);
-        }
+    public long reserve(Entry e) throws GenerationException {
+        flushRun();
+        long fileno = ++fileCount;
+        fileBytes += e.contentBytes();
+        reserved.add(fileno);
+        return fileno;
     }
 
-    /** Changes the reason recorded for the entry added as {@code fileno} (a file that could not be read). */
-    public void setReason(long fileno, Reason reason) throws GenerationException {
-        checkAdded(fileno);
-        try {
-            if (updateReason == null) {
-                updateReason = db.prepareStatement("UPDATE files SET reason = ? WHERE fileno = ?");
-            }
-            updateReason.setString(1, reason.text());
-            updateReason.setLong(2, fileno);
-            updateReason.executeUpdate();
-        } catch (SQLException ex) {
-            throw new GenerationException("cannot change entry " + fileno + " in the generation database: "
-                    + ex.getMessage(), ex);
-        }
-    }
-
-    private void checkAdded(long fileno) {
-        if (fileno < 1 || fileno > fileCount || finished) {
-            throw new IllegalArgumentException("no entry " + fileno + " to change (" + fileCount + " added"
+    /** Writes the row reserved as {@code fileno} for {@code e}, with its chunk list. */
+    public void addReserved(long fileno, Entry e, List<ChunkRef> chunks) throws GenerationException {
+        if (finished || !reserved.remove(fileno)) {
+            throw new IllegalArgumentException("no entry " + fileno + " reserved (" + fileCount + " added"
                     + (finished ? ", finished)" : ")"));
         }
+        try {
+            insert(e, chunks, fileno);
+        } catch (SQLException ex) {
+            throw new GenerationException("cannot add " + e.path() + " to the generation database: " + ex.getMessage(), ex);
+        }
+        countPending(1);
     }
 
     private void insertChunkRows(long fileno, List<ChunkRef> chunks) throws SQLException {
@@ -442,6 +420,10 @@ public final class GenerationWriter implements AutoCloseable {
             return;
         }
         flushRun();
+        if (!reserved.isEmpty()) {
+            throw new IllegalStateException(reserved.size() + " reserved entries were never added, among them "
+                    + reserved.iterator().next());
+        }
         try {
             putMeta("file_count", Long.toString(fileCount));
             putMeta("file_bytes", Long.toString(fileBytes));
@@ -457,7 +439,7 @@ public final class GenerationWriter implements AutoCloseable {
 
     private void closeStatements() throws SQLException {
         insertFile.close();
-        for (PreparedStatement s : new PreparedStatement[] {insertChunk, updateChunks, updateReason, copyRows,
+        for (PreparedStatement s : new PreparedStatement[] {insertChunk, copyRows,
                 copyChunks, addFromPrevious}) {
             if (s != null) {
                 s.close();

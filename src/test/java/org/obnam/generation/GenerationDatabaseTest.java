@@ -105,13 +105,15 @@ class GenerationDatabaseTest {
         Path later = dir.resolve("later-" + version + ".db");
         try (GenerationWriter w = GenerationWriter.create(later, version)) {
             for (Entry e : entries) {
-                w.add(e, List.of());
+                assertThat(w.reserve(e)).isEqualTo(entries.indexOf(e) + 1);
             }
-            w.setChunks(3, chunks.get(2));
-            w.setReason(4, Reason.SKIPPED);
-            w.setChunks(1, chunks.get(0));
-            w.setChunks(2, chunks.get(1));
-            assertThatThrownBy(() -> w.setChunks(5, chunks.get(0))).hasMessageContaining("no entry 5");
+            w.addReserved(3, entries.get(2), chunks.get(2));
+            w.addReserved(4, entries.get(3).withReason(Reason.SKIPPED), List.of());
+            assertThatThrownBy(() -> w.addReserved(4, entries.get(3), chunks.get(0))).hasMessageContaining("no entry 4");
+            assertThatThrownBy(() -> w.finish()).hasMessageContaining("2 reserved entries were never added");
+            w.addReserved(1, entries.get(0), chunks.get(0));
+            w.addReserved(2, entries.get(1), chunks.get(1));
+            assertThatThrownBy(() -> w.addReserved(5, entries.get(0), chunks.get(0))).hasMessageContaining("no entry 5");
             w.finish();
         }
         assertThat(readAll(later)).isEqualTo(readAll(together));
@@ -191,12 +193,12 @@ class GenerationDatabaseTest {
             assertThat(w.copyUnchanged(asWalked(old.get(0)), 1)).isEqualTo(1);
             assertThat(w.copyUnchanged(asWalked(old.get(1)), 2)).isEqualTo(2);
             assertThat(w.copyUnchanged(asWalked(old.get(2)), 3)).isEqualTo(3);
-            assertThat(w.add(fresh, List.of())).isEqualTo(4);
+            assertThat(w.reserve(fresh)).isEqualTo(4);
             assertThat(w.copyUnchanged(asWalked(old.get(3)), 4)).isEqualTo(5);
             assertThat(w.addUnchanged(asWalked(moved), 6)).isEqualTo(6);
             assertThat(w.copyUnchanged(asWalked(old.get(7)), 8)).isEqualTo(7);
             assertThat(w.copyUnchanged(asWalked(old.get(6)), 7)).isEqualTo(8); // out of order: a new run
-            w.setChunks(4, freshChunks);
+            w.addReserved(4, fresh, freshChunks);
             w.finish();
         }
         List<StoredEntry> want = readEntries(expected);
