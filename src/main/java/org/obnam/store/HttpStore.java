@@ -166,6 +166,11 @@ public final class HttpStore implements Store {
         long last = offset + length - 1;
         Reply resp = connection.send(connection.request(HttpMethod.GET, chunkPath(id))
                 .headers(h -> h.put(HttpHeader.RANGE, "bytes=" + offset + "-" + last)), what);
+        return rangeOf(resp, what, offset, length);
+    }
+
+    /** The range asked for, from a whole answer to a range request. */
+    private byte[] rangeOf(Reply resp, String what, long offset, int length) throws StoreException {
         if (resp.status() == 416) {
             long size = connection.json(resp).path("size").asLong(-1);
             throw new StoreException.BadRequest(what + ": the range is outside the chunk"
@@ -177,17 +182,50 @@ public final class HttpStore implements Store {
             checkRange(what, offset, length, content.length);
             return Arrays.copyOfRange(content, (int) offset, (int) offset + length);
         }
+        checkContentRange(resp, what, offset);
+        if (content.length != length) {
+            throw outsideTheChunk(resp, what);
+        }
+        return content;
+    }
+
+    private void checkContentRange(Reply resp, String what, long offset) throws StoreException {
         String range = resp.headers().get(HttpHeader.CONTENT_RANGE);
         Matcher m = range == null ? null : CONTENT_RANGE.matcher(range);
         if (m == null || !m.matches() || Long.parseLong(m.group(1)) != offset) {
             throw new StoreException("the server at " + connection.base() + " answered " + what + " with a wrong Content-Range: " + range);
         }
-        if (content.length != length) {
-            long size = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
-            throw new StoreException.BadRequest(what + ": the range is outside the chunk"
-                    + (size >= 0 ? ", which has " + size + " bytes" : ""));
+    }
+
+    private static StoreException outsideTheChunk(Reply resp, String what) {
+        Matcher m = CONTENT_RANGE.matcher(resp.headers().get(HttpHeader.CONTENT_RANGE));
+        long size = m.matches() && !m.group(3).equals("*") ? Long.parseLong(m.group(3)) : -1;
+        return new StoreException.BadRequest(what + ": the range is outside the chunk"
+                + (size >= 0 ? ", which has " + size + " bytes" : ""));
+    }
+
+    @Override
+    public void readRange(ObjectId id, long offset, int length, byte[] dest) throws StoreException {
+        String what = "fetching " + length + " bytes at " + offset + " of chunk " + id;
+        if (length > dest.length) {
+            throw new IllegalArgumentException("an array of " + dest.length + " bytes cannot take " + length);
         }
-        return content;
+        if (offset < 0 || length <= 0) {
+            System.arraycopy(getRange(id, offset, length), 0, dest, 0, length); // the checks and errors of getRange
+            return;
+        }
+        long last = offset + length - 1;
+        ServerConnection.RangeReply range = connection.sendRange(connection.request(HttpMethod.GET, chunkPath(id))
+                .headers(h -> h.put(HttpHeader.RANGE, "bytes=" + offset + "-" + last)), what, dest, length);
+        Reply resp = range.reply();
+        if (!range.inArray()) {
+            System.arraycopy(rangeOf(resp, what, offset, length), 0, dest, 0, length);
+            return;
+        }
+        checkContentRange(resp, what, offset);
+        if (range.length() != length) {
+            throw outsideTheChunk(resp, what);
+        }
     }
 
     private static void checkRange(String what, long offset, int length, long size) throws StoreException {

@@ -150,6 +150,14 @@ public final class RetryingStore implements Store {
     }
 
     @Override
+    public void readRange(ObjectId id, long offset, int length, byte[] dest) throws StoreException {
+        retry("a fetch", () -> {
+            inner.readRange(id, offset, length, dest); // a retry writes the whole range again
+            return null;
+        });
+    }
+
+    @Override
     public Map<String, ObjectLocation> findLabels(Collection<String> labels) throws StoreException {
         return retry("a label look-up", () -> inner.findLabels(labels));
     }

@@ -197,11 +197,85 @@ final class ServerConnection implements AutoCloseable {
         }
     }
 
+    /** A response to a range request whose body, if the server sent the range, is in the caller's array. */
+    record RangeReply(Reply reply, boolean inArray, int length) {}
+
+    /**
+     * Collects a range response: the body of a 206 answer goes straight into the caller's array
+     * (a restore reads megabytes per chunk, and buffering each in a response, then copying it, made
+     * two arrays per chunk that only a collection of the old generation freed); any other answer
+     * is collected whole like {@link Collector}'s, for the caller to handle.
+     */
+    private static final class RangeCollector implements Response.Listener {
+        final CompletableFuture<RangeReply> reply = new CompletableFuture<>();
+        private final byte[] dest;
+        private final int capacity;
+        private boolean inArray;
+        private int filled;
+        private java.io.ByteArrayOutputStream other;
+
+        RangeCollector(byte[] dest, int capacity) {
+            this.dest = dest;
+            this.capacity = capacity;
+        }
+
+        @Override
+        public void onHeaders(Response response) {
+            inArray = response.getStatus() == 206;
+            if (!inArray) {
+                other = new java.io.ByteArrayOutputStream();
+            }
+        }
+
+        @Override
+        public void onContent(Response response, java.nio.ByteBuffer content) {
+            int n = content.remaining();
+            if (inArray) {
+                if (n > capacity - filled) {
+                    response.abort(new IOException("the server sent more than the " + capacity + " bytes asked for"));
+                    return;
+                }
+                content.get(dest, filled, n);
+                filled += n;
+            } else {
+                if (other.size() + (long) n > MAX_RESPONSE_BYTES) {
+                    response.abort(new IOException("the response is longer than " + MAX_RESPONSE_BYTES + " bytes"));
+                    return;
+                }
+                byte[] part = new byte[n];
+                content.get(part);
+                other.writeBytes(part);
+            }
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            Response r = result.getResponse();
+            if (result.getResponseFailure() == null && r != null && r.getStatus() >= 200) {
+                byte[] content = inArray ? new byte[0] : other == null ? new byte[0] : other.toByteArray();
+                reply.complete(new RangeReply(new Reply(r.getStatus(), r.getReason(), r.getHeaders(), content), inArray, filled));
+            } else {
+                reply.completeExceptionally(result.getFailure());
+            }
+        }
+    }
+
+    /** Like {@link #send}, for a range request whose body may go into {@code dest} (at most {@code capacity} bytes). */
+    RangeReply sendRange(Request request, String what, byte[] dest, int capacity) throws StoreException {
+        RangeCollector collector = new RangeCollector(dest, capacity);
+        return await(request, collector.reply, collector, what);
+    }
+
     Reply send(Request request, String what) throws StoreException {
         Collector collector = new Collector();
+        return await(request, collector.reply, collector, what);
+    }
+
+    private <T> T await(Request request, CompletableFuture<T> reply, Response.CompleteListener listener, String what)
+            throws StoreException {
         try {
-            request.send(collector);
-            return collector.reply.get();
+            request.send(listener);
+            return reply.get();
         } catch (InterruptedException e) {
             request.abort(e);
             Thread.currentThread().interrupt();

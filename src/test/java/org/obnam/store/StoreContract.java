@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -122,6 +123,25 @@ public abstract class StoreContract {
     void rangeOutsideBodyIsRejected() throws Exception {
         ObjectId id = store.put(ObjectMeta.single("x"), bytes(10, 5));
         assertThatThrownBy(() -> store.getRange(id, 5, 6)).isInstanceOf(StoreException.BadRequest.class);
+        assertThatThrownBy(() -> store.readRange(id, 5, 6, new byte[6])).isInstanceOf(StoreException.BadRequest.class);
+    }
+
+    @Test
+    void aRangeReadIntoAGivenArrayFillsItsStartWithTheRange() throws Exception {
+        byte[] body = bytes(3 << 20, 11); // megabytes: more than one piece of a response
+        ObjectId id = store.put(ObjectMeta.pack(List.of("a", "b"), List.of(1000L, (long) body.length - 1000)), body);
+        byte[] dest = new byte[body.length];
+        Arrays.fill(dest, (byte) 0x55);
+        int length = body.length - 1000 - 7;
+        store.readRange(id, 1000, length, dest);
+        assertThat(Arrays.copyOf(dest, length)).isEqualTo(Arrays.copyOfRange(body, 1000, 1000 + length));
+        assertThat(Arrays.copyOfRange(dest, length, dest.length)).containsOnly(0x55);
+        assertThat(store.getRange(id, 1000, length)).isEqualTo(Arrays.copyOf(dest, length));
+
+        store.readRange(id, body.length - 3, 3, dest);
+        assertThat(Arrays.copyOf(dest, 3)).isEqualTo(Arrays.copyOfRange(body, body.length - 3, body.length));
+        assertThatThrownBy(() -> store.readRange(id, body.length - 3, 4, dest)).isInstanceOf(StoreException.BadRequest.class);
+        assertThatThrownBy(() -> store.readRange(ObjectId.random(), 0, 1, dest)).isInstanceOf(StoreException.NotFound.class);
     }
 
     @Test
