@@ -7,6 +7,7 @@ import java.util.HexFormat;
 public final class Label implements Comparable<Label> {
     public static final int LENGTH = 32;
     private final byte[] bytes;
+    private String hex;
 
     private Label(byte[] bytes) {
         this.bytes = bytes;
@@ -48,8 +49,14 @@ public final class Label implements Comparable<Label> {
         return new Label(Arrays.copyOfRange(source, offset, offset + LENGTH));
     }
 
+    /** Made when first asked for: a backup needs each new chunk's label in hex two or three times. */
     public String hex() {
-        return HexFormat.of().formatHex(bytes);
+        String h = hex;
+        if (h == null) {
+            h = HexFormat.of().formatHex(bytes);
+            hex = h; // a race only makes an equal string twice
+        }
+        return h;
     }
 
     @Override

@@ -32,7 +32,7 @@ public final class GenerationWriter implements AutoCloseable {
     private long fileCount;
     private long fileBytes;
     private long pending;
-    private final java.util.Set<Long> reserved = new java.util.HashSet<>(); // row numbers taken, rows not yet written
+    private final java.util.BitSet reserved = new java.util.BitSet(); // row numbers taken, rows not yet written
     private boolean finished;
 
     private GenerationWriter(Path file, SchemaVersion version, Connection db) throws SQLException {
@@ -361,16 +361,17 @@ public final class GenerationWriter implements AutoCloseable {
         flushRun();
         long fileno = ++fileCount;
         fileBytes += e.contentBytes();
-        reserved.add(fileno);
+        reserved.set(Math.toIntExact(fileno));
         return fileno;
     }
 
     /** Writes the row reserved as {@code fileno} for {@code e}, with its chunk list. */
     public void addReserved(long fileno, Entry e, List<ChunkRef> chunks) throws GenerationException {
-        if (finished || !reserved.remove(fileno)) {
+        if (finished || fileno < 1 || fileno > fileCount || !reserved.get((int) fileno)) {
             throw new IllegalArgumentException("no entry " + fileno + " reserved (" + fileCount + " added"
                     + (finished ? ", finished)" : ")"));
         }
+        reserved.clear((int) fileno);
         try {
             insert(e, chunks, fileno);
         } catch (SQLException ex) {
@@ -421,8 +422,8 @@ public final class GenerationWriter implements AutoCloseable {
         }
         flushRun();
         if (!reserved.isEmpty()) {
-            throw new IllegalStateException(reserved.size() + " reserved entries were never added, among them "
-                    + reserved.iterator().next());
+            throw new IllegalStateException(reserved.cardinality() + " reserved entries were never added, among them "
+                    + reserved.nextSetBit(0));
         }
         try {
             putMeta("file_count", Long.toString(fileCount));
