@@ -48,6 +48,9 @@ public record Entry(
     }
 
     public Entry withExtents(List<Extent> e) {
+        if (e == extents) {
+            return this; // most files are not sparse: no copy per file
+        }
         return new Entry(path, type, permissions, uid, gid, user, group, size, mtime, ctime, inode, deviceMajor,
                 deviceMinor, nlink, rdevMajor, rdevMinor, symlinkTarget, xattrs, e, hardLinkTo, reason, cachedirTag);
     }
