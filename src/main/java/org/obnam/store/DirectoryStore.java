@@ -261,6 +261,13 @@ public final class DirectoryStore implements Store {
     private ObjectId publish(ObjectId id, Path temp, List<LabelRange> ranges) throws StoreException {
         Path target = objectPath(id);
         Path dir = target.getParent();
+        LabelIndex labels;
+        try {
+            labels = index(); // before the object is in place: if the index cannot open, there is no object to drop
+        } catch (StoreException e) {
+            FileDraft.deleteQuietly(temp);
+            throw e;
+        }
         boolean newDir;
         try {
             newDir = ensureDir(dir);
@@ -273,7 +280,7 @@ public final class DirectoryStore implements Store {
         // covers it (this caller's or a concurrent one's) then writes its index rows too, so an
         // object whose put and flush returned is always found by its labels, even after a crash.
         try {
-            index().add(id, ranges, bootId);
+            labels.add(id, ranges, bootId);
         } catch (SQLException e) {
             // The caller hears of a failure and will never refer to this object: do not keep it.
             FileDraft.deleteQuietly(target);
@@ -366,6 +373,7 @@ public final class DirectoryStore implements Store {
             if (durableSequence >= target) {
                 return;
             }
+            LabelIndex labels = index(); // open already: the puts to flush added their rows
             Set<Path> dirs;
             List<ObjectId> ids;
             long upTo;
@@ -383,7 +391,7 @@ public final class DirectoryStore implements Store {
                 for (Path d : ordered) {
                     fsyncDir(d);
                 }
-                index().markDurable(ids);
+                labels.markDurable(ids);
             } catch (IOException | SQLException e) {
                 synchronized (state) {
                     dirtyDirs.addAll(dirs);
@@ -662,9 +670,10 @@ public final class DirectoryStore implements Store {
     @Override
     public void delete(ObjectId id) throws StoreException {
         Path path = objectPath(id);
+        LabelIndex labels = index(); // first: an object deleted must never stay in the index
         try {
             Files.delete(path);
-            index().remove(id);
+            labels.remove(id);
             fsyncDir(path.getParent());
         } catch (NoSuchFileException e) {
             throw new StoreException.NotFound("no object " + id + " in " + root);

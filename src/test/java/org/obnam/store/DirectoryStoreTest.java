@@ -144,6 +144,16 @@ class DirectoryStoreTest extends StoreContract {
         assertThatThrownBy(() -> store.put(ObjectMeta.single("b"), new byte[1]))
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining("label index");
+        assertThatThrownBy(() -> store.delete(id))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("label index");
+        assertThat(store.get(id).body()).containsExactly(1, 2, 3); // not deleted behind the index's back
+        try (Stream<Path> files = Files.walk(dir.resolve("repo/objects"))) {
+            assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(1); // the refused put left nothing
+        }
+        try (Stream<Path> files = Files.list(dir.resolve("repo/tmp"))) {
+            assertThat(files.toList()).isEmpty();
+        }
         store.close();
 
         Files.delete(dir.resolve("repo/index.sqlite"));
