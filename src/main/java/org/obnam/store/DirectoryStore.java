@@ -72,6 +72,8 @@ public final class DirectoryStore implements Store {
      * start.
      */
     private final Object indexLock = new Object();
+    private static final int SQLITE_CORRUPT = 11;
+    private static final int SQLITE_NOTADB = 26;
     private volatile LabelIndex index; // set once, under indexLock
     private final String bootId;
     private final Set<Path> knownDirs = ConcurrentHashMap.newKeySet();
@@ -108,6 +110,10 @@ public final class DirectoryStore implements Store {
                 try {
                     opened = new LabelIndex(root.resolve("index.sqlite"));
                 } catch (SQLException e) {
+                    if (e.getErrorCode() == SQLITE_CORRUPT || e.getErrorCode() == SQLITE_NOTADB) {
+                        throw new StoreException.Corrupt("the label index " + root.resolve("index.sqlite")
+                                + " is damaged (" + e.getMessage() + "): delete it, and it is rebuilt from the objects", e);
+                    }
                     throw failure("cannot open the label index in " + root, e);
                 }
                 try {

@@ -24,6 +24,10 @@ public class StoreException extends IOException {
         public Corrupt(String message) {
             super(message);
         }
+
+        public Corrupt(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** A compare-and-set on a record lost: someone else wrote it first. */

@@ -139,8 +139,9 @@ class DirectoryStoreTest extends StoreContract {
         assertThat(store.get(id).body()).containsExactly(1, 2, 3);
         assertThat(store.getRecord("r").orElseThrow().body()).containsExactly(9);
         assertThatThrownBy(() -> store.findLabels(List.of("a")))
-                .isInstanceOf(StoreException.class)
-                .hasMessageContaining("label index");
+                .isInstanceOf(StoreException.Corrupt.class)
+                .hasMessageContaining("the label index " + dir.resolve("repo/index.sqlite") + " is damaged")
+                .hasMessageContaining("delete it, and it is rebuilt from the objects");
         assertThatThrownBy(() -> store.put(ObjectMeta.single("b"), new byte[1]))
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining("label index");
