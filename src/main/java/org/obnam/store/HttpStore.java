@@ -182,24 +182,24 @@ public final class HttpStore implements Store {
             checkRange(what, offset, length, content.length);
             return Arrays.copyOfRange(content, (int) offset, (int) offset + length);
         }
-        checkContentRange(resp, what, offset);
+        long size = checkContentRange(resp, what, offset);
         if (content.length != length) {
-            throw outsideTheChunk(resp, what);
+            throw outsideTheChunk(what, size);
         }
         return content;
     }
 
-    private void checkContentRange(Reply resp, String what, long offset) throws StoreException {
+    /** Checks that a 206 answer starts at {@code offset}; returns the chunk's size it states, or -1. */
+    private long checkContentRange(Reply resp, String what, long offset) throws StoreException {
         String range = resp.headers().get(HttpHeader.CONTENT_RANGE);
         Matcher m = range == null ? null : CONTENT_RANGE.matcher(range);
         if (m == null || !m.matches() || Long.parseLong(m.group(1)) != offset) {
             throw new StoreException("the server at " + connection.base() + " answered " + what + " with a wrong Content-Range: " + range);
         }
+        return m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
     }
 
-    private static StoreException outsideTheChunk(Reply resp, String what) {
-        Matcher m = CONTENT_RANGE.matcher(resp.headers().get(HttpHeader.CONTENT_RANGE));
-        long size = m.matches() && !m.group(3).equals("*") ? Long.parseLong(m.group(3)) : -1;
+    private static StoreException outsideTheChunk(String what, long size) {
         return new StoreException.BadRequest(what + ": the range is outside the chunk"
                 + (size >= 0 ? ", which has " + size + " bytes" : ""));
     }
@@ -222,9 +222,9 @@ public final class HttpStore implements Store {
             System.arraycopy(rangeOf(resp, what, offset, length), 0, dest, 0, length);
             return;
         }
-        checkContentRange(resp, what, offset);
+        long size = checkContentRange(resp, what, offset);
         if (range.length() != length) {
-            throw outsideTheChunk(resp, what);
+            throw outsideTheChunk(what, size);
         }
     }
 

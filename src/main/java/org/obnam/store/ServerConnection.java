@@ -27,6 +27,7 @@ import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -179,7 +180,7 @@ final class ServerConnection implements AutoCloseable {
      * server may answer an error before reading the whole body (or refuse an Expect: 100-continue),
      * and that answer, not the aborted upload, is what the caller must hear.
      */
-    private static final class Collector extends BufferingResponseListener {
+    private static class Collector extends BufferingResponseListener {
         final CompletableFuture<Reply> reply = new CompletableFuture<>();
 
         Collector() {
@@ -204,15 +205,14 @@ final class ServerConnection implements AutoCloseable {
      * Collects a range response: the body of a 206 answer goes straight into the caller's array
      * (a restore reads megabytes per chunk, and buffering each in a response, then copying it, made
      * two arrays per chunk that only a collection of the old generation freed); any other answer
-     * is collected whole like {@link Collector}'s, for the caller to handle.
+     * is collected like any response, for the caller to handle. The fields are read once the
+     * reply is complete.
      */
-    private static final class RangeCollector implements Response.Listener {
-        final CompletableFuture<RangeReply> reply = new CompletableFuture<>();
+    private static final class RangeCollector extends Collector {
         private final byte[] dest;
         private final int capacity;
         private boolean inArray;
         private int filled;
-        private java.io.ByteArrayOutputStream other;
 
         RangeCollector(byte[] dest, int capacity) {
             this.dest = dest;
@@ -223,59 +223,43 @@ final class ServerConnection implements AutoCloseable {
         public void onHeaders(Response response) {
             inArray = response.getStatus() == 206;
             if (!inArray) {
-                other = new java.io.ByteArrayOutputStream();
+                super.onHeaders(response);
             }
         }
 
         @Override
-        public void onContent(Response response, java.nio.ByteBuffer content) {
+        public void onContent(Response response, Content.Chunk chunk, Runnable demander) throws Exception {
+            if (!inArray) {
+                super.onContent(response, chunk, demander);
+                return;
+            }
+            java.nio.ByteBuffer content = chunk.getByteBuffer();
             int n = content.remaining();
-            if (inArray) {
-                if (n > capacity - filled) {
-                    response.abort(new IOException("the server sent more than the " + capacity + " bytes asked for"));
-                    return;
-                }
+            if (n > capacity - filled) {
+                response.abort(new IOException("the server sent more than the " + capacity + " bytes asked for"));
+            } else {
                 content.get(dest, filled, n);
                 filled += n;
-            } else {
-                if (other.size() + (long) n > MAX_RESPONSE_BYTES) {
-                    response.abort(new IOException("the response is longer than " + MAX_RESPONSE_BYTES + " bytes"));
-                    return;
-                }
-                byte[] part = new byte[n];
-                content.get(part);
-                other.writeBytes(part);
             }
-        }
-
-        @Override
-        public void onComplete(Result result) {
-            Response r = result.getResponse();
-            if (result.getResponseFailure() == null && r != null && r.getStatus() >= 200) {
-                byte[] content = inArray ? new byte[0] : other == null ? new byte[0] : other.toByteArray();
-                reply.complete(new RangeReply(new Reply(r.getStatus(), r.getReason(), r.getHeaders(), content), inArray, filled));
-            } else {
-                reply.completeExceptionally(result.getFailure());
-            }
+            demander.run(); // the next chunk, as the default listener asks for it
         }
     }
 
     /** Like {@link #send}, for a range request whose body may go into {@code dest} (at most {@code capacity} bytes). */
     RangeReply sendRange(Request request, String what, byte[] dest, int capacity) throws StoreException {
         RangeCollector collector = new RangeCollector(dest, capacity);
-        return await(request, collector.reply, collector, what);
+        Reply reply = await(request, collector, what);
+        return new RangeReply(reply, collector.inArray, collector.filled);
     }
 
     Reply send(Request request, String what) throws StoreException {
-        Collector collector = new Collector();
-        return await(request, collector.reply, collector, what);
+        return await(request, new Collector(), what);
     }
 
-    private <T> T await(Request request, CompletableFuture<T> reply, Response.CompleteListener listener, String what)
-            throws StoreException {
+    private Reply await(Request request, Collector collector, String what) throws StoreException {
         try {
-            request.send(listener);
-            return reply.get();
+            request.send(collector);
+            return collector.reply.get();
         } catch (InterruptedException e) {
             request.abort(e);
             Thread.currentThread().interrupt();
