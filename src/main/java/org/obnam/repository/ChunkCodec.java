@@ -167,20 +167,28 @@ public final class ChunkCodec {
      * arrays, each garbage a moment later and big enough to go straight to the old generation.
      */
     static int grownLength(int current, int needed) {
+        return grownLength(current, needed, Integer.MAX_VALUE - 8);
+    }
+
+    /** Like {@link #grownLength(int, int)}, but growing past {@code cap} only to hold {@code needed}. */
+    static int grownLength(int current, int needed, int cap) {
         long grown = current + (long) (current >> 1);
-        return (int) Math.max(needed, Math.min(grown, Integer.MAX_VALUE - 8));
+        return (int) Math.max(needed, Math.min(grown, Math.min(cap, Integer.MAX_VALUE - 8)));
     }
 
 
     /**
      * Like {@link #decode} but into reused per-thread buffers, for the restore's hot path: no
-     * allocation per chunk once the buffers have grown to the largest chunk.
+     * allocation per chunk once the buffers have grown to the largest chunk. The buffers grow past
+     * {@code bufferCap} only as far as a chunk needs, so a caller that sends only chunks up to the
+     * cap here knows they never take more than the cap each.
      */
-    public Plain decodeInto(ChunkKind kind, Label label, byte[] blob, int offset, int length) throws CorruptChunkException {
+    public Plain decodeInto(ChunkKind kind, Label label, byte[] blob, int offset, int length, int bufferCap)
+            throws CorruptChunkException {
         byte[][] bufs = DECODE_BUFFERS.get();
         int inner = Math.max(0, length - ChunkCipher.OVERHEAD);
         if (bufs[0].length < inner) {
-            bufs[0] = new byte[grownLength(bufs[0].length, inner)];
+            bufs[0] = new byte[grownLength(bufs[0].length, inner, bufferCap)];
         }
         int flags;
         try {
@@ -196,7 +204,7 @@ public final class ChunkCodec {
                 throw new CorruptChunkException("chunk " + label + " has a damaged compressed form");
             }
             if (bufs[1].length < size) {
-                bufs[1] = new byte[grownLength(bufs[1].length, (int) size)];
+                bufs[1] = new byte[grownLength(bufs[1].length, (int) size, bufferCap)];
             }
             try {
                 n = DECOMPRESSORS.get().decompressByteArray(bufs[1], 0, (int) size, bufs[0], 0, inner);

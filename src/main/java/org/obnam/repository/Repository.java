@@ -202,24 +202,30 @@ public final class Repository {
 
     /**
      * A chunk's verified plaintext in this thread's reused buffers (valid until its next read):
-     * the restore's hot path.
+     * the restore's hot path. The three reused buffers (encrypted, decrypted, decompressed) grow
+     * past {@code bufferCap} only as far as this chunk needs.
      */
-    public ChunkCodec.Plain readChunkInto(ChunkKind kind, ChunkRef ref) throws StoreException, CorruptChunkException {
+    public ChunkCodec.Plain readChunkInto(ChunkKind kind, ChunkRef ref, int bufferCap)
+            throws StoreException, CorruptChunkException {
         byte[] blob = BLOB_BUFFERS.get();
         if (blob.length < ref.length()) {
-            blob = new byte[ChunkCodec.grownLength(blob.length, ref.length())];
+            blob = new byte[ChunkCodec.grownLength(blob.length, ref.length(), bufferCap)];
             BLOB_BUFFERS.set(blob);
         }
         store.readRange(ref.object(), ref.offset(), ref.length(), blob);
-        return decodeInto(kind, ref, blob, 0);
+        return decodeInto(kind, ref, blob, 0, bufferCap);
     }
 
-    /** Decodes a chunk whose encrypted form the caller already has, at {@code offset} in {@code blob}. */
-    public ChunkCodec.Plain decodeInto(ChunkKind kind, ChunkRef ref, byte[] blob, int offset) throws CorruptChunkException {
+    /**
+     * Decodes a chunk whose encrypted form the caller already has, at {@code offset} in {@code blob},
+     * into this thread's reused buffers (see {@link #readChunkInto}).
+     */
+    public ChunkCodec.Plain decodeInto(ChunkKind kind, ChunkRef ref, byte[] blob, int offset, int bufferCap)
+            throws CorruptChunkException {
         if (offset < 0 || (long) offset + ref.length() > blob.length) {
             throw new CorruptChunkException("chunk " + ref.label() + " lies outside its object " + ref.object());
         }
-        ChunkCodec.Plain plain = codec.decodeInto(kind, ref.label(), blob, offset, ref.length());
+        ChunkCodec.Plain plain = codec.decodeInto(kind, ref.label(), blob, offset, ref.length(), bufferCap);
         if (plain.length() != ref.size()) {
             throw new CorruptChunkException("chunk " + ref.label() + " has " + plain.length() + " bytes, expected " + ref.size());
         }

@@ -85,6 +85,30 @@ public final class RestoreRun {
         return (int) Math.min(Math.max(ref.size(), QUEUED_CHUNK_MIN_COST), permits);
     }
 
+    /**
+     * How a restore shares the heap: the pack cache, each thread's three reused decode buffers
+     * (which never grow past {@code reusedBufferLimit} for the chunks sent to them) and the permits
+     * for chunks above that limit, which get arrays of their own.
+     */
+    record DecodeMemory(long packCacheBytes, int reusedBufferLimit, int bigChunkPermits) {
+        static DecodeMemory of(long heap, int threads) {
+            // A pack per four threads: the threads restore files in the order their chunks were
+            // packed, so they mostly share the newest pack; a second one pays off only when many
+            // threads straddle two packs (with one for eight threads, 3% of the packs were read twice).
+            long packCacheBytes = Math.max(PackLayout.TARGET_BYTES,
+                    Math.min(Math.min(48L << 20, heap / 6), (long) PackLayout.TARGET_BYTES * ((threads + 3) / 4)));
+            long decodeBudget = Math.max(16L << 20, heap * 3 / 4 - packCacheBytes);
+            // Three quarters for the reused buffers, so that with the launcher's default heap a
+            // default-size chunk fits them on any number of CPUs; a quarter for bigger chunks.
+            // With half for the reused buffers and room left for growing by half past the limit,
+            // the limit on two threads was just under 4 MiB, and every default-size chunk of 4 MiB
+            // (all-zero stretches, data that never finds a cut point) got arrays of its own: 27
+            // full collections restoring a 1 GiB disk image.
+            int reusedBufferLimit = (int) Math.min(Integer.MAX_VALUE - 8, decodeBudget * 3 / 4 / (3L * threads));
+            return new DecodeMemory(packCacheBytes, reusedBufferLimit, (int) Math.min(Integer.MAX_VALUE, decodeBudget / 4));
+        }
+    }
+
     private RestoreRun(Repository repo, Path scratch, int threads, Consumer<String> onProblem) {
         this.repo = repo;
         this.scratch = scratch;
@@ -150,18 +174,11 @@ public final class RestoreRun {
     }
 
     private RestoreOutcome restoreEntries(GenerationReader reader, Dir top, boolean spreadTopLevel) throws Exception {
-        long heap = Runtime.getRuntime().maxMemory();
-        // A pack per four threads: the threads restore files in the order their chunks were
-        // packed, so they mostly share the newest pack; a second one pays off only when many
-        // threads straddle two packs (with one for eight threads, 3% of the packs were read twice).
-        long packCacheBytes = Math.max(PackLayout.TARGET_BYTES,
-                Math.min(Math.min(48L << 20, heap / 6), (long) PackLayout.TARGET_BYTES * ((threads + 3) / 4)));
-        packs = new PackCache(repo.store(), packCacheBytes);
-        long decodeBudget = Math.max(16L << 20, heap * 3 / 4 - packCacheBytes);
-        decodeMemoryPermits = (int) Math.min(Integer.MAX_VALUE, decodeBudget / 2);
+        DecodeMemory memory = DecodeMemory.of(Runtime.getRuntime().maxMemory(), threads);
+        packs = new PackCache(repo.store(), memory.packCacheBytes());
+        decodeMemoryPermits = memory.bigChunkPermits();
         decodeMemory = new Semaphore(decodeMemoryPermits);
-        // Three reused buffers per thread, each growing to at most 1.5 times the limit.
-        reusedBufferLimit = (int) Math.min(Integer.MAX_VALUE, decodeBudget / 2 / (5L * threads));
+        reusedBufferLimit = memory.reusedBufferLimit();
         List<StoredEntry> directories = new ArrayList<>();
         AtomicLong entries = new AtomicLong();
         queuePermits = queueBudget(threads);
@@ -319,14 +336,15 @@ public final class RestoreRun {
             if (pack != null) {
                 ChunkCodec.Plain plain;
                 try (PackCache.Lease lease = pack) { // the array may hold another pack once it is closed
-                    plain = repo.decodeInto(ChunkKind.DATA, ref, lease.body(), Math.toIntExact(ref.offset()));
+                    plain = repo.decodeInto(ChunkKind.DATA, ref, lease.body(), Math.toIntExact(ref.offset()),
+                            reusedBufferLimit);
                 }
                 write(file, e, plain.buffer(), plain.length(), at);
                 return;
             }
         }
         if (ref.length() <= reusedBufferLimit && ref.size() <= reusedBufferLimit) {
-            ChunkCodec.Plain plain = repo.readChunkInto(ChunkKind.DATA, ref);
+            ChunkCodec.Plain plain = repo.readChunkInto(ChunkKind.DATA, ref, reusedBufferLimit);
             write(file, e, plain.buffer(), plain.length(), at);
             return;
         }

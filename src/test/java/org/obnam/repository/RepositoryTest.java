@@ -207,6 +207,9 @@ class RepositoryTest {
         assertThat(ChunkCodec.grownLength(1000, 1001)).isEqualTo(1500);
         assertThat(ChunkCodec.grownLength(1000, 4000)).isEqualTo(4000);
         assertThat(ChunkCodec.grownLength(Integer.MAX_VALUE - 100, Integer.MAX_VALUE - 50)).isEqualTo(Integer.MAX_VALUE - 8);
+        assertThat(ChunkCodec.grownLength(1000, 1001, 1200)).as("grows by half only up to the cap").isEqualTo(1200);
+        assertThat(ChunkCodec.grownLength(1000, 1300, 1200)).as("past the cap only as far as needed").isEqualTo(1300);
+        assertThat(ChunkCodec.grownLength(0, 100, 1200)).isEqualTo(100);
         int length = 0;
         int arrays = 0;
         for (int chunk = 256 << 10; chunk <= 4 << 20; chunk += 4096) {

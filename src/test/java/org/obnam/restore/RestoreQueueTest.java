@@ -30,4 +30,23 @@ class RestoreQueueTest {
         assertThat(permits).isEqualTo(16 << 20);
         assertThat(permits / RestoreRun.queueCost(chunkOf(size), permits)).isEqualTo(1024);
     }
+
+    @Property
+    void decodingStaysInThreeQuartersOfTheHeap(@ForAll @IntRange(min = 1, max = 256) int threads,
+            @ForAll @IntRange(min = 48, max = 4096) int heapMiB) {
+        long heap = (long) heapMiB << 20;
+        RestoreRun.DecodeMemory m = RestoreRun.DecodeMemory.of(heap, threads);
+        long most = m.packCacheBytes() + 3L * threads * m.reusedBufferLimit() + m.bigChunkPermits();
+        assertThat(most).isLessThanOrEqualTo(Math.max(heap * 3 / 4, m.packCacheBytes() + (16L << 20)));
+        assertThat(m.reusedBufferLimit()).isPositive();
+    }
+
+    @Property
+    void withTheLaunchersDefaultHeapADefaultSizeChunkDecodesInTheReusedBuffers(
+            @ForAll @IntRange(min = 1, max = 64) int cpus) {
+        // bin/obnam-launch: 64 MiB + 24 MiB per CPU; the JVM reports a little less (one survivor space)
+        long heap = (64L + 24L * cpus) * (1 << 20) * 95 / 100;
+        int biggest = org.obnam.chunking.ChunkerParams.DEFAULT_MAX_SIZE + org.obnam.crypto.ChunkCipher.OVERHEAD;
+        assertThat(RestoreRun.DecodeMemory.of(heap, cpus).reusedBufferLimit()).isGreaterThanOrEqualTo(biggest);
+    }
 }
