@@ -19,6 +19,11 @@ import org.obnam.repository.ChunkCodec;
  * reusable buffer of a little more than the maximum chunk size ({@link Chunker.Splitter#bufferSizeFor}).
  */
 final class FileReader {
+    /**
+     * Chunks this big are labelled on the encode pool, so that one big file is hashed on every
+     * core; a smaller one costs less to label here than to hand over.
+     */
+    static final int LABEL_ELSEWHERE_FROM = 256 << 10;
     private final Chunker.Splitter splitter;
     private final ChunkCodec codec;
     private final ChunkPipeline pipeline;
@@ -51,8 +56,12 @@ final class FileReader {
                 try {
                     PlaintextRing.Slice plain = pipeline.buffer(len);
                     System.arraycopy(buf, off, plain.array(), plain.offset(), len);
-                    Label label = codec.label(kind, plain.array(), plain.offset(), len);
-                    chunks.add(pipeline.submit(kind, label, plain, len));
+                    if (len >= LABEL_ELSEWHERE_FROM) {
+                        chunks.add(pipeline.submitToLabel(kind, plain, len));
+                    } else {
+                        Label label = codec.label(kind, plain.array(), plain.offset(), len);
+                        chunks.add(pipeline.submit(kind, label, plain, len));
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted");
