@@ -389,8 +389,8 @@ public final class BackupRun {
             try {
                 Walker.Content content = await(pending, pipeline, failure, walkDone);
                 read++;
-                if (entry.extents() == null && content.bytesRead() != entry.size()) {
-                    warnings.add("file " + entry.path() + " changed size while it was backed up");
+                if (content.changedWhileRead() || entry.extents() == null && content.bytesRead() != entry.size()) {
+                    warnings.add("file " + entry.path() + " changed while it was backed up");
                 }
                 return content.chunks();
             } catch (FileReadException e) {

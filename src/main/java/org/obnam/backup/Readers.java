@@ -64,13 +64,16 @@ final class Readers implements AutoCloseable {
             }
         }
         CompletableFuture<FileReader.Result> read = new CompletableFuture<>();
+        boolean[] changed = new boolean[1]; // written before read completes, read after
         try {
             pool.execute(() -> {
                 try (file) {
                     if (size > SEQUENTIAL_HINT_ABOVE) {
                         file.adviseSequential();
                     }
-                    read.complete(readers.get().read(file, size, extents, ChunkKind.DATA));
+                    FileReader.Result result = readers.get().read(file, size, extents, ChunkKind.DATA);
+                    changed[0] = changedSinceOpened(file);
+                    read.complete(result);
                 } catch (IOException e) {
                     read.completeExceptionally(new FileReadException("cannot read file " + file.path() + ": " + e.getMessage(), e));
                 } catch (Throwable t) {
@@ -92,7 +95,7 @@ final class Readers implements AutoCloseable {
                 for (CompletableFuture<ChunkRef> c : result.chunks()) {
                     refs.add(c.join());
                 }
-                return new Walker.Content(refs, result.bytesRead());
+                return new Walker.Content(refs, result.bytesRead(), changed[0]);
             });
         });
     }
@@ -120,7 +123,7 @@ final class Readers implements AutoCloseable {
         if (n == -1) {
             pipeline.giveBack(plain);
             closeQuietly(file);
-            return CompletableFuture.completedFuture(new Walker.Content(List.of(), 0));
+            return CompletableFuture.completedFuture(new Walker.Content(List.of(), 0, false));
         }
         if (n != size) { // not cached, partly cached, grown or shrunk
             pipeline.giveBack(plain);
@@ -128,7 +131,21 @@ final class Readers implements AutoCloseable {
         }
         closeQuietly(file);
         return pipeline.submit(ChunkKind.DATA, codec.label(ChunkKind.DATA, plain.array(), plain.offset(), size), plain, size)
-                .thenApply(ref -> new Walker.Content(List.of(ref), size));
+                .thenApply(ref -> new Walker.Content(List.of(ref), size, false));
+    }
+
+    /**
+     * Whether the file's size, modification or change time differ from when it was opened: a
+     * file written while it was read may be stored as a mix of old and new content, and a sparse
+     * file is read by the extents it had when opened, so what it gained since is not in the backup.
+     */
+    static boolean changedSinceOpened(OpenFile file) throws IOException {
+        org.obnam.fs.FileStat before = file.openedStat();
+        if (before == null) {
+            return false;
+        }
+        org.obnam.fs.FileStat now = file.stat();
+        return now.size() != before.size() || !now.mtime().equals(before.mtime()) || !now.ctime().equals(before.ctime());
     }
 
     private static void closeQuietly(OpenFile f) {

@@ -36,8 +36,11 @@ final class Walker {
         }
     }
 
-    /** A file's content: its chunks and the bytes read (which may differ from the stat size). */
-    record Content(List<org.obnam.generation.ChunkRef> chunks, long bytesRead) {}
+    /**
+     * A file's content: its chunks, the bytes read (which may differ from the stat size), and
+     * whether the file's size, modification or change time moved while it was read.
+     */
+    record Content(List<org.obnam.generation.ChunkRef> chunks, long bytesRead, boolean changedWhileRead) {}
 
     /**
      * An unchanged file's row in the previous generation. With {@code sameRow} the new row is that
@@ -208,6 +211,13 @@ final class Walker {
             warnings.add("cannot read file " + path + ": " + e.getMessage());
             sink.accept(new Item(Entries.of(path, st, null, List.of(), Reason.SKIPPED, cachedirTag), null));
             return;
+        }
+        FileStat opened = file.openedStat();
+        if (opened.inode() != st.inode() || opened.deviceMajor() != st.deviceMajor()
+                || opened.deviceMinor() != st.deviceMinor()) {
+            // Replaced since it was listed (an editor saving by renaming a new file over it): what
+            // is stored must describe the file that is read.
+            st = opened;
         }
         List<Xattr> xattrs;
         List<Extent> extents = null;

@@ -14,6 +14,7 @@ import static org.obnam.fs.Libc.O_EXCL;
 import static org.obnam.fs.Libc.O_NOATIME;
 import static org.obnam.fs.Libc.O_NOCTTY;
 import static org.obnam.fs.Libc.O_NOFOLLOW;
+import static org.obnam.fs.Libc.O_NONBLOCK;
 import static org.obnam.fs.Libc.O_RDONLY;
 import static org.obnam.fs.Libc.O_TRUNC;
 import static org.obnam.fs.Libc.O_WRONLY;
@@ -213,17 +214,29 @@ public final class Dir implements AutoCloseable {
     }
 
     /**
-     * Opens a file for reading. Only for regular files: opening a FIFO would block and opening a
-     * device may have side effects, so callers lstat first. A symlink fails with ELOOP. Uses
-     * O_NOATIME where permitted, so a backup does not change the files' atime.
+     * Opens a regular file for reading; anything else fails with {@link NotRegularFileException}.
+     * Opening a device may have side effects, so callers lstat first; but the name may be
+     * replaced between that lstat and this open, and opening a FIFO would wait for a writer, which
+     * hung a backup: the file is opened with O_NONBLOCK (which Linux ignores for regular files) and
+     * checked with fstat, whose result {@link OpenFile#openedStat} keeps. A symlink fails with
+     * ELOOP. Uses O_NOATIME where permitted, so a backup does not change the files' atime.
      */
     public OpenFile openRead(RawName name) throws IOException {
         Scratch s = Scratch.get();
-        int ffd = openNoAtime(s, s.cstr0(name.raw()), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        int ffd = openNoAtime(s, s.cstr0(name.raw()), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (ffd < 0) {
             throw error("open", name, s.lastErrno());
         }
-        return new OpenFile(ffd, path, name, false);
+        FileStat st = Stats.fstat(s, ffd);
+        if (st == null || st.type() != FileType.REGULAR) {
+            int errno = s.lastErrno();
+            Libc.close(s.errno, ffd);
+            if (st == null) {
+                throw error("stat", name, errno);
+            }
+            throw new NotRegularFileException(path.resolve(name).toString(), st.type());
+        }
+        return new OpenFile(ffd, path, name, false, st);
     }
 
     /** O_NOATIME is allowed only to the file's owner (or CAP_FOWNER): others get EPERM, so retry without. */

@@ -23,11 +23,27 @@ public final class OpenFile implements AutoCloseable {
     private final RawName name;
     private final boolean writable;
 
+    /** What fstat said right after the file was opened for reading, or null. */
+    private final FileStat openedStat;
+
     OpenFile(int fd, RawPath dirPath, RawName name, boolean writable) {
+        this(fd, dirPath, name, writable, null);
+    }
+
+    OpenFile(int fd, RawPath dirPath, RawName name, boolean writable, FileStat openedStat) {
         this.fd = fd;
         this.dirPath = dirPath;
         this.name = name;
         this.writable = writable;
+        this.openedStat = openedStat;
+    }
+
+    /**
+     * The file's status when {@link Dir#openRead} opened it: the file actually read, which may
+     * not be the one an earlier lstat of its name saw.
+     */
+    public FileStat openedStat() {
+        return openedStat;
     }
 
     /** The path the file was opened by, for messages. */

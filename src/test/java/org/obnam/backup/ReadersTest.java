@@ -98,6 +98,37 @@ class ReadersTest {
         assertThat(result.chunks().stream().mapToLong(ChunkRef::size).sum()).isEqualTo(actual);
     }
 
+    @ParameterizedTest(name = "sparse: {0}, written to after opening: {1}")
+    @CsvSource({"false, false", "false, true", "true, false", "true, true"})
+    void aFileWrittenToWhileItIsReadIsReportedAsChanged(boolean sparse, boolean written) throws Exception {
+        Path f = dir.resolve("f");
+        byte[] content = new byte[50_000];
+        new Random(7).nextBytes(content);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(content), sparse ? 4 << 20 : 0);
+        }
+        Walker.Content result;
+        try (Dir d = Dir.open(RawPath.ofUtf8(dir.toString()))) {
+            org.obnam.fs.OpenFile file = d.openRead(RawName.ofUtf8("f"));
+            long size = file.openedStat().size();
+            List<org.obnam.fs.Extent> extents = sparse ? file.dataExtents(size) : null;
+            if (sparse) {
+                assertThat(extents).as("the file system keeps holes").hasSize(1);
+            }
+            if (written) { // after the walk opened it, before it is read: a sparse file's new data is not read
+                Files.write(f, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+            }
+            CompletableFuture<Walker.Content> pending = readers.read(file, size, extents);
+            for (int i = 0; i < 3000 && !pending.isDone(); i++) {
+                pipeline.sealOpenPackIfIdle(1);
+                Thread.sleep(10);
+            }
+            result = pending.get(1, TimeUnit.SECONDS);
+        }
+        assertThat(result.changedWhileRead()).isEqualTo(written);
+    }
+
     private List<Label> expectedLabels(byte[] content) throws Exception {
         List<Label> labels = new ArrayList<>();
         int[] at = {0};

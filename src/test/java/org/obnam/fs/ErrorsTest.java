@@ -86,6 +86,27 @@ class ErrorsTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 10, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void openReadRefusesWhatIsNoLongerARegularFileWithoutWaitingForIt() throws IOException {
+        // A backup lstats a name, then opens it; a FIFO put in its place meanwhile made the
+        // open wait for a writer forever.
+        dir.mkfifo(n("pipe"), 0644);
+        NotRegularFileException e = catchThrowableOfType(NotRegularFileException.class, () -> dir.openRead(n("pipe")));
+        assertThat(e.type()).isEqualTo(FileType.FIFO);
+        assertThat(e).hasMessage("open " + dir.path().resolve(n("pipe")) + ": no longer a regular file (now a named pipe)");
+        dir.createDir(n("sub"), 0755).close();
+        assertThat(catchThrowableOfType(NotRegularFileException.class, () -> dir.openRead(n("sub"))).type())
+                .isEqualTo(FileType.DIRECTORY);
+        try (OpenFile f = dir.createFile(n("file"), 0644)) {
+            f.write(new byte[] {1, 2, 3}, 0, 3);
+        }
+        try (OpenFile f = dir.openRead(n("file"))) {
+            assertThat(f.openedStat().size()).isEqualTo(3);
+            assertThat(f.openedStat().inode()).isEqualTo(dir.lstat(n("file")).inode());
+        }
+    }
+
+    @Test
     void chmodNeverReachesASymlinkTarget() throws IOException {
         try (OpenFile f = dir.createFile(n("file"), 0644)) {
             f.chmod(0644);
