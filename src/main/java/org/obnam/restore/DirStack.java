@@ -5,8 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.obnam.fs.Dir;
+import org.obnam.fs.ErrnoException;
+import org.obnam.fs.FileStat;
+import org.obnam.fs.FileType;
 import org.obnam.fs.RawName;
 import org.obnam.fs.RawPath;
+import org.obnam.fs.Users;
 
 /**
  * The open directories along the path being restored. Entries come depth first, so the parent of
@@ -16,6 +20,7 @@ import org.obnam.fs.RawPath;
  */
 final class DirStack implements AutoCloseable {
     private final Dir top;
+    private final boolean root = Users.effectiveUid() == 0;
     private final boolean spreadTopLevel;
     private final List<RawName> names = new ArrayList<>();
     private final List<Dir> dirs = new ArrayList<>();
@@ -58,8 +63,53 @@ final class DirStack implements AutoCloseable {
         return dirs.isEmpty() ? top : dirs.getLast();
     }
 
-    /** Creates a directory in {@code parent} (an existing one is fine) and opens it. */
+    /**
+     * Creates a directory in {@code parent} and opens it. An existing directory is fine, even one
+     * its owner cannot enter or write to (an earlier restore's directory of mode 000 or 0500, say):
+     * it is given owner access, and its own metadata is applied at the end of the restore as usual.
+     * Anything else in the way (a file, a symlink) is replaced, as for files.
+     */
     Dir create(Dir parent, RawName name, int permissions) throws IOException {
+        Dir created = createReplacing(parent, name, permissions);
+        if (!root) {
+            try {
+                FileStat st = created.stat();
+                if ((st.permissions() & 0700) != 0700 && st.uid() == Users.effectiveUid()) {
+                    // An earlier restore's read-only directory: its files could not be replaced.
+                    parent.chmod(name, st.permissions() | 0700);
+                }
+            } catch (IOException e) {
+                created.close();
+                throw e;
+            }
+        }
+        return created;
+    }
+
+    private Dir createReplacing(Dir parent, RawName name, int permissions) throws IOException {
+        try {
+            return createOrOpen(parent, name, permissions);
+        } catch (ErrnoException e) {
+            FileStat existing;
+            try {
+                existing = parent.lstat(name);
+            } catch (IOException gone) {
+                throw e;
+            }
+            if (e.errno() == ErrnoException.EEXIST && existing.type() != FileType.DIRECTORY) {
+                parent.unlink(name);
+                return createOrOpen(parent, name, permissions);
+            }
+            if (e.errno() == ErrnoException.EACCES && existing.type() == FileType.DIRECTORY
+                    && existing.uid() == Users.effectiveUid()) {
+                parent.chmod(name, existing.permissions() | 0700);
+                return parent.openDir(name);
+            }
+            throw e;
+        }
+    }
+
+    private Dir createOrOpen(Dir parent, RawName name, int permissions) throws IOException {
         if (parent != top || !spreadTopLevel || top.exists(name)) {
             return parent.createDir(name, permissions);
         }

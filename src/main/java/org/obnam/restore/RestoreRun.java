@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.obnam.crypto.ChunkKind;
 import org.obnam.fs.Dir;
+import org.obnam.fs.FileStat;
 import org.obnam.fs.FileType;
 import org.obnam.fs.OpenFile;
 import org.obnam.fs.RawName;
@@ -209,6 +210,10 @@ public final class RestoreRun {
                         }
                         case REGULAR -> restoreFile(top, parent, name, rel, stored, pool, budget);
                         case SYMLINK -> {
+                            if (e.hardLinkTo() != null) {
+                                linkTo(top, parent, name, rel, e);
+                                return;
+                            }
                             replace(parent, name);
                             parent.symlink(e.symlinkTarget(), name);
                             if (root) {
@@ -449,15 +454,23 @@ public final class RestoreRun {
         return parent.createFile(name, 0600);
     }
 
-    /** Removes whatever non-directory is in the way, so restoring over an earlier restore works. */
-    private static void replace(Dir parent, RawName name) {
+    /**
+     * Removes whatever non-directory is in the way, so restoring over an earlier restore works. A
+     * directory in the way is left alone: removing a tree the generation does not have is not a
+     * restore's business.
+     */
+    private static void replace(Dir parent, RawName name) throws IOException {
+        FileStat existing;
         try {
-            if (parent.lstat(name).type() != FileType.DIRECTORY) {
-                parent.unlink(name);
-            }
+            existing = parent.lstat(name);
         } catch (IOException e) {
-            // nothing there
+            return; // nothing there
         }
+        if (existing.type() == FileType.DIRECTORY) {
+            throw new IOException("a directory is in the way (" + parent.path().resolve(name)
+                    + "): remove it, or restore into an empty directory");
+        }
+        parent.unlink(name);
     }
 
     private static void removeQuietly(Dir top, RawPath rel) {

@@ -137,6 +137,81 @@ class ObnamBackupRestoreIT {
     }
 
     @Test
+    void restoringAgainReplacesFilesAndSymlinksWhereTheGenerationHasDirectories() throws Exception {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("d/f.dat", 20_000);
+        live.randomFile("e/g.dat", 20_000);
+        Manifest before = Manifest.of(live.root());
+        String gen = obnam.backup().generationId();
+        obnam.ok("restore", gen, "rest");
+        Path restoredLive = dir.resolve("rest").resolve("live");
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        deleteTree(restoredLive.resolve("d"));
+        Files.writeString(restoredLive.resolve("d"), "a file where a directory was");
+        deleteTree(restoredLive.resolve("e"));
+        Files.createSymbolicLink(restoredLive.resolve("e"), outside);
+
+        obnam.ok("restore", gen, "rest");
+
+        assertThat(restored("rest", "live")).isEqualTo(before);
+        assertThat(outside).isEmptyDirectory();
+    }
+
+    @Test
+    void aDirectoryWhereTheGenerationHasAFileIsLeftAloneAndNamed() throws Exception {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.randomFile("a.dat", 20_000);
+        byte[] b = Tree.randomBytes(20_000);
+        live.file("b.dat", b);
+        String gen = obnam.backup().generationId();
+        obnam.ok("restore", gen, "rest");
+        Path restoredLive = dir.resolve("rest").resolve("live");
+        Files.delete(restoredLive.resolve("a.dat"));
+        Files.createDirectories(restoredLive.resolve("a.dat"));
+        Files.writeString(restoredLive.resolve("a.dat").resolve("keep"), "mine");
+        Files.writeString(restoredLive.resolve("b.dat"), "changed");
+
+        Result again = obnam.run("restore", gen, "rest");
+
+        again.expectExit(1);
+        assertThat(again.stderr()).as(again.describe()).contains("a.dat").contains("a directory is in the way");
+        assertThat(restoredLive.resolve("a.dat").resolve("keep")).hasContent("mine");
+        assertThat(restoredLive.resolve("b.dat")).hasBinaryContent(b);
+    }
+
+    @Test
+    void aHardLinkedSymlinkIsRestoredAsOneInode() throws Exception {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        live.symlink("s", "somewhere/else");
+        live.hardLink("s2", "s");
+        assertThat(inode(live.path("s2"))).as("the test needs a hard link to the symlink itself").isEqualTo(inode(live.path("s")));
+        String gen = obnam.backup().generationId();
+
+        obnam.ok("restore", gen, "rest");
+
+        Path restoredLive = dir.resolve("rest").resolve("live");
+        assertThat(Files.readSymbolicLink(restoredLive.resolve("s2"))).isEqualTo(Path.of("somewhere/else"));
+        assertThat(inode(restoredLive.resolve("s2"))).isEqualTo(inode(restoredLive.resolve("s")));
+        assertThat(Files.getAttribute(restoredLive.resolve("s"), "unix:nlink", java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .isEqualTo(2);
+    }
+
+    private static Object inode(Path p) throws Exception {
+        return Files.getAttribute(p, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static void deleteTree(Path root) throws Exception {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Test
     void aFileThatFailsWhileBeingReadIsRecordedAsSkippedAndTheRestIsBackedUp() {
         // /proc/self/mem opens, then fails with EIO at offset 0: an error after the open, in the
         // reader, whose entry is already in the generation database when the error arrives.

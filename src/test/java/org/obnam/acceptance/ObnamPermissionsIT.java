@@ -50,6 +50,28 @@ class ObnamPermissionsIT {
     }
 
     @Test
+    void restoringAgainOverReadOnlyAndInaccessibleDirectoriesWorks() throws Exception {
+        live.randomFile("ro/data.dat", 1000);
+        live.randomFile("closed/data.dat", 1000);
+        user.own(dir);
+        live.mode("ro", 0500);
+        String gen = obnam.backup().generationId();
+        live.mode("ro", 0700); // so the test can clean up
+        obnam.ok("restore", gen, "rest");
+        Path restoredLive = dir.resolve("rest/live");
+        assertThat(permissions(restoredLive.resolve("ro"))).isEqualTo(0500);
+        Files.setPosixFilePermissions(restoredLive.resolve("closed"), PosixFilePermissions.fromString("---------"));
+
+        // As the user: the first restore made ro read-only, and closed cannot even be entered.
+        obnam.ok("restore", gen, "rest");
+
+        assertThat(restoredLive.resolve("ro/data.dat")).hasBinaryContent(Files.readAllBytes(live.path("ro/data.dat")));
+        assertThat(permissions(restoredLive.resolve("ro"))).isEqualTo(0500);
+        assertThat(permissions(restoredLive.resolve("closed"))).isEqualTo(permissions(live.path("closed")));
+        assertThat(restoredLive.resolve("closed/data.dat")).hasBinaryContent(Files.readAllBytes(live.path("closed/data.dat")));
+    }
+
+    @Test
     void unreadableFileIsReportedAndSkippedAndTheRestIsBackedUp() throws Exception {
         byte[] data = Tree.randomBytes(2000);
         live.file("data.dat", data);
