@@ -5,6 +5,7 @@ import java.util.List;
 import org.obnam.backup.BackupException;
 import org.obnam.config.ConfigException;
 import org.obnam.crypto.WrongPassphraseException;
+import org.obnam.fs.ArgumentBytes;
 import org.obnam.generation.GenerationException;
 import org.obnam.repository.CorruptChunkException;
 import org.obnam.repository.RepositoryException;
@@ -77,7 +78,7 @@ public final class Main implements Runnable {
         });
         int code;
         try {
-            code = execute(args);
+            code = execute(ArgumentBytes.recover(args));
         } catch (Error e) {
             Output.flush();
             Output.error("obnam: " + describe(e));

@@ -5,6 +5,9 @@ import java.util.concurrent.Callable;
 import org.obnam.backup.BackupOptions;
 import org.obnam.config.RepositoryLocation;
 import org.obnam.crypto.JitWarmUp;
+import org.obnam.fs.ArgumentBytes;
+import org.obnam.fs.Proc;
+import org.obnam.fs.RawPath;
 import org.obnam.repository.GenerationList;
 import org.obnam.repository.Repository;
 import org.obnam.restore.RestoreOutcome;
@@ -24,8 +27,9 @@ final class RestoreCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "GEN", description = "Generation: 'latest' or an id (prefix).")
     String generation;
 
+    /** A string, not a Path: it may hold bytes that are not UTF-8 (see {@link ArgumentBytes}). */
     @Parameters(index = "1", paramLabel = "DIR", description = "Directory to restore into (created if missing).")
-    Path target;
+    String target;
 
     @Option(names = "--threads", paramLabel = "N", description = "Threads fetching and writing (default: one per core; at least 4 from a server).")
     Integer threads;
@@ -40,6 +44,22 @@ final class RestoreCommand implements Callable<Integer> {
         return session.config().repository() instanceof RepositoryLocation.Local ? cores : Math.max(4, cores);
     }
 
+    /**
+     * The target as given, made absolute: one that is valid UTF-8 normalised (so ".." works as in
+     * the shell); one with other bytes taken byte for byte (where ".." is refused).
+     */
+    static RawPath targetPath(String target) throws UserError, java.io.IOException {
+        try {
+            if (ArgumentBytes.hasEscapedBytes(target)) {
+                RawPath raw = RawPath.of(ArgumentBytes.bytes(target));
+                return raw.isAbsolute() ? raw : Proc.workingDirectory().resolve(raw);
+            }
+            return RawPath.ofUtf8(Path.of(target).toAbsolutePath().normalize().toString());
+        } catch (IllegalArgumentException e) {
+            throw new UserError("bad restore directory: " + e.getMessage(), ExitCodes.USAGE);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         JitWarmUp.startForReading();
@@ -50,10 +70,11 @@ final class RestoreCommand implements Callable<Integer> {
             if (n < 1 || n > 1024) {
                 throw new UserError("--threads must be between 1 and 1024", ExitCodes.USAGE);
             }
-            RestoreOutcome outcome = RestoreRun.run(repo, item, target, Session.scratch(), n,
+            RawPath into = targetPath(target);
+            RestoreOutcome outcome = RestoreRun.run(repo, item, into, Session.scratch(), n,
                     problem -> Output.error("obnam: " + problem));
             if (!outcome.complete()) {
-                throw new UserError("restored " + item.id() + " into " + target + ", but " + outcome.failed().size()
+                throw new UserError("restored " + item.id() + " into " + into + ", but " + outcome.failed().size()
                         + " entr" + (outcome.failed().size() == 1 ? "y" : "ies") + " could not be restored (see above)");
             }
             return ExitCodes.OK;

@@ -70,6 +70,24 @@ public final class Dir implements AutoCloseable {
         return openByComponents(path);
     }
 
+    /**
+     * Opens a directory by path like {@link #open}, first creating it and any missing parents
+     * (with {@code permissions}, less the umask), as {@code mkdir -p} does.
+     */
+    public static Dir openCreating(RawPath path, int permissions) throws IOException {
+        try {
+            return open(path);
+        } catch (ErrnoException e) {
+            RawPath parent = path.parent();
+            if (e.errno() != ErrnoException.ENOENT || path.fileName() == null) {
+                throw e;
+            }
+            try (Dir above = parent == null ? open(RawPath.current()) : openCreating(parent, permissions)) {
+                return above.createDir(path.fileName(), permissions);
+            }
+        }
+    }
+
     /** For paths longer than PATH_MAX: one component at a time, following symlinks as the kernel would. */
     private static Dir openByComponents(RawPath path) throws IOException {
         Scratch s = Scratch.get();

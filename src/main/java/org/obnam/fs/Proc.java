@@ -18,6 +18,20 @@ public final class Proc {
         return Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
     }
 
+    /** This process's command line as the kernel has it: every argument's raw bytes. */
+    public static java.util.List<byte[]> commandLine() throws IOException {
+        byte[] cmdline = Files.readAllBytes(Path.of("/proc/self/cmdline"));
+        java.util.List<byte[]> all = new java.util.ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < cmdline.length; i++) {
+            if (cmdline[i] == 0) {
+                all.add(java.util.Arrays.copyOfRange(cmdline, start, i));
+                start = i + 1;
+            }
+        }
+        return all;
+    }
+
     /**
      * The working directory as raw bytes (getcwd). The JVM's "user.dir" is a decoded String and
      * loses bytes that are not valid in the locale's encoding, so a relative root cannot be made

@@ -119,19 +119,24 @@ public final class RestoreRun {
 
     public static RestoreOutcome run(Repository repo, GenerationList.Item generation, Path target, Path scratch,
             int threads, Consumer<String> onProblem) throws RestoreException, InterruptedException {
+        return run(repo, generation, RawPath.ofUtf8(target.toAbsolutePath().normalize().toString()), scratch, threads,
+                onProblem);
+    }
+
+    /** Restores into {@code target}, created if missing; a relative one is relative to the working directory. */
+    public static RestoreOutcome run(Repository repo, GenerationList.Item generation, RawPath target, Path scratch,
+            int threads, Consumer<String> onProblem) throws RestoreException, InterruptedException {
         return new RestoreRun(repo, scratch, threads, onProblem).restore(generation, target);
     }
 
-    private RestoreOutcome restore(GenerationList.Item generation, Path target) throws RestoreException, InterruptedException {
+    private RestoreOutcome restore(GenerationList.Item generation, RawPath targetPath) throws RestoreException, InterruptedException {
         Path db = scratch.resolve("restore-" + UUID.randomUUID() + ".db");
         try {
             Files.createDirectories(scratch);
             GenerationRecord record = repo.generation(generation);
             repo.fetchDatabase(record, db);
             try (GenerationReader reader = GenerationReader.open(db)) {
-                Files.createDirectories(target);
-                RawPath targetPath = RawPath.ofUtf8(target.toAbsolutePath().normalize().toString());
-                try (Dir top = Dir.open(targetPath)) {
+                try (Dir top = Dir.openCreating(targetPath, 0777)) {
                     // A restore usually follows a deletion, often of the very tree it restores.
                     // ext4 without a journal skips every recently freed inode of a block group, one
                     // buffer lookup each, whenever it allocates one there, and puts new files and

@@ -86,6 +86,26 @@ class ObnamFilenamesIT {
                 .contains(HexFormat.of().formatHex(SINGLE_HIGH_BYTE), HexFormat.of().formatHex(NOT_UTF8));
     }
 
+    @ParameterizedTest(name = "LANG={0}")
+    @ValueSource(strings = {"C", "C.UTF-8"})
+    void aRestoreDirectoryNamedInBytesThatAreNotUtf8GetsExactlyThatName(String lang) {
+        Obnam obnam = Obnam.in(dir).withEnv("LANG", lang);
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        Manifest before = Manifest.of(live.root());
+        String gen = obnam.backup().generationId();
+
+        // Both used to land in the same directory, named with U+FFFD.
+        obnam.runInShell("restore " + gen + " $'r_\\xff'").expectSuccess();
+        obnam.runInShell("restore " + gen + " $'r_\\xfe/inner'").expectSuccess();
+        obnam.runInShell("restore " + gen + " $'r_caf\\xc3\\xa9'").expectSuccess();
+
+        assertThat(Python.listNamesHex(dir)).contains("725fff", "725ffe", "725f636166c3a9")
+                .doesNotContain("725fefbfbd");
+        assertThat(Manifest.of(dir.resolve("r_café/live"))).isEqualTo(before);
+        assertThat(Python.listNamesHex(dir.resolve("r_café/live"))).isEqualTo(Python.listNamesHex(live.root()));
+    }
+
     private static byte[] line(String kind, String prefix, byte[] name) {
         return concat((kind + " " + prefix).getBytes(StandardCharsets.UTF_8), name,
                 " (new)\n".getBytes(StandardCharsets.UTF_8));

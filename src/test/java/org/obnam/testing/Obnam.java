@@ -171,6 +171,26 @@ public final class Obnam {
         return c.run();
     }
 
+    /**
+     * Runs {@code obnam [--config FILE]} with arguments written for bash, such as {@code $'r_\xff'}:
+     * the way to give it arguments that are not UTF-8, which Java cannot pass to a process.
+     */
+    public Result runInShell(String bashArguments) {
+        List<String> command = new ArrayList<>();
+        if (user != null) {
+            command.addAll(user.prefix());
+        }
+        String script = "exec \"$0\" " + (configFile != null ? "--config \"$1\" " : "") + bashArguments;
+        command.addAll(List.of("bash", "-c", script, launcher(user).toString()));
+        if (configFile != null) {
+            command.add(configFile.toString());
+        }
+        ExternalCommand c = ExternalCommand.of(command).in(cwd).env("HOME", home.toString())
+                .env("OBNAM_JAVA_OPTS", System.getProperty("obnam.test.javaOpts", DEFAULT_JAVA_OPTS)).env(env);
+        c.inherit("JAVA_HOME");
+        return c.run();
+    }
+
     /** Runs a command that must succeed (exit code 0). */
     public Result ok(String... args) {
         return run(args).expectSuccess();
