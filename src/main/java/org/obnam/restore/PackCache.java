@@ -112,6 +112,9 @@ final class PackCache {
             if (e.getCause() instanceof StoreException s) {
                 throw s;
             }
+            if (e.getCause() instanceof Error error) {
+                throw error; // out of memory, say: the caller names it as such
+            }
             throw new StoreException("cannot read object " + id + ": " + e.getCause(), e.getCause());
         } catch (StoreException | InterruptedException | RuntimeException e) {
             lease.close();
@@ -127,7 +130,9 @@ final class PackCache {
                 cached.body.complete(body);
                 evict();
             }
-        } catch (StoreException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Whatever went wrong, out of memory included, the threads waiting for this fetch
+            // must hear of it: a fetch that never completed left them waiting for ever.
             cached.body.completeExceptionally(e);
             if (!(e instanceof StoreException.Corrupt)) {
                 // Remembered when damaged (callers then read chunk by chunk); otherwise retried.

@@ -96,6 +96,45 @@ class PackCacheTest {
     }
 
     @Test
+    void whenAFetchRunsOutOfMemoryTheThreadsWaitingForItHearOfItInsteadOfWaitingForEver() throws Exception {
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            ObjectId id = pack(store, 9, 1000);
+            java.util.concurrent.CountDownLatch fetching = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch fail = new java.util.concurrent.CountDownLatch(1);
+            Store failing = (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(),
+                    new Class<?>[] {Store.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("getBody")) {
+                            fetching.countDown();
+                            fail.await();
+                            throw new OutOfMemoryError("Java heap space (from the test)");
+                        }
+                        try {
+                            return method.invoke(store, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            PackCache cache = new PackCache(failing, 1 << 20);
+            assertThat(cache.bodyForSmallChunk(id)).isNull();
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                Future<?> fetcher = pool.submit(() -> cache.bodyForSmallChunk(id));
+                fetching.await();
+                Future<?> waiter = pool.submit(() -> cache.bodyForSmallChunk(id));
+                Thread.sleep(100); // the second thread waits for the first one's fetch
+                fail.countDown();
+                for (Future<?> f : List.of(fetcher, waiter)) {
+                    Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> f.get(10, TimeUnit.SECONDS));
+                    assertThat(e).isInstanceOf(java.util.concurrent.ExecutionException.class);
+                    assertThat(e.getCause()).isInstanceOf(OutOfMemoryError.class);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void manyThreadsReadingAndEvictingAlwaysSeeTheirOwnPack() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
             int packs = 12;
