@@ -306,8 +306,14 @@ public final class BackupRun {
         }
     }
 
-    /** A file numbered in the generation database before its content was stored. */
-    private record Unfinished(long fileno, Entry entry, CompletableFuture<Walker.Content> content) {}
+    /**
+     * A file numbered in the generation database before its content was stored, with the stored
+     * chunks taken off its content and not yet written.
+     */
+    private record Unfinished(long fileno, Entry entry, FileContent content, List<ChunkRef> taken) {}
+
+    /** Chunks of a file being stored that are written to the generation database together, ahead of its row. */
+    private static final int APPEND_BATCH = 1024;
 
     /**
      * Adds entries to the generation database in walk order. A file whose content is still being
@@ -333,7 +339,7 @@ public final class BackupRun {
         /** Adds an item's entry; its content is null for entries without content to store. */
         void add(Walker.Item item) throws BackupException, InterruptedException, GenerationException {
             Entry entry = item.entry();
-            CompletableFuture<Walker.Content> content = item.content();
+            FileContent content = item.content();
             if (item.unchanged() != null) {
                 Walker.Unchanged u = item.unchanged();
                 if (u.sameRow()) {
@@ -345,10 +351,10 @@ public final class BackupRun {
             } else if (content == null) {
                 db.add(entry, List.of());
             } else if (content.isDone()) {
-                List<ChunkRef> chunks = settle(entry, content, false);
+                List<ChunkRef> chunks = settle(new Unfinished(0, entry, content, new ArrayList<>()), false);
                 db.add(chunks == null ? entry.withReason(Reason.SKIPPED) : entry, chunks == null ? List.of() : chunks);
             } else {
-                unfinished.add(new Unfinished(db.reserve(entry), entry, content));
+                unfinished.add(new Unfinished(db.reserve(entry), entry, content, new ArrayList<>()));
                 if (unfinished.size() > UNFINISHED_WINDOW) {
                     settleFirst(false);
                 }
@@ -356,10 +362,20 @@ public final class BackupRun {
             settleDone();
         }
 
-        /** Completes the entries at the head of the queue whose content is stored. */
+        /**
+         * Completes the entries at the head of the queue whose content is stored, and takes what
+         * is stored of the next one, so that its reader never waits long for room.
+         */
         void settleDone() throws BackupException, InterruptedException, GenerationException {
             while (!unfinished.isEmpty() && unfinished.peekFirst().content().isDone()) {
                 settleFirst(false);
+            }
+            if (!unfinished.isEmpty()) {
+                try {
+                    take(unfinished.peekFirst());
+                } catch (ExecutionException e) {
+                    throw failed(e);
+                }
             }
         }
 
@@ -374,60 +390,88 @@ public final class BackupRun {
         }
 
         private void settleFirst(boolean walkDone) throws BackupException, InterruptedException, GenerationException {
-            Unfinished u = unfinished.removeFirst();
-            List<ChunkRef> chunks = settle(u.entry(), u.content(), walkDone);
+            Unfinished u = unfinished.peekFirst();
+            List<ChunkRef> chunks = settle(u, walkDone);
+            unfinished.removeFirst();
             if (chunks == null) {
+                db.discardChunks(u.fileno());
                 db.addReserved(u.fileno(), u.entry().withReason(Reason.SKIPPED), List.of());
             } else {
                 db.addReserved(u.fileno(), u.entry(), chunks);
             }
         }
 
-        /** A file's chunks, or null when it could not be read (warned about, to be recorded as skipped). */
-        private List<ChunkRef> settle(Entry entry, CompletableFuture<Walker.Content> pending, boolean walkDone)
-                throws BackupException, InterruptedException {
+        /**
+         * Waits until a file is read and its chunks stored, and returns the chunks not yet written
+         * ahead of its row; null when it could not be read (warned about, to be recorded as
+         * skipped). A chunk may sit in a pack that is only sealed when full; if a wait drags on,
+         * the pack is sealed so the run cannot stall on it. Once the walk is done no more file
+         * data is coming, so the pack is sealed as soon as it stops growing: a small incremental
+         * backup spent 0.1 to 0.2 s in the longer waits.
+         */
+        private List<ChunkRef> settle(Unfinished u, boolean walkDone) throws BackupException, InterruptedException, GenerationException {
+            FileContent content = u.content();
             try {
-                Walker.Content content = await(pending, pipeline, failure, walkDone);
-                read++;
-                if (content.changedWhileRead() || entry.extents() == null && content.bytesRead() != entry.size()) {
-                    warnings.add("file " + entry.path() + " changed while it was backed up");
+                int waits = 0;
+                while (!content.isDone()) {
+                    int before = u.taken().size();
+                    take(u);
+                    if (u.taken().size() != before) {
+                        waits = 0;
+                    }
+                    CompletableFuture<?> next = content.first();
+                    try {
+                        (next != null ? next : content.read()).get(walkDone ? 5 : waits == 0 ? 20 : 100, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException e) {
+                        failure.check();
+                        pipeline.sealOpenPackIfIdle(walkDone ? 5 : waits == 0 ? 20 : 50);
+                        waits++;
+                    } catch (ExecutionException e) {
+                        if (next != null) {
+                            throw e; // a chunk could not be stored
+                        }
+                        // the read failed: its chunks still complete, then read().get() says why
+                    }
                 }
-                return content.chunks();
-            } catch (FileReadException e) {
-                warnings.add(e.getMessage());
-                return null;
+                content.takeStored(u.taken());
+                FileContent.Read r = content.read().get();
+                read++;
+                if (r.changedWhileRead() || u.entry().extents() == null && r.bytesRead() != u.entry().size()) {
+                    warnings.add("file " + u.entry().path() + " changed while it was backed up");
+                }
+                return u.taken();
+            } catch (ExecutionException e) {
+                Throwable cause = unwrap(e);
+                if (cause instanceof FileReadException f) {
+                    warnings.add(f.getMessage());
+                    return null;
+                }
+                throw failed(e);
             }
+        }
+
+        /** Takes the stored chunks off the front of a file's content; writes them ahead of its row once there are many. */
+        private void take(Unfinished u) throws ExecutionException, InterruptedException, GenerationException {
+            u.content().takeStored(u.taken());
+            if (u.taken().size() >= APPEND_BATCH && u.fileno() > 0 && db.appendsChunks()) {
+                db.appendChunks(u.fileno(), u.taken());
+                u.taken().clear();
+            }
+        }
+
+        private BackupException failed(ExecutionException e) {
+            Throwable cause = unwrap(e);
+            failure.report(cause);
+            return BackupException.from(cause);
         }
     }
 
-    /**
-     * Waits for a file's content. A chunk may sit in a pack that is only sealed when full; if the
-     * wait drags on, the pack is sealed so the run cannot stall on it. Once the walk is done no
-     * more file data is coming, so the pack is sealed as soon as it stops growing: a small
-     * incremental backup spent 0.1 to 0.2 s in the longer waits.
-     */
-    private static Walker.Content await(CompletableFuture<Walker.Content> content, ChunkPipeline pipeline,
-            PipelineFailure failure, boolean walkDone) throws BackupException, InterruptedException, FileReadException {
-        int waits = 0;
-        while (true) {
-            try {
-                return content.get(walkDone ? 5 : waits == 0 ? 20 : 100, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                failure.check();
-                pipeline.sealOpenPackIfIdle(walkDone ? 5 : waits == 0 ? 20 : 50);
-                waits++;
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-                    cause = cause.getCause();
-                }
-                if (cause instanceof FileReadException f) {
-                    throw f;
-                }
-                failure.report(cause);
-                throw BackupException.from(cause);
-            }
+    private static Throwable unwrap(ExecutionException e) {
+        Throwable cause = e.getCause();
+        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
         }
+        return cause;
     }
 
     /** Splits the finished database into chunks and stores them like file data. */

@@ -37,17 +37,26 @@ final class FileReader {
     /** The file's chunks, in order, and how many bytes were read. */
     record Result(List<CompletableFuture<ChunkRef>> chunks, long bytesRead) {}
 
+    /** Where a file's chunks go, in order, as they are submitted. */
+    interface ChunkSink {
+        void add(CompletableFuture<ChunkRef> chunk) throws InterruptedException;
+    }
+
+    /** Reads a whole file of unknown size, keeping its chunk list (for files of bounded size). */
     Result read(OpenFile file, List<Extent> extents, ChunkKind kind) throws IOException, InterruptedException {
-        return read(file, -1, extents, kind);
+        List<CompletableFuture<ChunkRef>> chunks = new ArrayList<>();
+        long n = read(file, -1, extents, kind, chunks::add);
+        return new Result(chunks, n);
     }
 
     /**
-     * Reads a file the walk found {@code size} bytes long ({@code -1}: not known): a read that
-     * returns fewer bytes than asked for and ends exactly there is taken as the end of the file,
-     * which saves a second read per small file.
+     * Reads a file the walk found {@code size} bytes long ({@code -1}: not known) into
+     * {@code chunks} and returns the bytes read: a read that returns fewer bytes than asked for
+     * and ends exactly there is taken as the end of the file, which saves a second read per
+     * small file.
      */
-    Result read(OpenFile file, long size, List<Extent> extents, ChunkKind kind) throws IOException, InterruptedException {
-        List<CompletableFuture<ChunkRef>> chunks = new ArrayList<>();
+    long read(OpenFile file, long size, List<Extent> extents, ChunkKind kind, ChunkSink chunks)
+            throws IOException, InterruptedException {
         Chunker.ByteSource source = extents != null ? new ExtentSource(file, extents)
                 : size >= 0 ? new SizedSource(file, size) : file::read;
         long n;
@@ -70,7 +79,7 @@ final class FileReader {
         } catch (java.io.InterruptedIOException e) {
             throw new InterruptedException("interrupted while reading " + file.path());
         }
-        return new Result(chunks, n);
+        return n;
     }
 
     /**

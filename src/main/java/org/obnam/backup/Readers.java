@@ -50,9 +50,9 @@ final class Readers implements AutoCloseable {
      * Reads {@code file} (which this takes over and closes; {@code size} as the walker saw it) and
      * returns its content to come.
      */
-    CompletableFuture<Walker.Content> read(OpenFile file, long size, List<Extent> extents) throws InterruptedException {
+    FileContent read(OpenFile file, long size, List<Extent> extents) throws InterruptedException {
         if (extents == null && size < smallFileMax) {
-            CompletableFuture<Walker.Content> small = readSmall(file, (int) size);
+            FileContent small = readSmall(file, (int) size);
             if (small != null) {
                 return small;
             }
@@ -60,20 +60,19 @@ final class Readers implements AutoCloseable {
         while (!open.tryAcquire(100, TimeUnit.MILLISECONDS)) {
             if (failure.failed()) {
                 closeQuietly(file);
-                return CompletableFuture.failedFuture(failure.cause());
+                return FileContent.of(List.of(), null, failure.cause());
             }
         }
-        CompletableFuture<FileReader.Result> read = new CompletableFuture<>();
-        boolean[] changed = new boolean[1]; // written before read completes, read after
+        CompletableFuture<FileContent.Read> read = new CompletableFuture<>();
+        FileContent content = new FileContent(read, failure::failed);
         try {
             pool.execute(() -> {
                 try (file) {
                     if (size > SEQUENTIAL_HINT_ABOVE) {
                         file.adviseSequential();
                     }
-                    FileReader.Result result = readers.get().read(file, size, extents, ChunkKind.DATA);
-                    changed[0] = changedSinceOpened(file);
-                    read.complete(result);
+                    long n = readers.get().read(file, size, extents, ChunkKind.DATA, content::add);
+                    read.complete(new FileContent.Read(n, changedSinceOpened(file)));
                 } catch (IOException e) {
                     read.completeExceptionally(new FileReadException("cannot read file " + file.path() + ": " + e.getMessage(), e));
                 } catch (Throwable t) {
@@ -88,16 +87,7 @@ final class Readers implements AutoCloseable {
             closeQuietly(file);
             throw e;
         }
-        return read.thenCompose(result -> {
-            CompletableFuture<?>[] all = result.chunks().toArray(CompletableFuture[]::new);
-            return CompletableFuture.allOf(all).thenApply(ignored -> {
-                List<ChunkRef> refs = new ArrayList<>(all.length);
-                for (CompletableFuture<ChunkRef> c : result.chunks()) {
-                    refs.add(c.join());
-                }
-                return new Walker.Content(refs, result.bytesRead(), changed[0]);
-            });
-        });
+        return content;
     }
 
     /**
@@ -108,7 +98,7 @@ final class Readers implements AutoCloseable {
      * that need the disk still go to the pool, which has several reads in flight. A file shorter
      * than the chunker's minimum size is always one chunk, so the chunks are the same either way.
      */
-    private CompletableFuture<Walker.Content> readSmall(OpenFile file, int size) throws InterruptedException {
+    private FileContent readSmall(OpenFile file, int size) throws InterruptedException {
         int want = size + 1; // one byte more than the walk saw, to see that the file ends there
         PlaintextRing.Slice plain = pipeline.buffer(want);
         int n;
@@ -117,21 +107,22 @@ final class Readers implements AutoCloseable {
         } catch (IOException e) {
             pipeline.giveBack(plain);
             closeQuietly(file);
-            return CompletableFuture.failedFuture(
+            return FileContent.of(List.of(), null,
                     new FileReadException("cannot read file " + file.path() + ": " + e.getMessage(), e));
         }
         if (n == -1) {
             pipeline.giveBack(plain);
             closeQuietly(file);
-            return CompletableFuture.completedFuture(new Walker.Content(List.of(), 0, false));
+            return FileContent.of(List.of(), new FileContent.Read(0, false));
         }
         if (n != size) { // not cached, partly cached, grown or shrunk
             pipeline.giveBack(plain);
             return null;
         }
         closeQuietly(file);
-        return pipeline.submit(ChunkKind.DATA, codec.label(ChunkKind.DATA, plain.array(), plain.offset(), size), plain, size)
-                .thenApply(ref -> new Walker.Content(List.of(ref), size, false));
+        CompletableFuture<ChunkRef> chunk = pipeline.submit(ChunkKind.DATA,
+                codec.label(ChunkKind.DATA, plain.array(), plain.offset(), size), plain, size);
+        return FileContent.of(List.of(chunk), new FileContent.Read(size, false));
     }
 
     /**

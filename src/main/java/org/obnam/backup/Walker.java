@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import org.obnam.fs.Dir;
 import org.obnam.fs.Extent;
 import org.obnam.fs.FileStat;
@@ -30,17 +29,11 @@ final class Walker {
      * What the walker hands on: an entry and, for a regular file, its content to come or, when
      * the file is unchanged, where the previous generation has it.
      */
-    record Item(Entry entry, CompletableFuture<Content> content, Unchanged unchanged) {
-        Item(Entry entry, CompletableFuture<Content> content) {
+    record Item(Entry entry, FileContent content, Unchanged unchanged) {
+        Item(Entry entry, FileContent content) {
             this(entry, content, null);
         }
     }
-
-    /**
-     * A file's content: its chunks, the bytes read (which may differ from the stat size), and
-     * whether the file's size, modification or change time moved while it was read.
-     */
-    record Content(List<org.obnam.generation.ChunkRef> chunks, long bytesRead, boolean changedWhileRead) {}
 
     /**
      * An unchanged file's row in the previous generation. With {@code sameRow} the new row is that

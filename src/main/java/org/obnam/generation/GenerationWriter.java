@@ -33,6 +33,9 @@ public final class GenerationWriter implements AutoCloseable {
     private long fileBytes;
     private long pending;
     private final java.util.BitSet reserved = new java.util.BitSet(); // row numbers taken, rows not yet written
+    /** The reserved entry whose first {@link #appended} chunks are written, or 0. */
+    private long appendingTo;
+    private int appended;
     private boolean finished;
 
     private GenerationWriter(Path file, SchemaVersion version, Connection db) throws SQLException {
@@ -365,23 +368,79 @@ public final class GenerationWriter implements AutoCloseable {
         return fileno;
     }
 
-    /** Writes the row reserved as {@code fileno} for {@code e}, with its chunk list. */
+    /**
+     * Writes the row reserved as {@code fileno} for {@code e}, with its chunk list: what follows
+     * the chunks {@link #appendChunks appended} for it already.
+     */
     public void addReserved(long fileno, Entry e, List<ChunkRef> chunks) throws GenerationException {
-        if (finished || fileno < 1 || fileno > fileCount || !reserved.get((int) fileno)) {
-            throw new IllegalArgumentException("no entry " + fileno + " reserved (" + fileCount + " added"
-                    + (finished ? ", finished)" : ")"));
-        }
+        checkReserved(fileno);
         reserved.clear((int) fileno);
         try {
             insert(e, chunks, fileno);
         } catch (SQLException ex) {
             throw new GenerationException("cannot add " + e.path() + " to the generation database: " + ex.getMessage(), ex);
         }
+        appendingTo = 0;
+        appended = 0;
         countPending(1);
     }
 
+    /**
+     * Whether the chunks of a reserved entry can be written ahead of its row ({@link #appendChunks}):
+     * only where each chunk is a row of its own, not a column of the entry's row.
+     */
+    public boolean appendsChunks() {
+        return insertChunk != null;
+    }
+
+    /**
+     * Writes the next chunks of the entry reserved as {@code fileno}, ahead of its row, so that a
+     * huge file's chunk list never has to be in memory whole. One entry at a time: its row must
+     * be added (or its chunks {@link #discardChunks discarded}) before another's are appended.
+     */
+    public void appendChunks(long fileno, List<ChunkRef> chunks) throws GenerationException {
+        checkReserved(fileno);
+        if (!appendsChunks()) {
+            throw new IllegalStateException("schema " + version + " keeps a file's chunk list in its row");
+        }
+        if (appendingTo != fileno && appended > 0) {
+            throw new IllegalStateException("chunks of entry " + appendingTo + " were appended, and its row is not added");
+        }
+        appendingTo = fileno;
+        try {
+            insertChunkRows(fileno, chunks);
+        } catch (SQLException ex) {
+            throw new GenerationException("cannot write the generation database " + file + ": " + ex.getMessage(), ex);
+        }
+        appended += chunks.size();
+        countPending(chunks.size());
+    }
+
+    /** Removes the chunks appended for a reserved entry: its content could not be read after all. */
+    public void discardChunks(long fileno) throws GenerationException {
+        checkReserved(fileno);
+        if (appendingTo != fileno) {
+            return;
+        }
+        try (PreparedStatement s = db.prepareStatement("DELETE FROM file_chunks WHERE fileno = ?")) {
+            s.setLong(1, fileno);
+            s.executeUpdate();
+        } catch (SQLException ex) {
+            throw new GenerationException("cannot write the generation database " + file + ": " + ex.getMessage(), ex);
+        }
+        appendingTo = 0;
+        appended = 0;
+    }
+
+    private void checkReserved(long fileno) {
+        if (finished || fileno < 1 || fileno > fileCount || !reserved.get((int) fileno)) {
+            throw new IllegalArgumentException("no entry " + fileno + " reserved (" + fileCount + " added"
+                    + (finished ? ", finished)" : ")"));
+        }
+    }
+
     private void insertChunkRows(long fileno, List<ChunkRef> chunks) throws SQLException {
-        int seq = 0;
+        int seq = fileno == appendingTo ? appended : 0;
         for (ChunkRef c : chunks) {
             insertChunk.setLong(1, fileno);
             insertChunk.setInt(2, seq++);

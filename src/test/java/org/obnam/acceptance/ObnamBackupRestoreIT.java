@@ -199,6 +199,24 @@ class ObnamBackupRestoreIT {
                 .isEqualTo(2);
     }
 
+    @Test
+    void aFileOfVeryManyChunksBacksUpInABoundedHeapWithSchemaOne() {
+        // 64 MiB in chunks of at most 4 KiB: about 60,000 chunks, as many as a 60 GB file has with
+        // the default chunk size. The whole chunk list used to be kept until the file's end, and
+        // this ran out of a 32 MiB heap; schema 1.0 now writes it to the database as it goes.
+        obnam.configure("roots: [live]\nchunk_size: 4096");
+        obnam.initialised();
+        live.randomFile("big.dat", 64 << 20);
+        Manifest before = Manifest.of(live.root());
+
+        Result backup = obnam.withEnv("OBNAM_MAX_HEAP", "32m").run("backup", "--backup-version", "1");
+
+        backup.expectSuccess();
+        String gen = Obnam.Backup.of(backup).generationId();
+        obnam.ok("restore", gen, "rest");
+        assertThat(restored("rest", "live")).isEqualTo(before);
+    }
+
     private static Object inode(Path p) throws Exception {
         return Files.getAttribute(p, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class ItemBatchesTest {
     private static Walker.Item item() {
-        return new Walker.Item(null, new CompletableFuture<>());
+        return new Walker.Item(null, new FileContent(new CompletableFuture<>(), () -> false));
     }
 
     @Test

@@ -82,20 +82,29 @@ class ReadersTest {
         new Random(actual).nextBytes(content);
         Files.write(dir.resolve("f"), content);
 
-        Walker.Content result;
+        Stored result;
         try (Dir d = Dir.open(RawPath.ofUtf8(dir.toString()))) {
-            CompletableFuture<Walker.Content> pending = readers.read(d.openRead(RawName.ofUtf8("f")), walked, null);
-            // As the backup does: a pack that stops growing is sealed, so its chunks get stored.
-            for (int i = 0; i < 3000 && !pending.isDone(); i++) {
-                pipeline.sealOpenPackIfIdle(1);
-                Thread.sleep(10);
-            }
-            result = pending.get(1, TimeUnit.SECONDS);
+            result = stored(readers.read(d.openRead(RawName.ofUtf8("f")), walked, null));
         }
 
-        assertThat(result.bytesRead()).isEqualTo(actual);
+        assertThat(result.read().bytesRead()).isEqualTo(actual);
         assertThat(result.chunks().stream().map(ChunkRef::label).toList()).isEqualTo(expectedLabels(content));
         assertThat(result.chunks().stream().mapToLong(ChunkRef::size).sum()).isEqualTo(actual);
+    }
+
+    private record Stored(List<ChunkRef> chunks, FileContent.Read read) {}
+
+    /** Waits as the backup does: a pack that stops growing is sealed, so its chunks get stored. */
+    private Stored stored(FileContent content) throws Exception {
+        for (int i = 0; i < 3000 && !content.isDone(); i++) {
+            pipeline.sealOpenPackIfIdle(1);
+            Thread.sleep(10);
+        }
+        assertThat(content.isDone()).isTrue();
+        List<ChunkRef> chunks = new ArrayList<>();
+        content.takeStored(chunks);
+        assertThat(content.first()).as("every chunk taken").isNull();
+        return new Stored(chunks, content.read().get(1, TimeUnit.SECONDS));
     }
 
     @ParameterizedTest(name = "sparse: {0}, written to after opening: {1}")
@@ -108,7 +117,7 @@ class ReadersTest {
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(content), sparse ? 4 << 20 : 0);
         }
-        Walker.Content result;
+        Stored result;
         try (Dir d = Dir.open(RawPath.ofUtf8(dir.toString()))) {
             org.obnam.fs.OpenFile file = d.openRead(RawName.ofUtf8("f"));
             long size = file.openedStat().size();
@@ -119,14 +128,9 @@ class ReadersTest {
             if (written) { // after the walk opened it, before it is read: a sparse file's new data is not read
                 Files.write(f, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
             }
-            CompletableFuture<Walker.Content> pending = readers.read(file, size, extents);
-            for (int i = 0; i < 3000 && !pending.isDone(); i++) {
-                pipeline.sealOpenPackIfIdle(1);
-                Thread.sleep(10);
-            }
-            result = pending.get(1, TimeUnit.SECONDS);
+            result = stored(readers.read(file, size, extents));
         }
-        assertThat(result.changedWhileRead()).isEqualTo(written);
+        assertThat(result.read().changedWhileRead()).isEqualTo(written);
     }
 
     private List<Label> expectedLabels(byte[] content) throws Exception {

@@ -124,6 +124,40 @@ class GenerationDatabaseTest {
         assertThat(read).isEqualTo(chunks);
     }
 
+    @org.junit.jupiter.api.Test
+    void schemaOneTakesABigFilesChunksAheadOfItsRowAndCanDropThem() throws Exception {
+        List<Entry> entries = List.of(entry("live/big", FileType.REGULAR, 9000, Reason.NEW),
+                entry("live/small", FileType.REGULAR, 10, Reason.NEW), entry("live/gone", FileType.REGULAR, 5000, Reason.NEW));
+        List<ChunkRef> big = List.of(chunk(1, 1000), chunk(2, 2000), chunk(3, 3000), chunk(4, 3000));
+        Path file = dir.resolve("appended.db");
+        try (GenerationWriter w = GenerationWriter.create(file, SchemaVersion.V1)) {
+            assertThat(w.appendsChunks()).isTrue();
+            for (Entry e : entries) {
+                w.reserve(e);
+            }
+            w.appendChunks(1, big.subList(0, 2));
+            w.appendChunks(1, big.subList(2, 3));
+            assertThatThrownBy(() -> w.appendChunks(3, List.of(chunk(9, 1)))).as("one entry at a time")
+                    .isInstanceOf(IllegalStateException.class);
+            w.addReserved(1, entries.get(0), big.subList(3, 4));
+            w.addReserved(2, entries.get(1), List.of(chunk(5, 10)));
+            w.appendChunks(3, List.of(chunk(6, 2500), chunk(7, 2500)));
+            w.discardChunks(3); // it could not be read to its end after all
+            w.addReserved(3, entries.get(2).withReason(Reason.SKIPPED), List.of());
+            w.finish();
+        }
+        List<List<ChunkRef>> read = new ArrayList<>();
+        try (GenerationReader r = GenerationReader.open(file)) {
+            r.forEach(e -> read.add(e.chunks()));
+        }
+        assertThat(read).isEqualTo(List.of(big, List.of(chunk(5, 10)), List.of()));
+        try (GenerationWriter w = GenerationWriter.create(dir.resolve("zero.db"), SchemaVersion.V0)) {
+            assertThat(w.appendsChunks()).as("schema 0.0 keeps a file's chunks in its row").isFalse();
+            w.reserve(entries.get(0));
+            assertThatThrownBy(() -> w.appendChunks(1, big)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
     static List<org.junit.jupiter.params.provider.Arguments> versionPairs() {
         List<org.junit.jupiter.params.provider.Arguments> pairs = new ArrayList<>();
         for (SchemaVersion before : SchemaVersion.SUPPORTED) {
