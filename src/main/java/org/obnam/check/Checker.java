@@ -2,8 +2,10 @@ package org.obnam.check;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,14 +24,17 @@ import org.obnam.repository.Repository;
 import org.obnam.store.LabelRange;
 import org.obnam.store.ObjectId;
 import org.obnam.store.ObjectInfo;
+import org.obnam.store.ObjectVisitor;
 import org.obnam.store.StoreException;
 import org.obnam.store.StoredObject;
 
 /**
  * Verifies a repository: the key record, the generation list, every generation's record and
- * database, and that every chunk a file refers to exists. With {@code readData}, also downloads,
- * decrypts and verifies every stored chunk, and names the files of each generation that damage
- * affects.
+ * database, and that every chunk a file refers to exists in an object that can be read. With
+ * {@code readData}, also downloads, decrypts and verifies every stored chunk. Each damaged object is
+ * a problem, and so is each file of each generation that the damage affects; an object the listing
+ * cannot read (truncated, empty, not an object file) is one of them, never the end of the check.
+ * A stray file among the objects is a note: it holds nothing a generation uses.
  */
 public final class Checker {
     private static final ChunkKind[] PACKED_KINDS = {ChunkKind.DATA, ChunkKind.GENERATION_DB};
@@ -40,8 +45,15 @@ public final class Checker {
     private final CheckReport report = new CheckReport();
     /** Stored objects and their body sizes. One entry per object (a pack holds many chunks). */
     private final Map<ObjectId, Long> objectSizes = new HashMap<>();
-    /** Objects found damaged by reading, with the offsets of their damaged chunks (empty: all of it). */
+    /**
+     * Objects found damaged, by the listing or by reading, with the offsets of their damaged chunks
+     * (empty: all of it).
+     */
     private final Map<ObjectId, Set<Long>> damaged = new HashMap<>();
+    /** Objects whose header or metadata the listing could not read: their size and chunks are unknown. */
+    private final Set<ObjectId> unreadable = new HashSet<>();
+    /** Notes on stray files among the objects, each once however often a retried listing reports it. */
+    private final Set<String> strays = new LinkedHashSet<>();
 
     public Checker(Repository repo, Path scratch, Consumer<String> progress) {
         this.repo = repo;
@@ -59,21 +71,58 @@ public final class Checker {
             return report;
         }
         progress.accept("listing stored objects");
-        repo.store().list(info -> objectSizes.put(info.id(), info.size()));
-        report.objects = objectSizes.size();
+        listObjects();
         if (readData) {
             readAllObjects();
         }
         Set<ObjectId> referenced = new HashSet<>();
+        boolean everyFileListRead = true;
         for (GenerationList.Item g : list.generations()) {
-            checkGeneration(g, referenced);
+            everyFileListRead &= checkGeneration(g, referenced);
         }
-        long unreferenced = objectSizes.keySet().stream().filter(id -> !referenced.contains(id)).count();
-        if (unreferenced > 0) {
-            report.note(unreferenced + " stored object" + (unreferenced == 1 ? " is" : "s are")
-                    + " not used by any generation (left by an interrupted backup; harmless)");
+        // What the file lists that could not be read refer to is unknown: no object is called unused then.
+        if (everyFileListRead) {
+            long unreferenced = objectSizes.keySet().stream()
+                    .filter(id -> !referenced.contains(id) && !damaged.containsKey(id)).count();
+            if (unreferenced > 0) {
+                report.note(unreferenced + " stored object" + (unreferenced == 1 ? " is" : "s are")
+                        + " not used by any generation (left by an interrupted backup; harmless)");
+            }
+            damaged.keySet().stream()
+                    .filter(id -> !referenced.contains(id))
+                    .sorted(Comparator.comparing(ObjectId::value))
+                    .forEach(id -> report.note("damaged object " + id
+                            + " is not used by any generation: no backed-up file is affected"));
         }
+        strays.forEach(report::note);
         return report;
+    }
+
+    /**
+     * Lists every object with its size. A damaged one is a problem at once (the files it affects are
+     * named as the generations are checked); a stray file is noted.
+     */
+    private void listObjects() throws StoreException {
+        repo.store().list(new ObjectVisitor() {
+            @Override
+            public void object(ObjectInfo info) {
+                objectSizes.put(info.id(), info.size());
+            }
+
+            @Override
+            public void damaged(ObjectId id, StoreException problem) {
+                if (unreadable.add(id)) { // a listing that was retried may report it twice
+                    report.problem("object " + id + ": " + problem.getMessage());
+                    damaged.put(id, new HashSet<>());
+                }
+            }
+
+            @Override
+            public void stray(String where, String why) {
+                strays.add("stray file " + where + " is not an object (" + why + "): Obnam does not use it");
+            }
+        });
+        report.objects = objectSizes.size() + unreadable.size();
     }
 
     private void checkKeyRecord() {
@@ -103,6 +152,13 @@ public final class Checker {
                 continue;
             } catch (StoreException.NotFound e) {
                 continue; // deleted meanwhile
+            } catch (StoreException.Transient | StoreException.Forbidden e) {
+                throw e; // the store, not this object: every read after it would fail too
+            } catch (StoreException e) {
+                // This one object cannot be read (an I/O error on its file): it is lost to a restore.
+                report.problem("object " + id + ": " + e.getMessage());
+                damaged.put(id, new HashSet<>());
+                continue;
             }
             List<LabelRange> ranges;
             try {
@@ -124,9 +180,17 @@ public final class Checker {
         ObjectInfo info = null;
         try {
             List<ObjectInfo> one = new java.util.ArrayList<>();
-            repo.store().list(i -> {
-                if (i.id().equals(id)) {
-                    one.add(i);
+            repo.store().list(new ObjectVisitor() {
+                @Override
+                public void object(ObjectInfo i) {
+                    if (i.id().equals(id)) {
+                        one.add(i);
+                    }
+                }
+
+                @Override
+                public void damaged(ObjectId other, StoreException problem) {
+                    // reported by the first listing
                 }
             });
             info = one.isEmpty() ? null : one.getFirst();
@@ -177,6 +241,10 @@ public final class Checker {
 
     /** Why a chunk reference cannot be restored, or null when it can. */
     private String fault(ChunkRef ref) {
+        Set<Long> bad = damaged.get(ref.object());
+        if (bad != null && bad.isEmpty()) {
+            return "is damaged (object " + ref.object() + ")"; // all of it: a restore cannot read any of its chunks
+        }
         Long size = objectSizes.get(ref.object());
         if (size == null) {
             return "is missing (object " + ref.object() + ")";
@@ -184,34 +252,38 @@ public final class Checker {
         if (ref.offset() < 0 || ref.offset() + ref.length() > size) {
             return "lies outside object " + ref.object();
         }
-        Set<Long> bad = damaged.get(ref.object());
-        if (bad != null && (bad.isEmpty() || bad.contains(ref.offset()))) {
+        if (bad != null && bad.contains(ref.offset())) {
             return "is damaged (object " + ref.object() + ")";
         }
         return null;
     }
 
-    private void checkGeneration(GenerationList.Item g, Set<ObjectId> referenced) throws Exception {
+    /** Checks one generation; true when its whole file list was read (so all it refers to is known). */
+    private boolean checkGeneration(GenerationList.Item g, Set<ObjectId> referenced) throws Exception {
         progress.accept("checking generation " + g.id());
         report.generations++;
         referenced.add(g.id());
+        if (unreadable.contains(g.id())) {
+            report.problem("generation " + g.id() + ": its record is damaged (object " + g.id() + ")");
+            return false;
+        }
         if (!objectSizes.containsKey(g.id())) {
             report.problem("generation " + g.id() + ": its record is missing");
-            return;
+            return false;
         }
         GenerationRecord record;
         try {
             record = repo.generation(g);
         } catch (Exception e) {
             report.problem("generation " + g.id() + ": its record cannot be read: " + e.getMessage());
-            return;
+            return false;
         }
         for (ChunkRef ref : record.dbChunks()) {
             referenced.add(ref.object());
             String f = fault(ref);
             if (f != null) {
                 report.problem("generation " + g.id() + ": its file list " + f + "; none of its files can be listed");
-                return;
+                return false;
             }
         }
         Path db = scratch.resolve("check-" + UUID.randomUUID() + ".db");
@@ -235,10 +307,13 @@ public final class Checker {
                     }
                 });
             }
+            return true;
         } catch (CorruptChunkException e) {
             report.problem("generation " + g.id() + ": its file list is damaged: " + e.getMessage());
+            return false;
         } catch (Exception e) {
             report.problem("generation " + g.id() + ": its file list cannot be read: " + e.getMessage());
+            return false;
         } finally {
             Files.deleteIfExists(db);
         }

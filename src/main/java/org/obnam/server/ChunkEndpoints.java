@@ -13,6 +13,7 @@ import org.obnam.store.ObjectId;
 import org.obnam.store.ObjectInfo;
 import org.obnam.store.ObjectLocation;
 import org.obnam.store.ObjectMeta;
+import org.obnam.store.ObjectVisitor;
 import org.obnam.store.StoreException;
 import org.obnam.store.StoredObject;
 import org.slf4j.Logger;
@@ -167,7 +168,7 @@ final class ChunkEndpoints {
         }
         ObjectNode result = Json.MAPPER.createObjectNode();
         ArrayNode objects = result.putArray("objects");
-        ObjectId next = store.listPage(after, limit, new DirectoryStore.PageVisitor() {
+        ObjectId next = store.listPage(after, limit, new ObjectVisitor() {
             @Override
             public void object(ObjectInfo info) {
                 objects.addObject()
@@ -177,7 +178,7 @@ final class ChunkEndpoints {
             }
 
             @Override
-            public void damaged(ObjectId id, StoreException.Corrupt problem) {
+            public void damaged(ObjectId id, StoreException problem) {
                 LOG.warn("object {} is damaged: {}", id, problem.getMessage());
                 objects.addObject().put("chunk_id", id.value()).put("damaged", true);
             }

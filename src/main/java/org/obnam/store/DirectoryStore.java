@@ -25,7 +25,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * A store in a local directory: the embedded default repository, and the server's storage for each
@@ -44,7 +43,9 @@ import java.util.function.Consumer;
  * directory entries are fsynced by {@link #flush}, which many concurrent writers share. Objects
  * put but not flushed are listed as pending in the index; when the index is first needed, pending
  * objects left by an earlier boot (a machine crash) are checked and dropped if damaged. Files left in tmp/ by a
- * process that was killed are removed on open once they are an hour old.
+ * process that was killed are removed on open once they are an hour old. Anything else under
+ * objects/ (a file whose name is not an object id, or that is not in its object's fan-out
+ * directory) is stray: {@link #list} reports it as such, and nothing reads it as an object.
  *
  * <p>A store that keeps record history never loses a record version: replacing version N first
  * links the old file to {@code record-history/NAME.N}, so a client (or a stolen token) that
@@ -430,10 +431,9 @@ public final class DirectoryStore implements Store {
         // pack, and the array is only asked for once the header has shown how long the body is.
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ObjectFile.Header h = readHeader(ch, what);
-            long size = ch.size();
-            if (h.metaLength() > 16 << 20 || h.fileLength() != size || h.bodyLength() > Integer.MAX_VALUE - 16) {
-                throw new StoreException.Corrupt(what + " has " + size + " bytes, its header promises "
-                        + h.fileLength());
+            ObjectFile.checkLength(h, ch.size(), what);
+            if (h.metaLength() > 16 << 20 || h.bodyLength() > Integer.MAX_VALUE - 16) {
+                throw new StoreException.Corrupt(what + " has a damaged header");
             }
             byte[] meta = new byte[h.metaLength()];
             readFully(ch, ByteBuffer.wrap(meta), h.metaOffset());
@@ -475,9 +475,7 @@ public final class DirectoryStore implements Store {
                 throw new StoreException.BadRequest("range " + offset + "+" + length + " is outside " + what
                         + " (" + h.bodyLength() + " bytes)");
             }
-            if (ch.size() != h.fileLength()) {
-                throw new StoreException.Corrupt(what + " is truncated or damaged");
-            }
+            ObjectFile.checkLength(h, ch.size(), what);
             byte[] dest = destination.apply(length);
             readFully(ch, ByteBuffer.wrap(dest, 0, length), h.bodyOffset() + offset);
             return dest;
@@ -490,12 +488,16 @@ public final class DirectoryStore implements Store {
         }
     }
 
+    /** The header; a file too short to hold one is named as empty or truncated. */
     private static ObjectFile.Header readHeader(FileChannel ch, String what) throws IOException {
         ByteBuffer hb = ByteBuffer.allocate(ObjectFile.HEADER_SIZE);
-        try {
-            readFully(ch, hb, 0);
-        } catch (StoreException.Corrupt e) {
-            throw new StoreException.Corrupt(what + " is truncated: the file is damaged");
+        long pos = 0;
+        while (hb.hasRemaining()) {
+            int n = ch.read(hb, pos);
+            if (n < 0) {
+                break;
+            }
+            pos += n;
         }
         return ObjectFile.parseHeader(hb.flip(), what);
     }
@@ -552,6 +554,8 @@ public final class DirectoryStore implements Store {
                 result.put(id, readMeta(objectPath(id), id));
             } catch (StoreException.NotFound e) {
                 // deleted concurrently
+            } catch (StoreException.Corrupt e) {
+                // damaged since it was indexed: it cannot give the chunk back, so it does not hold it
             }
         }
         return result;
@@ -562,22 +566,15 @@ public final class DirectoryStore implements Store {
         return readInfo(objectPath(id), id);
     }
 
-    /** Receives one page of {@link #listPage}. */
-    public interface PageVisitor {
-        void object(ObjectInfo info);
-
-        /** An object whose header or metadata cannot be read; check and repair want to hear of it. */
-        void damaged(ObjectId id, StoreException.Corrupt problem);
-    }
-
     /**
      * Visits up to {@code limit} objects in id order, starting after {@code after} (null: from the
-     * first), and returns the id to continue after, or null when the listing is complete. Unlike
-     * {@link #list}, a damaged object does not end the listing. Each page reads the fan-out
-     * directories' names and only the headers of the objects it returns, so paging through a big
-     * store costs about as much as one full listing.
+     * first), and returns the id to continue after, or null when the listing is complete. As in
+     * {@link #list}, a damaged object goes to {@link ObjectVisitor#damaged} and does not end the
+     * listing; stray files are skipped (not reported: each page would report them again). Each page
+     * reads the fan-out directories' names and only the headers of the objects it returns, so
+     * paging through a big store costs about as much as one full listing.
      */
-    public ObjectId listPage(ObjectId after, int limit, PageVisitor visitor) throws StoreException {
+    public ObjectId listPage(ObjectId after, int limit, ObjectVisitor visitor) throws StoreException {
         if (limit < 1) {
             throw new IllegalArgumentException("page limit must be positive");
         }
@@ -625,29 +622,45 @@ public final class DirectoryStore implements Store {
         List<String> page = ids.subList(0, Math.min(limit, ids.size()));
         for (String v : page) {
             ObjectId id = new ObjectId(v);
-            try {
-                visitor.object(readInfo(objectPath(id), id));
-            } catch (StoreException.Corrupt e) {
-                visitor.damaged(id, e);
-            } catch (StoreException.NotFound e) {
-                // deleted while listing
-            }
+            visit(id, objectPath(id), visitor);
         }
         return page.size() == limit ? new ObjectId(page.getLast()) : null;
     }
 
-    private static void addIdsAfter(Path fan, String after, List<String> out) throws IOException {
+    /**
+     * The object files of one fan-out directory whose ids come after {@code after}. Only files in
+     * their own fan-out directory count: a stray file elsewhere (say {@code objects/52/junk}) would
+     * break the order the paging relies on, and a page ending with it would skip every fan-out
+     * directory between 52 and ju.
+     */
+    private void addIdsAfter(Path fan, String after, List<String> out) throws IOException {
         if (!Files.isDirectory(fan)) {
             return;
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                if (ObjectId.isValid(name) && name.compareTo(after) > 0) {
+                if (name.compareTo(after) > 0 && notAnObjectFile(f) == null) {
                     out.add(name);
                 }
             }
         }
+    }
+
+    /** Reads one object's header and metadata for a listing; a failure is that object's alone. */
+    private void visit(ObjectId id, Path path, ObjectVisitor visitor) {
+        ObjectInfo info;
+        try {
+            info = readInfo(path, id);
+        } catch (StoreException.NotFound e) {
+            return; // deleted while listing
+        } catch (StoreException e) {
+            // Damaged, or an I/O error on this one file (a bad sector, a file made unreadable): the
+            // listing goes on, and check names the object.
+            visitor.damaged(id, e);
+            return;
+        }
+        visitor.object(info);
     }
 
     private ObjectMeta readMeta(Path path, ObjectId id) throws StoreException {
@@ -658,6 +671,9 @@ public final class DirectoryStore implements Store {
         String what = "object " + id + " in " + root;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ObjectFile.Header h = readHeader(ch, what);
+            // The length first: a format-2 file cut short has lost its metadata, and the message
+            // should say that it was cut short rather than that some read came up short.
+            ObjectFile.checkLength(h, ch.size(), what);
             if (h.metaLength() > 16 << 20) {
                 throw new StoreException.Corrupt(what + " has a damaged header");
             }
@@ -689,31 +705,46 @@ public final class DirectoryStore implements Store {
     }
 
     @Override
-    public void list(Consumer<ObjectInfo> consumer) throws StoreException {
-        forEachObjectFile((id, path) -> {
-            try {
-                consumer.accept(readInfo(path, id));
-            } catch (StoreException.NotFound e) {
-                // deleted while listing
+    public void list(ObjectVisitor visitor) throws StoreException {
+        forEachObjectFile(new ObjectFileVisitor() {
+            @Override
+            public void visit(ObjectId id, Path path) {
+                DirectoryStore.this.visit(id, path, visitor);
+            }
+
+            @Override
+            public void stray(Path path, String why) {
+                visitor.stray(path.toString(), why);
             }
         });
     }
 
     private interface ObjectFileVisitor {
         void visit(ObjectId id, Path path) throws StoreException;
+
+        /** A file or directory under objects/ that is not an object file; it is never read. */
+        void stray(Path path, String why);
     }
 
+    /**
+     * Walks objects/: each file with an object's name in that object's fan-out directory is an
+     * object file; anything else there is stray (a store never writes anything else there: new
+     * objects are written in tmp/ and renamed into place).
+     */
     private void forEachObjectFile(ObjectFileVisitor visitor) throws StoreException {
         try (DirectoryStream<Path> fans = Files.newDirectoryStream(objects)) {
             for (Path fan : fans) {
                 if (!Files.isDirectory(fan)) {
+                    visitor.stray(fan, "not a fan-out directory of objects");
                     continue;
                 }
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
                     for (Path f : files) {
-                        String name = f.getFileName().toString();
-                        if (ObjectId.isValid(name)) {
-                            visitor.visit(new ObjectId(name), f);
+                        String why = notAnObjectFile(f);
+                        if (why == null) {
+                            visitor.visit(new ObjectId(f.getFileName().toString()), f);
+                        } else {
+                            visitor.stray(f, why);
                         }
                     }
                 }
@@ -725,7 +756,31 @@ public final class DirectoryStore implements Store {
         }
     }
 
-    /** Re-reads every object's metadata into a fresh index; damaged objects are left out. */
+    /**
+     * Why the file {@code f} (in a fan-out directory of objects/) is not an object file, or null when
+     * it is one: its name is an object id and it is where {@link #objectPath} puts that object, so
+     * that {@link #get} would read it. A file of an object's name in the wrong directory is stray,
+     * not that object: the store would never find it there.
+     */
+    private String notAnObjectFile(Path f) {
+        String name = f.getFileName().toString();
+        if (!ObjectId.isValid(name)) {
+            return "its name is not an object id";
+        }
+        Path place = objectPath(new ObjectId(name));
+        if (!place.equals(f)) {
+            return "not in " + root.relativize(place.getParent()) + "/, where an object of that name is kept";
+        }
+        if (!Files.isRegularFile(f)) {
+            return "not a regular file";
+        }
+        return null;
+    }
+
+    /**
+     * Re-reads every object into a fresh index. Damaged objects are left out (and reported by check),
+     * and so are stray files: a damaged object must not fail the rebuild, nor satisfy a dedup lookup.
+     */
     public void rebuildIndex() throws StoreException {
         rebuildIndex(index());
     }
@@ -736,22 +791,36 @@ public final class DirectoryStore implements Store {
         } catch (SQLException e) {
             throw failure("cannot reset the label index in " + root, e);
         }
-        forEachObjectFile((id, path) -> {
-            try {
-                StoredObject object = ObjectFile.decode(Files.readAllBytes(path), "object " + id);
-                index.add(id, object.meta().ranges(object.body().length), null);
-            } catch (IOException | IllegalArgumentException e) {
-                // Not indexed: a damaged object must never satisfy a dedup lookup. check reports it.
-            } catch (SQLException e) {
-                throw failure("cannot rebuild the label index in " + root, e);
+        forEachObjectFile(new ObjectFileVisitor() {
+            @Override
+            public void stray(Path path, String why) {
+                // never an object: nothing to index
+            }
+
+            @Override
+            public void visit(ObjectId id, Path path) throws StoreException {
+                indexObject(index, id, path);
             }
         });
+    }
+
+    private void indexObject(LabelIndex index, ObjectId id, Path path) throws StoreException {
+        try {
+            StoredObject object = ObjectFile.decode(Files.readAllBytes(path), "object " + id);
+            index.add(id, object.meta().ranges(object.body().length), null);
+        } catch (IOException | IllegalArgumentException e) {
+            // Not indexed: a damaged (or unreadable) object must never satisfy a dedup lookup.
+            // check reports it.
+        } catch (SQLException e) {
+            throw failure("cannot rebuild the label index in " + root, e);
+        }
     }
 
     /**
      * Objects still pending from an earlier run: if written during this boot, the page cache still
      * has them and an fsync completes them; after a reboot they may be torn, so each is verified
-     * and dropped when damaged.
+     * and dropped when damaged. One that cannot be read at all (an I/O error, not damage) is never
+     * deleted: it only leaves the index, so that no backup reuses it, and check names it.
      */
     private void recoverPending(LabelIndex index) throws StoreException {
         Map<String, String> pending;
@@ -769,14 +838,18 @@ public final class DirectoryStore implements Store {
             ObjectId id = new ObjectId(e.getKey());
             Path path = objectPath(id);
             boolean sameBoot = e.getValue().equals(bootId);
-            boolean good = Files.exists(path) && (sameBoot || verifies(path));
+            Verdict verdict = !Files.exists(path) ? Verdict.DAMAGED : sameBoot ? Verdict.WHOLE : verify(path);
             try {
-                if (good) {
-                    durable.add(id);
-                    dirs.add(path.getParent());
-                } else {
-                    FileDraft.deleteQuietly(path);
-                    index.remove(id);
+                switch (verdict) {
+                    case WHOLE -> {
+                        durable.add(id);
+                        dirs.add(path.getParent());
+                    }
+                    case DAMAGED -> {
+                        FileDraft.deleteQuietly(path);
+                        index.remove(id);
+                    }
+                    case UNREADABLE -> index.remove(id);
                 }
             } catch (SQLException ex) {
                 throw failure("cannot repair the label index in " + root, ex);
@@ -793,12 +866,18 @@ public final class DirectoryStore implements Store {
         }
     }
 
-    private static boolean verifies(Path path) {
+    private enum Verdict { WHOLE, DAMAGED, UNREADABLE }
+
+    private static Verdict verify(Path path) {
         try {
             ObjectFile.decode(Files.readAllBytes(path), path.toString());
-            return true;
+            return Verdict.WHOLE;
+        } catch (StoreException.Corrupt e) {
+            return Verdict.DAMAGED;
+        } catch (NoSuchFileException e) {
+            return Verdict.DAMAGED; // gone: nothing to delete, its index rows go
         } catch (IOException e) {
-            return false;
+            return Verdict.UNREADABLE;
         }
     }
 

@@ -19,7 +19,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.client.BytesRequestContent;
@@ -280,10 +279,13 @@ public final class HttpStore implements Store {
         connection.expect(resp, what, 200, 204);
     }
 
-    /** Pages through the server's listing; a damaged object is reported as Corrupt after the others. */
+    /**
+     * Pages through the server's listing. An object the server reports damaged goes to the
+     * visitor's {@code damaged}; why it is damaged is in the server's log (the server does not tell
+     * clients its paths).
+     */
     @Override
-    public void list(Consumer<ObjectInfo> consumer) throws StoreException {
-        List<String> damaged = new ArrayList<>();
+    public void list(ObjectVisitor visitor) throws StoreException {
         String after = null;
         do {
             String path = "/v1/objects?limit=" + pageSize + (after == null ? "" : "&after=" + after);
@@ -293,20 +295,16 @@ public final class HttpStore implements Store {
             for (JsonNode o : page.path("objects")) {
                 ObjectId id = objectId(o.path("chunk_id").asText(), "listing objects");
                 if (o.path("damaged").asBoolean(false)) {
-                    damaged.add(id.value());
+                    visitor.damaged(id, new StoreException.Corrupt("the server at " + connection.base()
+                            + " reports object " + id + " damaged (its log says how)"));
                     continue;
                 }
-                consumer.accept(new ObjectInfo(id, meta(o.path("meta").toString(), "listing objects"),
+                visitor.object(new ObjectInfo(id, meta(o.path("meta").toString(), "listing objects"),
                         o.path("size").asLong()));
             }
             JsonNode next = page.path("next");
             after = next.isTextual() ? objectId(next.asText(), "listing objects").value() : null;
         } while (after != null);
-        if (!damaged.isEmpty()) {
-            throw new StoreException.Corrupt("the server at " + connection.base() + " reports " + damaged.size()
-                    + " damaged object(s): " + String.join(", ", damaged.subList(0, Math.min(10, damaged.size())))
-                    + (damaged.size() > 10 ? ", ..." : ""));
-        }
     }
 
     /** Lets tests page through a listing without storing thousands of objects. */

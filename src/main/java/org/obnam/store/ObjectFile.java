@@ -57,13 +57,17 @@ final class ObjectFile {
     }
 
     static Header parseHeader(ByteBuffer b, String what) throws StoreException.Corrupt {
+        if (b.remaining() == 0) {
+            throw new StoreException.Corrupt(what + " is empty (0 bytes): the file is damaged");
+        }
         if (b.remaining() < HEADER_SIZE) {
-            throw new StoreException.Corrupt(what + " is truncated (" + b.remaining() + " bytes)");
+            throw new StoreException.Corrupt(what + " is truncated: it has " + b.remaining()
+                    + " bytes, less than an object header (" + HEADER_SIZE + ")");
         }
         byte[] magic = new byte[MAGIC.length];
         b.get(magic);
         if (!java.util.Arrays.equals(magic, MAGIC)) {
-            throw new StoreException.Corrupt(what + " is not an Obnam object (bad magic)");
+            throw new StoreException.Corrupt(what + " is not an Obnam object file (bad magic)");
         }
         int version = Short.toUnsignedInt(b.getShort());
         if (version < OLDEST_READ || version > VERSION) {
@@ -80,6 +84,21 @@ final class ObjectFile {
             throw new StoreException.Corrupt(what + " has a damaged header");
         }
         return new Header(version, metaLength, bodyLength, crc);
+    }
+
+    /**
+     * Checks that a file of {@code size} bytes is as long as its header says: a file cut short (a
+     * crash, a full disk, a bad copy) is named as truncated, with both lengths.
+     */
+    static void checkLength(Header h, long size, String what) throws StoreException.Corrupt {
+        if (size < h.fileLength()) {
+            throw new StoreException.Corrupt(what + " is truncated: it has " + size + " bytes, its header promises "
+                    + h.fileLength());
+        }
+        if (size > h.fileLength()) {
+            throw new StoreException.Corrupt(what + " is damaged: it has " + size + " bytes, its header promises "
+                    + h.fileLength());
+        }
     }
 
     /** Checks metadata and body read separately against the header's checksum. */
@@ -107,10 +126,7 @@ final class ObjectFile {
     static StoredObject decode(byte[] file, String what) throws StoreException.Corrupt {
         ByteBuffer b = ByteBuffer.wrap(file);
         Header h = parseHeader(b, what);
-        if (h.fileLength() != file.length) {
-            throw new StoreException.Corrupt(what + " has " + file.length + " bytes, its header promises "
-                    + h.fileLength());
-        }
+        checkLength(h, file.length, what);
         CRC32C crc = new CRC32C();
         crc.update(file, HEADER_SIZE, file.length - HEADER_SIZE);
         if ((int) crc.getValue() != h.crc()) {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 
 /**
  * Retries another store's {@link StoreException.Transient} failures (network trouble, a busy or
@@ -186,11 +185,11 @@ public final class RetryingStore implements Store {
         });
     }
 
-    /** A listing is restarted from the beginning when it fails; the consumer may see objects twice. */
+    /** A listing is restarted from the beginning when it fails; the visitor may see objects twice. */
     @Override
-    public void list(Consumer<ObjectInfo> consumer) throws StoreException {
+    public void list(ObjectVisitor visitor) throws StoreException {
         retry("a listing", () -> {
-            inner.list(consumer);
+            inner.list(visitor);
             return null;
         });
     }

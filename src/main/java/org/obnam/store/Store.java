@@ -89,8 +89,39 @@ public interface Store extends AutoCloseable {
     /** Removes an object; NotFound if it does not exist. */
     void delete(ObjectId id) throws StoreException;
 
-    /** Calls {@code consumer} for every object, in no particular order. */
-    void list(Consumer<ObjectInfo> consumer) throws StoreException;
+    /**
+     * Visits every object, in no particular order. An object that cannot be read (truncated, empty,
+     * not an object file, or failing to read) goes to {@link ObjectVisitor#damaged} and the listing
+     * goes on; so does anything among the objects that is not an object ({@link ObjectVisitor#stray}).
+     * Only a failure to list at all (the store cannot be reached, its directory cannot be read)
+     * throws, so that no caller ever takes a partial listing for a complete one.
+     */
+    void list(ObjectVisitor visitor) throws StoreException;
+
+    /**
+     * Calls {@code consumer} for every object that can be read, ignores stray files, and then, if
+     * any object could not be read, throws {@link StoreException.Corrupt} naming them: for callers
+     * that need every object or nothing. Check uses {@link #list(ObjectVisitor)} to hear of each.
+     */
+    default void list(Consumer<ObjectInfo> consumer) throws StoreException {
+        List<String> damaged = new java.util.ArrayList<>();
+        list(new ObjectVisitor() {
+            @Override
+            public void object(ObjectInfo info) {
+                consumer.accept(info);
+            }
+
+            @Override
+            public void damaged(ObjectId id, StoreException problem) {
+                damaged.add(problem.getMessage());
+            }
+        });
+        if (!damaged.isEmpty()) {
+            throw new StoreException.Corrupt(damaged.size() + " damaged object" + (damaged.size() == 1 ? "" : "s")
+                    + " in " + describe() + ": " + String.join("; ", damaged.subList(0, Math.min(10, damaged.size())))
+                    + (damaged.size() > 10 ? "; ..." : ""));
+        }
+    }
 
     /** Makes every object put so far durable. */
     void flush() throws StoreException;

@@ -4,11 +4,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.obnam.store.ObjectId;
-import org.obnam.store.ObjectInfo;
 import org.obnam.store.ObjectLocation;
 import org.obnam.store.ObjectMeta;
+import org.obnam.store.ObjectVisitor;
 import org.obnam.store.Store;
 import org.obnam.store.StoreException;
 import org.obnam.store.StoredObject;
@@ -68,8 +67,8 @@ class ForwardingStore implements Store {
     }
 
     @Override
-    public void list(Consumer<ObjectInfo> consumer) throws StoreException {
-        delegate.list(consumer);
+    public void list(ObjectVisitor visitor) throws StoreException {
+        delegate.list(visitor);
     }
 
     @Override

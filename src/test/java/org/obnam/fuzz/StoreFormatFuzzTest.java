@@ -12,7 +12,9 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.obnam.store.DirectoryStore;
 import org.obnam.store.ObjectId;
+import org.obnam.store.ObjectInfo;
 import org.obnam.store.ObjectMeta;
+import org.obnam.store.ObjectVisitor;
 import org.obnam.store.StoreException;
 
 /** Damaged object and record files in a directory store: every read fails with a store error, or succeeds intact. */
@@ -74,6 +76,31 @@ class StoreFormatFuzzTest {
             throw new AssertionError("junk was returned as an object");
         } catch (StoreException.Corrupt expected) {
             // detected
+        } finally {
+            Files.write(objectFile, original);
+        }
+    }
+
+    @Property
+    void noObjectFileEndsAListing(@ForAll @Size(max = 500) byte[] junk, @ForAll @IntRange(min = 0, max = 10_000) int cut)
+            throws Exception {
+        // Junk, or the object cut short anywhere: the listing names the object (readable or damaged) and goes on.
+        Files.write(objectFile, junk.length > 0 ? junk : java.util.Arrays.copyOf(original, cut % original.length));
+        try {
+            java.util.List<ObjectId> seen = new java.util.ArrayList<>();
+            store.list(new ObjectVisitor() {
+                @Override
+                public void object(ObjectInfo info) {
+                    seen.add(info.id());
+                }
+
+                @Override
+                public void damaged(ObjectId damaged, StoreException problem) {
+                    assertThat(problem).hasMessageContaining(damaged.value());
+                    seen.add(damaged);
+                }
+            });
+            assertThat(seen).containsExactly(id);
         } finally {
             Files.write(objectFile, original);
         }

@@ -34,14 +34,14 @@ class DirectoryStorePagingTest {
     private Page page(ObjectId after, int limit) throws StoreException {
         List<ObjectInfo> objects = new ArrayList<>();
         List<ObjectId> damaged = new ArrayList<>();
-        ObjectId next = store.listPage(after, limit, new DirectoryStore.PageVisitor() {
+        ObjectId next = store.listPage(after, limit, new ObjectVisitor() {
             @Override
             public void object(ObjectInfo info) {
                 objects.add(info);
             }
 
             @Override
-            public void damaged(ObjectId id, StoreException.Corrupt problem) {
+            public void damaged(ObjectId id, StoreException problem) {
                 damaged.add(id);
             }
         });
@@ -96,6 +96,32 @@ class DirectoryStorePagingTest {
         assertThat(page(null, 10).objects()).extracting(o -> o.id().value()).isEqualTo(expected);
         assertThat(page(new ObjectId(expected.getFirst()), 10).objects()).extracting(o -> o.id().value())
                 .containsExactly(expected.getLast());
+    }
+
+    @Test
+    void aStrayFileWithAnObjectsNameInTheWrongPlaceDoesNotMakePagesSkipObjects() throws Exception {
+        // objects/00/ffff is not where object ffff would be; a page that ended with it once made the
+        // next page start after "ffff", skipping every object between.
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ids.add(store.put(ObjectMeta.single("s" + i), new byte[i]).value());
+        }
+        ids.sort(null);
+        Files.createDirectories(dir.resolve("repo/objects/00"));
+        Files.writeString(dir.resolve("repo/objects/00/ffff"), "hi\n");
+        Files.writeString(dir.resolve("repo/objects/00/junk"), "hi\n");
+        List<String> seen = new ArrayList<>();
+        ObjectId after = null;
+        for (int pages = 0; pages < 100; pages++) {
+            Page p = page(after, 1);
+            p.objects().forEach(o -> seen.add(o.id().value()));
+            assertThat(p.damaged()).isEmpty();
+            after = p.next();
+            if (after == null) {
+                break;
+            }
+        }
+        assertThat(seen).isEqualTo(ids);
     }
 
     @Test

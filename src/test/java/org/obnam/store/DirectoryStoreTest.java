@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,21 @@ class DirectoryStoreTest extends StoreContract {
     @Override
     protected Store reopen() throws Exception {
         return DirectoryStore.open(dir.resolve("repo"));
+    }
+
+    @Override
+    protected void truncate(ObjectId id) throws Exception {
+        truncate(objectFile(id), 20);
+    }
+
+    private Path objectFile(ObjectId id) {
+        return dir.resolve("repo/objects").resolve(id.value().substring(0, 2)).resolve(id.value());
+    }
+
+    private static void truncate(Path file, long size) throws Exception {
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+        }
     }
 
     private Path onlyObjectFile() throws Exception {
@@ -174,6 +190,143 @@ class DirectoryStoreTest extends StoreContract {
         Files.delete(dir.resolve("repo/index.sqlite"));
         store = reopen();
         assertThat(store.findLabels(List.of("bad"))).isEmpty();
+    }
+
+    /** What a listing reported: objects, damaged objects with their problem, and stray files with why. */
+    private record Listing(List<ObjectId> objects, Map<ObjectId, String> damaged, Map<String, String> strays) {}
+
+    private Listing listing() throws StoreException {
+        Listing l = new Listing(new java.util.ArrayList<>(), new java.util.HashMap<>(), new java.util.HashMap<>());
+        store.list(new ObjectVisitor() {
+            @Override
+            public void object(ObjectInfo info) {
+                l.objects().add(info.id());
+            }
+
+            @Override
+            public void damaged(ObjectId id, StoreException problem) {
+                l.damaged().put(id, problem.getMessage());
+            }
+
+            @Override
+            public void stray(String where, String why) {
+                l.strays().put(where, why);
+            }
+        });
+        return l;
+    }
+
+    /** A pack of three chunks and two other objects, durable. */
+    private List<ObjectId> threeObjects() throws Exception {
+        ObjectId pack = store.put(ObjectMeta.pack(List.of("p1", "p2", "p3"), List.of(1000L, 1000L, 1000L)),
+                new byte[3000]);
+        ObjectId one = store.put(ObjectMeta.single("one"), new byte[100]);
+        ObjectId two = store.put(ObjectMeta.single("two"), new byte[100]);
+        store.flush();
+        return List.of(pack, one, two);
+    }
+
+    @Test
+    void aTruncatedObjectIsNamedAsTruncatedAndTheOthersAreStillListed() throws Exception {
+        List<ObjectId> ids = threeObjects();
+        ObjectId pack = ids.getFirst();
+        truncate(objectFile(pack), 1500); // into the body: the metadata at the end is gone
+
+        Listing l = listing();
+        assertThat(l.objects()).containsExactlyInAnyOrderElementsOf(ids.subList(1, 3));
+        assertThat(l.damaged()).containsOnlyKeys(pack);
+        assertThat(l.damaged().get(pack)).contains("object " + pack + " in " + dir.resolve("repo"))
+                .contains("is truncated: it has 1500 bytes, its header promises");
+        assertThat(l.strays()).isEmpty();
+        assertThatThrownBy(() -> store.get(pack)).isInstanceOf(StoreException.Corrupt.class)
+                .hasMessageContaining("is truncated");
+        assertThat(store.findLabel("p2")).as("a damaged object is not offered by a label search").isEmpty();
+    }
+
+    @Test
+    void anEmptyObjectIsNamedAsEmpty() throws Exception {
+        List<ObjectId> ids = threeObjects();
+        Files.write(objectFile(ids.get(1)), new byte[0]);
+
+        Listing l = listing();
+        assertThat(l.objects()).containsExactlyInAnyOrder(ids.get(0), ids.get(2));
+        assertThat(l.damaged()).containsOnlyKeys(ids.get(1));
+        assertThat(l.damaged().get(ids.get(1))).contains("object " + ids.get(1)).contains("is empty");
+    }
+
+    @Test
+    void aFileInAnObjectsPlaceThatIsNoObjectFileIsNamedSo() throws Exception {
+        List<ObjectId> ids = threeObjects();
+        Files.writeString(objectFile(ids.get(2)), "an editor saved this over the object, or a bad copy did\n");
+        Path tiny = objectFile(ids.get(1));
+        Files.writeString(tiny, "hi\n");
+
+        Listing l = listing();
+        assertThat(l.objects()).containsExactly(ids.get(0));
+        assertThat(l.damaged().get(ids.get(2))).contains("object " + ids.get(2)).contains("is not an Obnam object file");
+        assertThat(l.damaged().get(ids.get(1))).contains("object " + ids.get(1))
+                .contains("is truncated: it has 3 bytes, less than an object header");
+    }
+
+    @Test
+    void strayFilesAreReportedByPathAndNeverTakenForObjects() throws Exception {
+        List<ObjectId> ids = threeObjects();
+        Path objects = dir.resolve("repo/objects");
+        ObjectId elsewhere = ObjectId.random();
+        String wrongFan = elsewhere.value().startsWith("00") ? "01" : "00";
+        Files.createDirectories(objects.resolve(wrongFan));
+        Path junk = objects.resolve(wrongFan).resolve("junk");
+        Files.writeString(junk, "hi\n");
+        Path swap = objects.resolve(ids.get(1).value().substring(0, 2)).resolve("." + ids.get(1) + ".swp");
+        Files.writeString(swap, "vim was here");
+        Path readme = objects.resolve("README");
+        Files.writeString(readme, "do not touch");
+        Path misplaced = objects.resolve(wrongFan).resolve(elsewhere.value());
+        Files.copy(objectFile(ids.get(1)), misplaced); // a whole object, but where the store never looks
+
+        Listing l = listing();
+        assertThat(l.objects()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(l.damaged()).isEmpty();
+        assertThat(l.strays()).containsOnlyKeys(junk.toString(), swap.toString(), readme.toString(), misplaced.toString());
+        assertThat(l.strays().get(junk.toString())).isEqualTo("not in objects/ju/, where an object of that name is kept");
+        assertThat(l.strays().get(swap.toString())).isEqualTo("its name is not an object id");
+        assertThat(l.strays().get(readme.toString())).isEqualTo("not a fan-out directory of objects");
+        assertThat(l.strays().get(misplaced.toString()))
+                .isEqualTo("not in objects/" + elsewhere.value().substring(0, 2) + "/, where an object of that name is kept");
+
+        List<ObjectInfo> all = new java.util.ArrayList<>();
+        store.list(all::add);
+        assertThat(all).as("stray files are not damage").extracting(ObjectInfo::id).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(Files.readString(junk)).as("a listing never touches a stray file").isEqualTo("hi\n");
+    }
+
+    @Test
+    void theIndexIsRebuiltPastDamagedObjectsAndStrayFilesAndLeavesThemOut() throws Exception {
+        List<ObjectId> ids = threeObjects();
+        ObjectId elsewhere = ObjectId.random();
+        String wrongFan = elsewhere.value().startsWith("00") ? "01" : "00";
+        byte[] strayObject;
+        try (DirectoryStore other = DirectoryStore.create(dir.resolve("other"))) {
+            ObjectId id = other.put(ObjectMeta.single("stray-label"), new byte[10]);
+            strayObject = Files.readAllBytes(dir.resolve("other/objects").resolve(id.value().substring(0, 2)).resolve(id.value()));
+        }
+        store.close();
+        store = null;
+        truncate(objectFile(ids.get(0)), 1500);
+        Files.write(objectFile(ids.get(1)), new byte[0]);
+        Files.createDirectories(dir.resolve("repo/objects").resolve(wrongFan));
+        Files.writeString(dir.resolve("repo/objects").resolve(wrongFan).resolve("junk"), "hi\n");
+        Files.write(dir.resolve("repo/objects").resolve(wrongFan).resolve(elsewhere.value()), strayObject);
+        for (String f : List.of("index.sqlite", "index.sqlite-wal", "index.sqlite-shm")) {
+            Files.deleteIfExists(dir.resolve("repo").resolve(f));
+        }
+
+        store = reopen();
+        assertThat(store.findLabels(List.of("p1", "p2", "p3", "one", "two", "stray-label"))).containsOnlyKeys("two");
+        ((DirectoryStore) store).rebuildIndex();
+        assertThat(store.findLabels(List.of("p1", "one", "two", "stray-label"))).containsOnlyKeys("two");
+        assertThat(Files.exists(objectFile(ids.get(0)))).as("nothing is deleted because it could not be read").isTrue();
+        assertThat(Files.exists(objectFile(ids.get(1)))).isTrue();
     }
 
     @Test

@@ -57,6 +57,18 @@ class HttpStoreTest extends StoreContract {
         return new HttpStore(server.url(), token, true, server.trustedCert(), drafts());
     }
 
+    /** Cuts short the object's file in the server's storage (the server keeps each client's objects in a directory store). */
+    @Override
+    protected void truncate(ObjectId id) throws Exception {
+        Path file;
+        try (Stream<Path> all = Files.walk(dir.resolve("server"))) {
+            file = all.filter(p -> p.getFileName().toString().equals(id.value())).findFirst().orElseThrow();
+        }
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(20);
+        }
+    }
+
     private static List<String> draftFiles() throws java.io.IOException {
         if (!Files.isDirectory(drafts())) {
             return List.of();

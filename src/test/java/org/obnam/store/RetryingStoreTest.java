@@ -12,7 +12,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,9 +92,9 @@ class RetryingStoreTest {
         }
 
         @Override
-        public void list(Consumer<ObjectInfo> consumer) throws StoreException {
+        public void list(ObjectVisitor visitor) throws StoreException {
             call(() -> {
-                inner.list(consumer);
+                inner.list(visitor);
                 return null;
             });
         }

@@ -26,6 +26,9 @@ public abstract class StoreContract {
     /** The same store as {@link #store}, opened again (as after a restart). */
     protected abstract Store reopen() throws Exception;
 
+    /** Damages a stored object behind the store's back, as disk rot or a crash would: cuts its file short. */
+    protected abstract void truncate(ObjectId id) throws Exception;
+
     @BeforeEach
     void setUp() throws Exception {
         store = newStore();
@@ -167,6 +170,38 @@ public abstract class StoreContract {
         store.list(listed::add);
         assertThat(listed).extracting(ObjectInfo::id).containsExactlyInAnyOrder(a, b);
         assertThat(listed).allSatisfy(info -> assertThat(info.size()).isEqualTo(3));
+    }
+
+    @Test
+    void aDamagedObjectIsNamedAndDoesNotEndTheListing() throws Exception {
+        ObjectId a = store.put(ObjectMeta.single("a"), bytes(300, 20));
+        ObjectId bad = store.put(ObjectMeta.pack(List.of("b", "c"), List.of(100L, 200L)), bytes(300, 21));
+        ObjectId c = store.put(ObjectMeta.single("d"), bytes(300, 22));
+        store.flush();
+        truncate(bad);
+
+        List<ObjectInfo> listed = new ArrayList<>();
+        Map<ObjectId, StoreException> damaged = new java.util.HashMap<>();
+        store.list(new ObjectVisitor() {
+            @Override
+            public void object(ObjectInfo info) {
+                listed.add(info);
+            }
+
+            @Override
+            public void damaged(ObjectId id, StoreException problem) {
+                damaged.put(id, problem);
+            }
+        });
+        assertThat(listed).extracting(ObjectInfo::id).containsExactlyInAnyOrder(a, c);
+        assertThat(damaged).containsOnlyKeys(bad);
+        assertThat(damaged.get(bad)).hasMessageContaining(bad.value());
+
+        List<ObjectInfo> all = new ArrayList<>();
+        assertThatThrownBy(() -> store.list(all::add)).as("the every-object-or-nothing listing")
+                .isInstanceOf(StoreException.Corrupt.class).hasMessageContaining(bad.value());
+        assertThat(all).as("everything readable was listed first").extracting(ObjectInfo::id)
+                .containsExactlyInAnyOrder(a, c);
     }
 
     @Test
