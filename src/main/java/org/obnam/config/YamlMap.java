@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.obnam.util.IoErrors;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -39,7 +40,7 @@ public final class YamlMap {
         } catch (CharacterCodingException e) {
             throw new ConfigException("configuration file " + file + " is not valid UTF-8");
         } catch (IOException e) {
-            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+            throw new ConfigException("cannot read configuration file " + file + ": " + IoErrors.describe(e, file));
         }
         Object root;
         try {
