@@ -108,6 +108,20 @@ class ObnamBadInputIT {
         assertOneLine(r, "obnam: cannot read pipe: is a named pipe (FIFO), not a regular file");
     }
 
+    @Test
+    void duplicateConfigurationKeyIsNamedWithItsLine() {
+        obnam.configure("""
+                roots: [live]
+                roots: [other]
+                """);
+
+        Result r = obnam.run("config");
+
+        r.expectExit(1);
+        assertOneLine(r, "obnam: configuration file " + obnam.configFile()
+                + " is not valid YAML: found duplicate key roots at line 3, column 1");
+    }
+
     private static void assertOneLine(Result r, String expected) {
         assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList()).as(r.describe()).containsExactly(expected);
     }
