@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +121,27 @@ class ObnamBadInputIT {
         r.expectExit(1);
         assertOneLine(r, "obnam: configuration file " + obnam.configFile()
                 + " is not valid YAML: found duplicate key roots at line 3, column 1");
+    }
+
+    @Test
+    void emptyGenerationIsAUsageErrorEvenWithOneGeneration() {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        Tree.at(dir.resolve("live")).file("data.dat", "x");
+        obnam.backup();
+        String expected = "obnam: the generation must not be empty: give latest, a generation id, or the start of one"
+                + " (see obnam list)";
+
+        Result restore = obnam.run("restore", "", "restored");
+        restore.expectExit(2);
+        assertOneLine(restore, expected);
+        assertThat(dir.resolve("restored")).as("nothing may be restored").doesNotExist();
+        for (List<String> command : List.of(List.of("resolve", ""), List.of("list-files", ""),
+                List.of("show-generation", ""), List.of("gen-info", ""), List.of("inspect", ""))) {
+            Result r = obnam.run(command.toArray(String[]::new));
+            r.expectExit(2);
+            assertOneLine(r, expected);
+        }
     }
 
     private static void assertOneLine(Result r, String expected) {
