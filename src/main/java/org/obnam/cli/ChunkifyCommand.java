@@ -2,7 +2,6 @@ package org.obnam.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -36,7 +35,7 @@ final class ChunkifyCommand implements Callable<Integer> {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (Path f : files) {
                 long[] offset = {0};
-                try (InputStream in = Files.newInputStream(f)) {
+                try (InputStream in = FileArguments.open(f)) {
                     splitter.split(in::read, (buf, off, len) -> {
                         sha.update(buf, off, len);
                         Map<String, Object> c = new LinkedHashMap<>();
@@ -48,7 +47,7 @@ final class ChunkifyCommand implements Callable<Integer> {
                         offset[0] += len;
                     });
                 } catch (IOException e) {
-                    throw new UserError("cannot read " + f + ": " + e.getMessage());
+                    throw FileArguments.cannotRead(f, e);
                 }
             }
             Output.line(Json.pretty(chunks));

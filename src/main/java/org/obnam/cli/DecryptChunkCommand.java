@@ -1,6 +1,5 @@
 package org.obnam.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.obnam.crypto.ChunkKind;
@@ -27,12 +26,14 @@ final class DecryptChunkCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         byte[] context = ChunkMetaArgument.context(meta);
         try (Session session = main.session()) {
-            byte[] blob = Files.readAllBytes(in);
+            byte[] blob = FileArguments.readAll(in);
+            byte[] plain;
             try {
-                Files.write(out, session.repository().key().cipher().open(ChunkKind.DATA, context, blob).plaintext());
+                plain = session.repository().key().cipher().open(ChunkKind.DATA, context, blob).plaintext();
             } catch (CryptoException e) {
                 throw new UserError("cannot decrypt " + in + ": " + e.getMessage());
             }
+            FileArguments.write(out, plain);
             return ExitCodes.OK;
         }
     }

@@ -1,6 +1,5 @@
 package org.obnam.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.obnam.crypto.ChunkKind;
@@ -26,8 +25,8 @@ final class EncryptChunkCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         byte[] context = ChunkMetaArgument.context(meta);
         try (Session session = main.session()) {
-            byte[] plain = Files.readAllBytes(in);
-            Files.write(out, session.repository().key().cipher().seal(ChunkKind.DATA, context, 0, plain));
+            byte[] plain = FileArguments.readAll(in);
+            FileArguments.write(out, session.repository().key().cipher().seal(ChunkKind.DATA, context, 0, plain));
             return ExitCodes.OK;
         }
     }

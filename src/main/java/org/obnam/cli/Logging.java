@@ -10,6 +10,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.StreamHandler;
+import org.obnam.util.IoErrors;
 
 /**
  * Routes Obnam's log messages (java.lang.System.Logger, backed by java.util.logging) to the
@@ -54,7 +55,7 @@ final class Logging {
                 file.setLevel(Level.FINE);
                 root.addHandler(file);
             } catch (IOException e) {
-                Output.error("obnam: warning: cannot open log file " + logFile + ": " + e.getMessage());
+                Output.error("obnam: warning: cannot open log file " + logFile + ": " + IoErrors.describe(e, logFile));
             }
         }
     }

@@ -12,6 +12,7 @@ import org.obnam.repository.RepositoryException;
 import org.obnam.restore.RestoreException;
 import org.obnam.store.StoreException;
 import org.obnam.util.Heap;
+import org.obnam.util.IoErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -147,7 +148,8 @@ public final class Main implements Runnable {
             Output.error("obnam: " + u.getMessage());
             return u.exitCode();
         }
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String message = e instanceof java.io.IOException io ? IoErrors.describe(io)
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         boolean known = e instanceof ConfigException || e instanceof StoreException || e instanceof RepositoryException
                 || e instanceof BackupException || e instanceof RestoreException || e instanceof GenerationException
                 || e instanceof CorruptChunkException || e instanceof WrongPassphraseException

@@ -31,7 +31,8 @@ final class OpenGeneration implements AutoCloseable {
             if (e instanceof RepositoryException.Rollback) {
                 throw e;
             }
-            throw new UserError(e.getMessage());
+            throw new UserError(e.getMessage(),
+                    e instanceof RepositoryException.BadReference ? ExitCodes.USAGE : ExitCodes.ERROR);
         }
     }
 

@@ -15,6 +15,7 @@ import org.obnam.repository.TrustState;
 import org.obnam.store.DirectoryStore;
 import org.obnam.store.Store;
 import org.obnam.store.StoreException;
+import org.obnam.util.IoErrors;
 
 /**
  * What a command needs from its surroundings: the configuration, the store, the keys. Each is
@@ -62,7 +63,7 @@ final class Session implements AutoCloseable {
             store = switch (location) {
                 case RepositoryLocation.Local local -> {
                     if (create) {
-                        yield DirectoryStore.create(local.directory());
+                        yield createLocal(local.directory());
                     }
                     try {
                         yield DirectoryStore.open(local.directory());
@@ -74,6 +75,33 @@ final class Session implements AutoCloseable {
             };
         }
         return store;
+    }
+
+    /**
+     * A new (or existing) local repository. A file where the directory (or one of its parents)
+     * should be is named before anything is made. For other failures of Java's file API the store
+     * names the directory but not always what went wrong (a NoSuchFileException's message is just
+     * the path), so they are described here.
+     */
+    private static Store createLocal(Path dir) throws StoreException, UserError {
+        for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (java.nio.file.Files.exists(p)) {
+                if (!java.nio.file.Files.isDirectory(p)) {
+                    throw new UserError("cannot create a repository in " + dir + ": "
+                            + (p.equals(dir.toAbsolutePath()) ? "it exists and" : p.toString()) + " is not a directory");
+                }
+                break;
+            }
+        }
+        try {
+            return DirectoryStore.create(dir);
+        } catch (StoreException e) {
+            if (e.getCause() instanceof java.io.IOException io && !(io instanceof StoreException)
+                    && !(e instanceof StoreException.NoSpace)) {
+                throw new UserError("cannot create a repository in " + dir + ": " + IoErrors.describe(io, dir));
+            }
+            throw e;
+        }
     }
 
     /** The repository, unlocked with the cached key (or OBNAM_PASSPHRASE). */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.obnam.util.IoErrors;
 
 /**
  * The client's configuration file, validated as a whole before any command runs. Keys are those of
@@ -78,7 +79,7 @@ public record ClientConfig(
             try {
                 token = Optional.of(Files.readString(p, StandardCharsets.UTF_8).strip());
             } catch (IOException e) {
-                throw y.error("access_token_file", "names " + p + ", which cannot be read: " + e.getMessage());
+                throw y.error("access_token_file", "names " + p + ", which cannot be read: " + IoErrors.describe(e, p));
             }
         }
         if (token.isPresent() && !token.get().matches("[\\x21-\\x7e]{1,512}")) {

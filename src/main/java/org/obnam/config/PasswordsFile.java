@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.obnam.util.IoErrors;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -56,7 +57,7 @@ public final class PasswordsFile {
         } catch (NoSuchFileException e) {
             return new TreeMap<>();
         } catch (IOException e) {
-            throw new ConfigException("cannot read passwords file " + file + ": " + e.getMessage());
+            throw new ConfigException("cannot read passwords file " + file + ": " + IoErrors.describe(e, file));
         }
         if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)
                 || perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
@@ -112,7 +113,7 @@ public final class PasswordsFile {
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new ConfigException("cannot write passwords file " + file + ": " + e.getMessage());
+            throw new ConfigException("cannot write passwords file " + file + ": " + IoErrors.describe(e, file));
         }
     }
 }

@@ -14,6 +14,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.obnam.util.IoErrors;
+import org.snakeyaml.engine.v2.exceptions.DuplicateKeyException;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
@@ -39,7 +43,7 @@ public final class YamlMap {
         } catch (CharacterCodingException e) {
             throw new ConfigException("configuration file " + file + " is not valid UTF-8");
         } catch (IOException e) {
-            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+            throw new ConfigException("cannot read configuration file " + file + ": " + IoErrors.describe(e, file));
         }
         Object root;
         try {
@@ -47,8 +51,7 @@ public final class YamlMap {
                     .setMaxAliasesForCollections(10).build();
             root = new Load(settings).loadFromString(text);
         } catch (YamlEngineException e) {
-            String detail = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("").strip();
-            throw new ConfigException("configuration file " + file + " is not valid YAML: " + detail);
+            throw new ConfigException("configuration file " + file + " is not valid YAML: " + syntaxError(e));
         }
         if (root == null) {
             root = Map.of();
@@ -68,6 +71,44 @@ public final class YamlMap {
                     + " (known keys: " + String.join(", ", new TreeSet<>(known)) + ")");
         }
         return new YamlMap(file, m);
+    }
+
+    /**
+     * A YAML syntax error in one line, with where it is: {@code found duplicate key roots at line
+     * 3, column 1}. The parser's own message spans several lines and quotes the text; its first
+     * line is often only the context ("while constructing a mapping"), which says nothing useful.
+     * The context is kept when it points to another line, as the opening bracket of an unclosed
+     * list does (for a duplicate key it is only the start of the mapping).
+     */
+    static String syntaxError(YamlEngineException e) {
+        if (!(e instanceof MarkedYamlEngineException m) || m.getProblemMark().isEmpty()) {
+            String text = e.getMessage() == null ? "" : e.getMessage().strip();
+            return text.isEmpty() ? e.getClass().getSimpleName() : oneLine(text.lines().findFirst().orElse(""));
+        }
+        String problem = oneLine(m.getProblem());
+        if (problem.isEmpty()) {
+            problem = "syntax error";
+        }
+        String hint = "";
+        if (problem.contains("(TAB)")) {
+            problem = "found a tab character";
+            hint = " (YAML does not allow tabs for indentation: indent with spaces)";
+        }
+        StringBuilder b = new StringBuilder(problem).append(" at ").append(where(m.getProblemMark().get()));
+        String context = m.getContext() == null ? "" : oneLine(m.getContext());
+        if (!(m instanceof DuplicateKeyException) && !context.isEmpty() && m.getContextMark().isPresent()
+                && m.getContextMark().get().getLine() != m.getProblemMark().get().getLine()) {
+            b.append(" (").append(context).append(" at ").append(where(m.getContextMark().get())).append(')');
+        }
+        return b.append(hint).toString();
+    }
+
+    private static String where(Mark mark) {
+        return "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.strip().replaceAll("\\s+", " ");
     }
 
     public Path file() {

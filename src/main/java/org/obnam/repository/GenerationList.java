@@ -41,9 +41,14 @@ public record GenerationList(long counter, long recordVersion, List<Item> genera
 
     /**
      * Finds a generation by {@code latest}, its full id, or a unique prefix of its id.
-     * RepositoryException names what is wrong.
+     * RepositoryException names what is wrong; {@link RepositoryException.BadReference} when
+     * {@code ref} is empty, which as a prefix would match every generation.
      */
     public Item resolve(String ref) throws RepositoryException {
+        if (ref.isBlank()) {
+            throw new RepositoryException.BadReference("the generation must not be empty: give latest, a generation id,"
+                    + " or the start of one (see obnam list)");
+        }
         if (generations.isEmpty()) {
             throw new RepositoryException("there are no backups in the repository yet");
         }

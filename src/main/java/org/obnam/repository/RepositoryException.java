@@ -17,6 +17,13 @@ public class RepositoryException extends Exception {
         }
     }
 
+    /** A generation was asked for by something that cannot name one (an empty string). */
+    public static final class BadReference extends RepositoryException {
+        public BadReference(String message) {
+            super(message);
+        }
+    }
+
     /** There is no key in the repository yet, or none for it in the passwords file. */
     public static final class NotInitialised extends RepositoryException {
         public NotInitialised(String message) {

@@ -91,6 +91,19 @@ class RepositoryTest {
     }
 
     @Test
+    void emptyGenerationReferenceIsRefusedEvenWhenOneGenerationWouldMatch() throws Exception {
+        Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
+        repo.commitGeneration(record(1));
+        GenerationList list = repo.generations();
+
+        for (String ref : new String[] {"", " "}) {
+            assertThatThrownBy(() -> list.resolve(ref)).as("'" + ref + "'")
+                    .isInstanceOf(RepositoryException.BadReference.class)
+                    .hasMessageContaining("must not be empty");
+        }
+    }
+
+    @Test
     void emptyRepositoryHasNoLatest() throws Exception {
         Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
         assertThatThrownBy(() -> repo.generations().resolve("latest")).hasMessageContaining("no backups");
