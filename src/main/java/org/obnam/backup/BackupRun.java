@@ -453,7 +453,7 @@ public final class BackupRun {
         /** Takes the stored chunks off the front of a file's content; writes them ahead of its row once there are many. */
         private void take(Unfinished u) throws ExecutionException, InterruptedException, GenerationException {
             u.content().takeStored(u.taken());
-            if (u.taken().size() >= APPEND_BATCH && u.fileno() > 0 && db.appendsChunks()) {
+            if (u.taken().size() >= APPEND_BATCH && u.fileno() > 0) {
                 db.appendChunks(u.fileno(), u.taken());
                 u.taken().clear();
             }

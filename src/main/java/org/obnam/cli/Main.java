@@ -85,6 +85,12 @@ public final class Main implements Runnable {
             Output.error("obnam: " + describe(e));
             code = ExitCodes.ERROR;
         }
+        Output.flush();
+        String outputFailure = Output.outputFailure();
+        if (outputFailure != null) {
+            Output.error("obnam: " + outputFailure);
+            code = code == ExitCodes.OK ? ExitCodes.ERROR : code;
+        }
         System.exit(code);
     }
 

@@ -5,7 +5,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -37,18 +36,47 @@ final class Output {
     }
 
     static synchronized void flush() {
+        if (outFailure != null) {
+            return;
+        }
         try {
             OUT.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            outFailed(e);
+        }
+    }
+
+    /**
+     * Why standard output could not be written, or null: when the reader of a pipe has gone
+     * ({@code obnam list | head -1}) the rest of the output is dropped and the command carries on
+     * (a backup is not abandoned for its summary), but any other failure, such as a full disk
+     * under {@code obnam list > file}, must not pass for a complete listing.
+     */
+    static synchronized String outputFailure() {
+        return outFailure == null || outFailure.equals(READER_GONE) ? null : outFailure;
+    }
+
+    private static final String READER_GONE = "the reader of standard output has gone";
+    private static String outFailure;
+
+    private static void outFailed(IOException e) {
+        if (outFailure == null) {
+            String m = String.valueOf(e.getMessage());
+            outFailure = m.contains("Broken pipe") ? READER_GONE : "cannot write standard output: " + m;
         }
     }
 
     private static void write(OutputStream s, byte[] b) {
+        if (s == OUT && outFailure != null) {
+            return;
+        }
         try {
             s.write(b);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write output: " + e.getMessage(), e);
+            if (s == OUT) {
+                outFailed(e);
+            }
+            // standard error cannot be written either: nothing is left to tell
         }
     }
 }

@@ -77,41 +77,17 @@ final class Columns {
 
     /** label(32) | u8 id length | id (ASCII) | u64 offset | u32 length | u32 size, per chunk. */
     static byte[] chunks(List<ChunkRef> chunks) {
-        if (chunks.isEmpty()) {
-            return null;
-        }
-        int total = 0;
-        for (ChunkRef c : chunks) {
-            total += Label.LENGTH + 1 + c.object().value().length() + 16;
-        }
-        ByteBuffer b = ByteBuffer.allocate(total);
-        byte[] label = new byte[Label.LENGTH];
-        for (ChunkRef c : chunks) {
-            c.label().copyTo(label, 0);
-            byte[] id = c.object().value().getBytes(StandardCharsets.US_ASCII);
-            b.put(label).put((byte) id.length).put(id).putLong(c.offset()).putInt(c.length()).putInt(c.size());
-        }
-        return b.array();
+        return chunks.isEmpty() ? null : ChunkList.encode(chunks);
     }
 
     static List<ChunkRef> chunks(byte[] blob) throws GenerationException {
         if (blob == null) {
             return List.of();
         }
-        List<ChunkRef> result = new ArrayList<>();
-        ByteBuffer b = ByteBuffer.wrap(blob);
         try {
-            while (b.hasRemaining()) {
-                Label label = Label.from(blob, b.position());
-                b.position(b.position() + Label.LENGTH);
-                byte[] id = new byte[b.get() & 0xff];
-                b.get(id);
-                result.add(new ChunkRef(label, new ObjectId(new String(id, StandardCharsets.US_ASCII)), b.getLong(),
-                        b.getInt(), b.getInt()));
-            }
+            return ChunkList.of(blob);
         } catch (RuntimeException e) {
             throw new GenerationException("damaged chunk list in generation database");
         }
-        return result;
     }
 }

@@ -294,14 +294,18 @@ public final class GenerationReader implements AutoCloseable {
                     "SELECT label, object, offset, length, size FROM file_chunks WHERE fileno = ? ORDER BY seq");
         }
         chunksOf.setLong(1, fileno);
-        List<ChunkRef> result = new ArrayList<>();
+        ChunkList.Builder result = new ChunkList.Builder();
+        ObjectId last = null;
         try (ResultSet rs = chunksOf.executeQuery()) {
             while (rs.next()) {
-                result.add(new ChunkRef(Label.of(rs.getBytes(1)), new ObjectId(rs.getString(2)), rs.getLong(3),
-                        rs.getInt(4), rs.getInt(5)));
+                String object = rs.getString(2);
+                if (last == null || !last.value().equals(object)) {
+                    last = new ObjectId(object);
+                }
+                result.add(new ChunkRef(Label.of(rs.getBytes(1)), last, rs.getLong(3), rs.getInt(4), rs.getInt(5)));
             }
         }
-        return result;
+        return result.isEmpty() ? List.of() : result.build();
     }
 
     @Override

@@ -36,6 +36,8 @@ public final class GenerationWriter implements AutoCloseable {
     /** The reserved entry whose first {@link #appended} chunks are written, or 0. */
     private long appendingTo;
     private int appended;
+    /** Schema 0.0: the chunks appended for {@link #appendingTo}, until its row is added. */
+    private ChunkList.Builder appendedColumn = new ChunkList.Builder();
     private boolean finished;
 
     private GenerationWriter(Path file, SchemaVersion version, Connection db) throws SQLException {
@@ -201,7 +203,9 @@ public final class GenerationWriter implements AutoCloseable {
         setBytes(s, 23, e.hardLinkTo() == null ? null : e.hardLinkTo().bytes());
         s.setString(24, e.reason().text());
         s.setInt(25, e.cachedirTag() ? 1 : 0);
-        setBytes(s, 26, insertChunk == null ? Columns.chunks(chunks) : null);
+        setBytes(s, 26, insertChunk != null ? null
+                : fileno == appendingTo && !appendedColumn.isEmpty() ? appendedColumn.addAll(chunks).bytes()
+                : Columns.chunks(chunks));
         s.executeUpdate();
         if (insertChunk != null) {
             insertChunkRows(fileno, chunks);
@@ -380,33 +384,28 @@ public final class GenerationWriter implements AutoCloseable {
         } catch (SQLException ex) {
             throw new GenerationException("cannot add " + e.path() + " to the generation database: " + ex.getMessage(), ex);
         }
-        appendingTo = 0;
-        appended = 0;
+        stopAppending();
         countPending(1);
     }
 
     /**
-     * Whether the chunks of a reserved entry can be written ahead of its row ({@link #appendChunks}):
-     * only where each chunk is a row of its own, not a column of the entry's row.
-     */
-    public boolean appendsChunks() {
-        return insertChunk != null;
-    }
-
-    /**
-     * Writes the next chunks of the entry reserved as {@code fileno}, ahead of its row, so that a
-     * huge file's chunk list never has to be in memory whole. One entry at a time: its row must
-     * be added (or its chunks {@link #discardChunks discarded}) before another's are appended.
+     * Takes the next chunks of the entry reserved as {@code fileno} ahead of its row, so that a
+     * huge file's chunk list is never in memory whole as objects: with schema 1.0 they are written
+     * as rows at once; with 0.0, whose chunk list is a column of the entry's row, they are kept in
+     * its compact encoded form ({@link ChunkList}) until the row is added. One entry at a time: its
+     * row must be added (or its chunks {@link #discardChunks discarded}) before another's are taken.
      */
     public void appendChunks(long fileno, List<ChunkRef> chunks) throws GenerationException {
         checkReserved(fileno);
-        if (!appendsChunks()) {
-            throw new IllegalStateException("schema " + version + " keeps a file's chunk list in its row");
-        }
-        if (appendingTo != fileno && appended > 0) {
+        if (appendingTo != fileno && appendingTo != 0) {
             throw new IllegalStateException("chunks of entry " + appendingTo + " were appended, and its row is not added");
         }
         appendingTo = fileno;
+        if (insertChunk == null) {
+            appendedColumn.addAll(chunks);
+            appended += chunks.size();
+            return;
+        }
         try {
             insertChunkRows(fileno, chunks);
         } catch (SQLException ex) {
@@ -422,14 +421,21 @@ public final class GenerationWriter implements AutoCloseable {
         if (appendingTo != fileno) {
             return;
         }
-        try (PreparedStatement s = db.prepareStatement("DELETE FROM file_chunks WHERE fileno = ?")) {
-            s.setLong(1, fileno);
-            s.executeUpdate();
-        } catch (SQLException ex) {
-            throw new GenerationException("cannot write the generation database " + file + ": " + ex.getMessage(), ex);
+        if (insertChunk != null) {
+            try (PreparedStatement s = db.prepareStatement("DELETE FROM file_chunks WHERE fileno = ?")) {
+                s.setLong(1, fileno);
+                s.executeUpdate();
+            } catch (SQLException ex) {
+                throw new GenerationException("cannot write the generation database " + file + ": " + ex.getMessage(), ex);
+            }
         }
+        stopAppending();
+    }
+
+    private void stopAppending() {
         appendingTo = 0;
         appended = 0;
+        appendedColumn = new ChunkList.Builder();
     }
 
     private void checkReserved(long fileno) {

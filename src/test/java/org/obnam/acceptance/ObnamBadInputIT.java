@@ -31,6 +31,27 @@ class ObnamBadInputIT {
     }
 
     @Test
+    void outputThatCannotBeWrittenFailsTheCommandButAReaderThatLeftDoesNot() throws Exception {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        Files.createDirectories(dir.resolve("live"));
+        for (int i = 0; i < 20_000; i++) { // a listing of about 1 MB: more than a pipe holds
+            Files.writeString(dir.resolve("live").resolve("file-with-a-longish-name-" + i), "x");
+        }
+        String gen = obnam.backup().generationId();
+
+        Result full = obnam.runInShell("list-files " + gen + " >/dev/full");
+        full.expectExit(1);
+        assertThat(full.stderr()).as(full.describe()).contains("obnam: cannot write standard output: No space left on device")
+                .doesNotContain("Exception");
+
+        // The reader of the pipe goes after one byte: the rest is dropped, quietly.
+        Result gone = obnam.runInShell("list-files " + gen + " | head -c 1 >/dev/null; exit ${PIPESTATUS[0]}");
+        gone.expectExit(0);
+        assertThat(gone.stderr()).as(gone.describe()).isEmpty();
+    }
+
+    @Test
     void initRefusesARepositoryPathThatIsAFile() throws Exception {
         Path file = Files.writeString(dir.resolve("afile"), "not a repository");
         obnam.configureExactly("server_url: " + file + "\nroots: [live]\n");

@@ -124,14 +124,14 @@ class GenerationDatabaseTest {
         assertThat(read).isEqualTo(chunks);
     }
 
-    @org.junit.jupiter.api.Test
-    void schemaOneTakesABigFilesChunksAheadOfItsRowAndCanDropThem() throws Exception {
+    @ParameterizedTest
+    @MethodSource("versions")
+    void aBigFilesChunksTakenAheadOfItsRowReadAsIfGivenWithItAndCanBeDropped(SchemaVersion version) throws Exception {
         List<Entry> entries = List.of(entry("live/big", FileType.REGULAR, 9000, Reason.NEW),
                 entry("live/small", FileType.REGULAR, 10, Reason.NEW), entry("live/gone", FileType.REGULAR, 5000, Reason.NEW));
         List<ChunkRef> big = List.of(chunk(1, 1000), chunk(2, 2000), chunk(3, 3000), chunk(4, 3000));
-        Path file = dir.resolve("appended.db");
-        try (GenerationWriter w = GenerationWriter.create(file, SchemaVersion.V1)) {
-            assertThat(w.appendsChunks()).isTrue();
+        Path file = dir.resolve("appended-" + version + ".db");
+        try (GenerationWriter w = GenerationWriter.create(file, version)) {
             for (Entry e : entries) {
                 w.reserve(e);
             }
@@ -151,11 +151,24 @@ class GenerationDatabaseTest {
             r.forEach(e -> read.add(e.chunks()));
         }
         assertThat(read).isEqualTo(List.of(big, List.of(chunk(5, 10)), List.of()));
-        try (GenerationWriter w = GenerationWriter.create(dir.resolve("zero.db"), SchemaVersion.V0)) {
-            assertThat(w.appendsChunks()).as("schema 0.0 keeps a file's chunks in its row").isFalse();
-            w.reserve(entries.get(0));
-            assertThatThrownBy(() -> w.appendChunks(1, big)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aCompactChunkListReadsBackTheChunksItWasGivenAndRefusesDamage() {
+        List<ChunkRef> chunks = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            chunks.add(new ChunkRef(chunk(i % 250 + 1, 100).label(), i % 7 == 0 ? new ObjectId("other" + i)
+                    : new ObjectId("p" + i / 100), (long) i << 33, i, i * 2));
         }
+        byte[] encoded = ChunkList.encode(chunks);
+        ChunkList list = ChunkList.of(encoded);
+        assertThat(list).hasSize(3000).isEqualTo(chunks);
+        assertThat(new ChunkList.Builder().addAll(chunks.subList(0, 10)).build()).isEqualTo(chunks.subList(0, 10));
+        assertThatThrownBy(() -> ChunkList.of(java.util.Arrays.copyOf(encoded, encoded.length - 3)))
+                .isInstanceOf(IllegalArgumentException.class);
+        byte[] badId = encoded.clone();
+        badId[Label.LENGTH + 1] = '/';
+        assertThatThrownBy(() -> ChunkList.of(badId)).isInstanceOf(IllegalArgumentException.class);
     }
 
     static List<org.junit.jupiter.params.provider.Arguments> versionPairs() {
