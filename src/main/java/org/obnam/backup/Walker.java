@@ -156,7 +156,8 @@ final class Walker {
                     warnings.add("cannot read symbolic link " + path + ": " + e.getMessage());
                     return;
                 }
-                emitLinkable(Entries.of(path, st, target, List.of(), reason, false), st);
+                // Only trusted.* and security.* ones (an SELinux label, say): Linux refuses user.* on symlinks.
+                emitLinkable(Entries.of(path, st, target, xattrsOf(dir, name, path), reason, false), st);
             }
             default -> emitLinkable(Entries.of(path, st, null, xattrsOf(dir, name, path), reason, false), st);
         }

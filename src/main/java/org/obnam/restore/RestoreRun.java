@@ -224,6 +224,7 @@ public final class RestoreRun {
                             if (root) {
                                 parent.chown(name, e.uid(), e.gid());
                             }
+                            setXattrs(parent, name, e);
                             parent.setTimes(name, null, e.mtime());
                         }
                         case FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE -> {
@@ -439,6 +440,12 @@ public final class RestoreRun {
             parent.chown(name, e.uid(), e.gid());
         }
         parent.chmod(name, e.permissions());
+        setXattrs(parent, name, e);
+        parent.setTimes(name, null, e.mtime());
+    }
+
+    /** Sets an entry's extended attributes by name, never following a symlink; a refusal is a warning. */
+    private void setXattrs(Dir parent, RawName name, Entry e) {
         for (Xattr x : e.xattrs()) {
             try {
                 parent.setXattr(name, x.name(), x.value());
@@ -446,7 +453,6 @@ public final class RestoreRun {
                 warn(e.path(), "cannot set extended attribute: " + ex.getMessage());
             }
         }
-        parent.setTimes(name, null, e.mtime());
     }
 
     /** A new file named {@code name}, in place of any non-directory there (an earlier restore's). */

@@ -197,6 +197,22 @@ class ObnamMetadataIT {
     }
 
     @Test
+    void symlinksKeepTheirExtendedAttributes() {
+        assumeTrue(TestUsers.runningAsRoot(), "trusted.* attributes need root, and Linux allows no user.* on a symlink");
+        live.randomFile("data.dat", 100);
+        live.symlink("link", "data.dat");
+        byte[] label = "system_u:object_r:like_a_label".getBytes(StandardCharsets.UTF_8);
+        assumeTrue(Python.setXattr(live.path("link"), "trusted.obnam-test", label),
+                "the file system under " + dir + " has no trusted extended attributes");
+
+        Path rest = backUpAndRestore();
+
+        assertThat(Python.getXattr(rest.resolve("link"), "trusted.obnam-test")).hasValue(label);
+        assertThat(Python.getXattr(rest.resolve("data.dat"), "trusted.obnam-test")).as("set on the link, not its target")
+                .isEmpty();
+    }
+
+    @Test
     void deviceNodesAreRestoredWhenRunningAsRoot() throws Exception {
         assumeTrue(TestUsers.runningAsRoot(), "creating device nodes needs root");
         live.device("null-like", FileType.CHAR_DEVICE, 1, 3);
