@@ -130,12 +130,17 @@ final class Readers implements AutoCloseable {
      * file written while it was read may be stored as a mix of old and new content, and a sparse
      * file is read by the extents it had when opened, so what it gained since is not in the backup.
      */
-    static boolean changedSinceOpened(OpenFile file) throws IOException {
+    static boolean changedSinceOpened(OpenFile file) {
         org.obnam.fs.FileStat before = file.openedStat();
         if (before == null) {
             return false;
         }
-        org.obnam.fs.FileStat now = file.stat();
+        org.obnam.fs.FileStat now;
+        try {
+            now = file.stat();
+        } catch (IOException e) {
+            return true; // read to its end, but whether it changed meanwhile cannot be told
+        }
         return now.size() != before.size() || !now.mtime().equals(before.mtime()) || !now.ctime().equals(before.ctime());
     }
 

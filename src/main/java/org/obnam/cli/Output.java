@@ -6,13 +6,15 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import org.obnam.fs.ErrnoException;
+import org.obnam.fs.OpenFile;
 
 /**
  * Standard output and error as bytes. Text is written as UTF-8 whatever the locale, and file
  * names can be written as the raw bytes they are, which {@code System.out} cannot do.
  */
 final class Output {
-    private static final OutputStream OUT = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+    private static final OutputStream OUT = new BufferedOutputStream(new StandardOutput(), 1 << 16);
     private static final OutputStream ERR = new FileOutputStream(FileDescriptor.err);
 
     private Output() {}
@@ -61,8 +63,24 @@ final class Output {
 
     private static void outFailed(IOException e) {
         if (outFailure == null) {
-            String m = String.valueOf(e.getMessage());
-            outFailure = m.contains("Broken pipe") ? READER_GONE : "cannot write standard output: " + m;
+            outFailure = e instanceof ErrnoException x && x.errno() == ErrnoException.EPIPE ? READER_GONE
+                    : "cannot write standard output: "
+                            + (e instanceof ErrnoException x ? ErrnoException.describe(x.errno()) : e.getMessage());
+        }
+    }
+
+    /** Writes to file descriptor 1 with write(2), so that a failure's errno is known. */
+    private static final class StandardOutput extends OutputStream {
+        private final OpenFile fd = OpenFile.standardOutput();
+
+        @Override
+        public void write(int b) throws IOException {
+            fd.write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            fd.write(b, off, len);
         }
     }
 

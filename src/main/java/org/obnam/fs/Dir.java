@@ -241,7 +241,14 @@ public final class Dir implements AutoCloseable {
      */
     public OpenFile openRead(RawName name) throws IOException {
         Scratch s = Scratch.get();
-        int ffd = openNoAtime(s, s.cstr0(name.raw()), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+        int ffd = openNoAtime(s, s.cstr0(name.raw()), flags | O_NONBLOCK);
+        if (ffd < 0 && s.lastErrno() == ErrnoException.EAGAIN) {
+            // A regular file under a lease (Samba's oplocks, NFS delegations): without O_NONBLOCK
+            // the open waits for the lease to be broken, as any reader's would. A FIFO never
+            // answers EAGAIN here.
+            ffd = openNoAtime(s, s.cstr0(name.raw()), flags);
+        }
         if (ffd < 0) {
             throw error("open", name, s.lastErrno());
         }

@@ -31,6 +31,7 @@ public class ErrnoException extends IOException {
     public static final int EFBIG = 27;
     public static final int ENOSPC = 28;
     public static final int ESPIPE = 29;
+    public static final int EPIPE = 32;
     public static final int EROFS = 30;
     public static final int EMLINK = 31;
     public static final int ERANGE = 34;
@@ -82,7 +83,7 @@ public class ErrnoException extends IOException {
         define(ESPIPE, "ESPIPE", "Illegal seek");
         define(EROFS, "EROFS", "Read-only file system");
         define(EMLINK, "EMLINK", "Too many links");
-        define(32, "EPIPE", "Broken pipe");
+        define(EPIPE, "EPIPE", "Broken pipe");
         define(ERANGE, "ERANGE", "Numerical result out of range");
         define(35, "EDEADLK", "Resource deadlock avoided");
         define(ENAMETOOLONG, "ENAMETOOLONG", "File name too long");

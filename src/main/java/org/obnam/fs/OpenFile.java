@@ -46,6 +46,14 @@ public final class OpenFile implements AutoCloseable {
         return openedStat;
     }
 
+    /**
+     * Standard output, for writing: failures come with their errno, whatever the locale (the JDK's
+     * own streams give only the C library's text, which is translated). Never to be closed.
+     */
+    public static OpenFile standardOutput() {
+        return new OpenFile(1, RawPath.ofUtf8("/dev"), RawName.ofUtf8("stdout"), true);
+    }
+
     /** The path the file was opened by, for messages. */
     public RawPath path() {
         return dirPath.resolve(name);

@@ -384,7 +384,9 @@ public final class GenerationWriter implements AutoCloseable {
         } catch (SQLException ex) {
             throw new GenerationException("cannot add " + e.path() + " to the generation database: " + ex.getMessage(), ex);
         }
-        stopAppending();
+        if (fileno == appendingTo) {
+            stopAppending(); // another entry's row leaves the chunks appended for this one alone
+        }
         countPending(1);
     }
 

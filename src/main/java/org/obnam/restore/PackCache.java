@@ -116,7 +116,7 @@ final class PackCache {
                 throw error; // out of memory, say: the caller names it as such
             }
             throw new StoreException("cannot read object " + id + ": " + e.getCause(), e.getCause());
-        } catch (StoreException | InterruptedException | RuntimeException e) {
+        } catch (StoreException | InterruptedException | RuntimeException | Error e) {
             lease.close();
             throw e;
         }

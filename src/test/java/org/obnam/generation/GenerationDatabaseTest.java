@@ -136,11 +136,11 @@ class GenerationDatabaseTest {
                 w.reserve(e);
             }
             w.appendChunks(1, big.subList(0, 2));
+            w.addReserved(2, entries.get(1), List.of(chunk(5, 10))); // another row meanwhile
             w.appendChunks(1, big.subList(2, 3));
             assertThatThrownBy(() -> w.appendChunks(3, List.of(chunk(9, 1)))).as("one entry at a time")
                     .isInstanceOf(IllegalStateException.class);
             w.addReserved(1, entries.get(0), big.subList(3, 4));
-            w.addReserved(2, entries.get(1), List.of(chunk(5, 10)));
             w.appendChunks(3, List.of(chunk(6, 2500), chunk(7, 2500)));
             w.discardChunks(3); // it could not be read to its end after all
             w.addReserved(3, entries.get(2).withReason(Reason.SKIPPED), List.of());
@@ -162,6 +162,20 @@ class GenerationDatabaseTest {
         }
         byte[] encoded = ChunkList.encode(chunks);
         ChunkList list = ChunkList.of(encoded);
+        // The column's layout in schema 0.0, as generations written before ChunkList have it:
+        // label, u8 id length, id, u64 offset, u32 length, u32 size, big-endian.
+        byte[] label = new byte[32];
+        label[0] = 1;
+        ChunkRef one = new ChunkRef(Label.of(label), new ObjectId("ab"), 0x0102030405060708L, 0x0a0b0c0d, 7);
+        byte[] expected = new byte[32 + 1 + 2 + 16];
+        expected[0] = 1;
+        expected[32] = 2;
+        expected[33] = 'a';
+        expected[34] = 'b';
+        byte[] tail = {1, 2, 3, 4, 5, 6, 7, 8, 0x0a, 0x0b, 0x0c, 0x0d, 0, 0, 0, 7};
+        System.arraycopy(tail, 0, expected, 35, 16);
+        assertThat(ChunkList.encode(List.of(one))).isEqualTo(expected);
+        assertThat(ChunkList.of(expected)).containsExactly(one);
         assertThat(list).hasSize(3000).isEqualTo(chunks);
         assertThat(new ChunkList.Builder().addAll(chunks.subList(0, 10)).build()).isEqualTo(chunks.subList(0, 10));
         assertThatThrownBy(() -> ChunkList.of(java.util.Arrays.copyOf(encoded, encoded.length - 3)))
