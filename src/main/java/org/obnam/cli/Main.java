@@ -79,7 +79,8 @@ public final class Main implements Runnable {
         });
         int code;
         try {
-            code = execute(ArgumentBytes.recover(args));
+            ArgumentBytes.remember(args);
+            code = execute(args);
         } catch (Error e) {
             Output.flush();
             Output.error("obnam: " + describe(e));

@@ -27,7 +27,7 @@ final class RestoreCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "GEN", description = "Generation: 'latest' or an id (prefix).")
     String generation;
 
-    /** A string, not a Path: it may hold bytes that are not UTF-8 (see {@link ArgumentBytes}). */
+    /** A string, not a Path: its bytes may not be UTF-8 (see {@link ArgumentBytes}). */
     @Parameters(index = "1", paramLabel = "DIR", description = "Directory to restore into (created if missing).")
     String target;
 
@@ -50,8 +50,13 @@ final class RestoreCommand implements Callable<Integer> {
      */
     static RawPath targetPath(String target) throws UserError, java.io.IOException {
         try {
-            if (ArgumentBytes.hasEscapedBytes(target)) {
-                RawPath raw = RawPath.of(ArgumentBytes.bytes(target));
+            if (ArgumentBytes.lostBytes(target)) {
+                byte[] bytes = ArgumentBytes.bytesOf(target);
+                if (bytes == null) {
+                    throw new UserError("cannot tell the bytes of the restore directory " + target
+                            + " from the command line", ExitCodes.USAGE);
+                }
+                RawPath raw = RawPath.of(bytes);
                 return raw.isAbsolute() ? raw : Proc.workingDirectory().resolve(raw);
             }
             return RawPath.ofUtf8(Path.of(target).toAbsolutePath().normalize().toString());

@@ -3,40 +3,46 @@ package org.obnam.fs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
-/** Arguments that are not UTF-8 survive as surrogate escapes and turn back into their bytes. */
+/** An argument's bytes come back from the command line when the JVM's decoding lost some. */
 class ArgumentBytesTest {
-    @Property
-    void anyBytesRoundTrip(@ForAll byte[] raw) {
-        String escaped = ArgumentBytes.escape(raw);
-        assertThat(ArgumentBytes.bytes(escaped)).isEqualTo(raw);
-        boolean validUtf8 = java.util.Arrays.equals(new String(raw, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8), raw);
-        assertThat(ArgumentBytes.hasEscapedBytes(escaped)).isEqualTo(!validUtf8);
-    }
+    private static final byte[] FF = {'r', '_', (byte) 0xff};
+    private static final byte[] FE = {'r', '_', (byte) 0xfe};
 
-    @Property
-    void validTextIsUnchanged(@ForAll String text) {
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        String decoded = new String(utf8, StandardCharsets.UTF_8); // lone surrogates in text become '?'
-        assertThat(ArgumentBytes.escape(utf8)).isEqualTo(decoded);
-        assertThat(ArgumentBytes.hasEscapedBytes(decoded)).isFalse();
-        assertThat(ArgumentBytes.bytes(decoded)).isEqualTo(utf8);
+    private static String decoded(byte[] raw) {
+        return new String(raw, StandardCharsets.UTF_8); // as the JVM decodes argv in a UTF-8 locale
     }
 
     @Test
-    void bytesThatAreNotUtf8BecomeLoneSurrogates() {
-        byte[] raw = {'r', '_', (byte) 0xff, (byte) 0xc3, (byte) 0xa9, (byte) 0xc3};
-        assertThat(ArgumentBytes.escape(raw)).isEqualTo("r_\uDCFF\u00E9\uDCC3");
-        assertThat(ArgumentBytes.bytes("r_\uDCFF\u00E9\uDCC3")).isEqualTo(raw);
-        assertThat(ArgumentBytes.bytes("\uD83D\uDE00")).isEqualTo("\uD83D\uDE00".getBytes(StandardCharsets.UTF_8));
+    void anArgumentThatLostBytesGetsItsOwnBack() {
+        String[] args = {"restore", "latest", decoded(FF)};
+        List<byte[]> raw = List.of("restore".getBytes(), "latest".getBytes(), FF);
+        assertThat(decoded(FF)).isEqualTo(decoded(FE)).as("the JVM makes the two names one");
+        assertThat(ArgumentBytes.bytesOf(decoded(FF), args, raw)).isEqualTo(FF);
     }
 
     @Test
-    void argumentsThatWereDecodedWithoutLossAreLeftAlone() {
-        String[] args = {"restore", "latest", "caf\u00E9"};
-        assertThat(ArgumentBytes.recover(args)).isSameAs(args);
+    void twoArgumentsThatDifferOnlyInLostBytesCannotBeTold() {
+        String[] args = {decoded(FF), decoded(FE)};
+        assertThat(ArgumentBytes.bytesOf(decoded(FF), args, List.of(FF, FE))).isNull();
+        assertThat(ArgumentBytes.bytesOf(decoded(FF), args, List.of(FF, FF))).isEqualTo(FF);
+    }
+
+    @Test
+    void withNothingRememberedALossyArgumentHasNoBytes() {
+        assertThat(ArgumentBytes.bytesOf(decoded(FF), new String[0], List.of())).isNull();
+    }
+
+    @Property
+    void anArgumentThatLostNothingIsItsUtf8(@ForAll String text) {
+        String arg = decoded(text.getBytes(StandardCharsets.UTF_8));
+        if (arg.indexOf('\uFFFD') < 0) {
+            assertThat(ArgumentBytes.bytesOf(arg, new String[] {arg}, List.of(new byte[0])))
+                    .isEqualTo(arg.getBytes(StandardCharsets.UTF_8));
+        }
     }
 }
