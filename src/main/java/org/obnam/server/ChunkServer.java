@@ -47,8 +47,10 @@ public final class ChunkServer implements AutoCloseable {
         try {
             clients.createChunksDir();
         } catch (IOException e) {
-            throw new ServerException("cannot create the chunks directory " + config.chunks() + ": " + e.getMessage(), e);
+            throw new ServerException("cannot create the chunks directory " + config.chunks() + ": "
+                    + org.obnam.util.IoErrors.describe(e, config.chunks()), e);
         }
+        clients.checkUsable();
         Namespaces namespaces = new Namespaces(clients);
 
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 8);

@@ -132,13 +132,22 @@ public final class ClientRegistry {
     }
 
     private Snapshot current() {
-        BasicFileAttributes attrs = attributes();
+        BasicFileAttributes attrs;
+        try {
+            attrs = attributes();
+        } catch (IOException e) {
+            return unreadable(e);
+        }
         Snapshot s = snapshot;
         if (s != null && s.describes(attrs)) {
             return s;
         }
         synchronized (this) {
-            attrs = attributes();
+            try {
+                attrs = attributes();
+            } catch (IOException e) {
+                return unreadable(e);
+            }
             s = snapshot;
             if (s != null && s.describes(attrs)) {
                 return s;
@@ -149,6 +158,7 @@ public final class ClientRegistry {
                 if (s != null) {
                     LOG.info("re-read {}: {} clients", file, entries.size());
                 }
+                lastProblem = null;
             } catch (IOException | ServerException e) {
                 // Fail closed: a damaged client file must not leave a removed client able to connect.
                 LOG.error("cannot read the client list {}: {}; refusing every token until it is fixed", file,
@@ -164,13 +174,33 @@ public final class ClientRegistry {
         }
     }
 
-    private BasicFileAttributes attributes() {
+    /** The client list's attributes; null when there is none yet. */
+    private BasicFileAttributes attributes() throws IOException {
         try {
             return Files.readAttributes(file, BasicFileAttributes.class);
-        } catch (IOException e) {
+        } catch (NoSuchFileException e) {
             return null;
         }
     }
+
+    /**
+     * No clients while the list cannot even be looked at (its directory's permissions changed, say):
+     * fail closed, and say so in the log once per change of the problem rather than per request.
+     */
+    private Snapshot unreadable(IOException e) {
+        String problem = e.getClass().getSimpleName() + ": " + e.getMessage();
+        synchronized (this) {
+            if (!problem.equals(lastProblem)) {
+                lastProblem = problem;
+                LOG.error("cannot read the client list {}: {}; refusing every token until it is fixed", file,
+                        e instanceof AccessDeniedException ? "permission denied" : e.getMessage());
+            }
+            snapshot = null;
+        }
+        return new Snapshot(null, 0, -1, List.of());
+    }
+
+    private String lastProblem; // guarded by this
 
     // ---- client management (obnam-server client ...)
 
@@ -284,8 +314,27 @@ public final class ClientRegistry {
                 Files.createDirectories(dir.getParent());
                 Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } catch (FileAlreadyExistsException e) {
-                // made meanwhile
+                // made meanwhile, or something else is in the way: told apart below
             }
+            if (!Files.isDirectory(dir)) {
+                throw new IOException("it, or a directory above it, exists and is not a directory");
+            }
+        }
+    }
+
+    /**
+     * Refuses a chunks directory the server cannot use, such as one made by another user: reading
+     * the client list would fail on every request, and every client would be told its token is
+     * not valid.
+     */
+    public void checkUsable() throws ServerException {
+        if (!Files.isReadable(dir) || !Files.isWritable(dir) || !Files.isExecutable(dir)) {
+            throw new ServerException("cannot use the chunks directory " + dir
+                    + ": permission denied (run the server as the user that owns it)");
+        }
+        if (Files.exists(file) && !Files.isReadable(file)) {
+            throw new ServerException("cannot read the client list " + file
+                    + ": permission denied (run the server as the user that owns it)");
         }
     }
 

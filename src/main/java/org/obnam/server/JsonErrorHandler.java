@@ -33,12 +33,19 @@ final class JsonErrorHandler extends ErrorHandler {
         return ByteBuffer.wrap(body(status, reason));
     }
 
+    static String withoutHeaderValues(String detail) {
+        String d = detail.replaceAll("(?is)(header value).*", "$1");
+        return d.replaceAll("(?i)(bearer)\\s+\\S+", "$1 (token left out)");
+    }
+
     static byte[] body(int status, String detail) {
         String text = HttpStatus.getMessage(status);
         if (status < 500 && detail != null && !detail.isBlank() && !detail.equals(text)) {
             // Jetty's reasons for refusing a request (such as "Ambiguous URI path separator") name no
-            // files or secrets; a server fault's might, so those stay in the log.
-            text = text + ": " + detail;
+            // files; a server fault's might, so those stay in the log. But some quote the header
+            // value they refused, and HTTP/2's "Illegal header value Bearer TOKEN\t" echoed an
+            // access token: header values are left out.
+            text = text + ": " + withoutHeaderValues(detail);
         }
         try {
             return Json.MAPPER.writeValueAsBytes(Json.MAPPER.createObjectNode().put("error", text));

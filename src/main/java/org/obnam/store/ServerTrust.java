@@ -36,6 +36,17 @@ final class ServerTrust {
 
     static SSLContext context(boolean verify, Path caCert) throws StoreException {
         try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {trustManager(verify, caCert)}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new StoreException("cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** What decides whether the server's certificate is trusted, explaining a refusal. */
+    static X509ExtendedTrustManager trustManager(boolean verify, Path caCert) throws StoreException {
+        try {
             X509ExtendedTrustManager manager;
             if (!verify) {
                 manager = new TrustAll();
@@ -63,9 +74,7 @@ final class ServerTrust {
                 }
                 manager = new Explaining(system, caCert != null);
             }
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {manager}, null);
-            return context;
+            return manager;
         } catch (GeneralSecurityException | IOException e) {
             if (e instanceof StoreException se) {
                 throw se;
@@ -141,13 +150,32 @@ final class ServerTrust {
                         + "): use a server_url whose host is named in the certificate, or make a certificate"
                         + " that names it (subjectAltName)";
             }
+            String outOfDate = outOfDate(chain);
+            if (outOfDate != null) {
+                // Java's own words for it are only "validity check failed".
+                return "the server's TLS certificate is not valid now: " + outOfDate
+                        + " (check the server's certificate, and this machine's clock)";
+            }
             if (chain.length >= 1 && isSelfSigned(chain[0])) {
                 return "the server's TLS certificate is a self signed certificate that is not trusted: " + fix;
             }
-            if (detail.contains("expired") || detail.contains("not yet valid")) {
-                return "the server's TLS certificate is not valid now (" + detail + ")";
-            }
             return "the server's TLS certificate is not trusted (" + detail + "): " + fix;
+        }
+
+        /** Which certificate of the chain is expired or not yet valid, and when; null if none. */
+        private static String outOfDate(X509Certificate[] chain) {
+            for (int i = 0; i < chain.length; i++) {
+                String which = i == 0 ? "the server's certificate" : "certificate " + (i + 1) + " of its chain ("
+                        + chain[i].getSubjectX500Principal().getName() + ")";
+                try {
+                    chain[i].checkValidity();
+                } catch (java.security.cert.CertificateExpiredException e) {
+                    return which + " expired on " + chain[i].getNotAfter().toInstant();
+                } catch (java.security.cert.CertificateNotYetValidException e) {
+                    return which + " is valid only from " + chain[i].getNotBefore().toInstant();
+                }
+            }
+            return null;
         }
 
         @Override

@@ -156,4 +156,15 @@ class ClientRegistryTest {
         assertThatThrownBy(() -> Right.parseList("read,write")).hasMessageContaining("write");
         assertThat(Right.format(EnumSet.allOf(Right.class))).isEqualTo("read,append,delete");
     }
+
+    @org.junit.jupiter.api.Test
+    void aChunksDirectoryThatCannotBeMadeIsAnError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("file"), "x");
+        ClientRegistry below = ClientRegistry.in(file.resolve("chunks"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(below::createChunksDir)
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("exists and is not a directory");
+        ClientRegistry onIt = ClientRegistry.in(file);
+        org.assertj.core.api.Assertions.assertThatThrownBy(onIt::createChunksDir)
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("exists and is not a directory");
+    }
 }

@@ -119,6 +119,17 @@ class ServerLifecycleIT {
         assertThat(r3.exitCode()).isEqualTo(1);
         assertThat(r3.stderr().strip().lines()).singleElement().asString().contains("already in use");
 
+        // It once started and said it was listening, every token then refused.
+        Path aFile = Files.writeString(tmp.resolve("a-file"), "not a directory");
+        Path chunksBelowAFile = tmp.resolve("below-file.yaml");
+        Files.writeString(chunksBelowAFile, "address: 127.0.0.1:1\n" + good.replace(tmp.resolve("chunks").toString(),
+                aFile.resolve("chunks").toString()));
+        ServerProcess.Run r4 = ServerProcess.run(chunksBelowAFile.toString());
+        assertThat(r4.exitCode()).isEqualTo(1);
+        assertThat(r4.stderr().strip().lines()).singleElement().asString()
+                .contains("cannot create the chunks directory " + aFile.resolve("chunks"))
+                .contains("exists and is not a directory");
+
         ServerProcess.Run usage = ServerProcess.run();
         assertThat(usage.exitCode()).isEqualTo(2);
         assertThat(usage.stderr()).contains("CONFIG.yaml");

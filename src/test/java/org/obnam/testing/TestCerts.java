@@ -103,12 +103,48 @@ public final class TestCerts {
         return g.generateKeyPair();
     }
 
+    /** A CA, and a server certificate it signed that was valid only from {@code from} to {@code until}. */
+    public static ServerFiles caSigned(Path dir, Instant from, Instant until) {
+        try {
+            Files.createDirectories(dir);
+            KeyPair caPair = keyPair(KeyType.EC);
+            X509Certificate ca = certificate("CN=Obnam Test CA", caPair, "CN=Obnam Test CA", caPair.getPrivate(), true);
+            KeyPair serverPair = keyPair(KeyType.EC);
+            X509Certificate server = certificate("CN=localhost", serverPair, "CN=Obnam Test CA", caPair.getPrivate(), false,
+                    from, until);
+            Path key = dir.resolve("server-key.pem");
+            Path chain = dir.resolve("server-chain.pem");
+            Path caFile = dir.resolve("ca.pem");
+            writeKey(key, serverPair, KeyFormat.PKCS8);
+            writePem(chain, List.of(server, ca));
+            writePem(caFile, List.of(ca));
+            return new ServerFiles(key, chain, caFile);
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot make test certificates", e);
+        }
+    }
+
+    /** The certificates of a PEM file, in order. */
+    public static List<X509Certificate> read(Path pem) {
+        try (var in = Files.newInputStream(pem)) {
+            return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+                    .map(c -> (X509Certificate) c).toList();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read " + pem, e);
+        }
+    }
+
     private static X509Certificate certificate(String subject, KeyPair subjectKeys, String issuer, PrivateKey issuerKey,
             boolean ca) throws IOException, GeneralSecurityException, OperatorCreationException {
         Instant now = Instant.now();
+        return certificate(subject, subjectKeys, issuer, issuerKey, ca, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(2)));
+    }
+
+    private static X509Certificate certificate(String subject, KeyPair subjectKeys, String issuer, PrivateKey issuerKey,
+            boolean ca, Instant from, Instant until) throws IOException, GeneralSecurityException, OperatorCreationException {
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name(issuer),
-                new BigInteger(64, new SecureRandom()), Date.from(now.minus(Duration.ofHours(1))),
-                Date.from(now.plus(Duration.ofDays(2))), new X500Name(subject), subjectKeys.getPublic());
+                new BigInteger(64, new SecureRandom()), Date.from(from),
+                Date.from(until), new X500Name(subject), subjectKeys.getPublic());
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
         if (ca) {
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
