@@ -29,13 +29,15 @@ final class ApiHandler extends Handler.Abstract {
     private final Namespaces namespaces;
     private final ChunkEndpoints chunks;
     private final RecordEndpoints records;
+    private final BodyBudget budget;
 
-    ApiHandler(ServerConfig config, ClientRegistry clients, Namespaces namespaces) {
+    ApiHandler(ServerConfig config, ClientRegistry clients, Namespaces namespaces, BodyBudget budget) {
         super(InvocationType.BLOCKING); // endpoints read bodies and fsync: they block
         this.clients = clients;
         this.namespaces = namespaces;
-        this.chunks = new ChunkEndpoints(config.maxBodyBytes(), config.maxLabelsPerLookup());
-        this.records = new RecordEndpoints(config.maxBodyBytes());
+        this.budget = budget;
+        this.chunks = new ChunkEndpoints(budget.maxBody(), config.maxLabelsPerLookup());
+        this.records = new RecordEndpoints(budget.maxBody());
     }
 
     private enum Route {
@@ -55,7 +57,7 @@ final class ApiHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        Exchange ex = new Exchange(request, response, callback);
+        Exchange ex = new Exchange(request, response, callback, budget);
         long started = System.nanoTime();
         String who = "-";
         try {
@@ -69,6 +71,8 @@ final class ApiHandler extends Handler.Abstract {
         } catch (RuntimeException e) {
             LOG.error("{} {} failed unexpectedly", ex.method(), ex.path(), e);
             ex.sendError(new ApiError(500, "internal server error; the server's log says more"));
+        } finally {
+            ex.releaseBody();
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("{} {} {} -> {} in {} ms", who, ex.method(), ex.path(), ex.status(),

@@ -87,7 +87,9 @@ public final class ChunkServer implements AutoCloseable {
         connector.setPort(config.port());
         connector.setIdleTimeout(config.idleTimeoutSeconds() * 1000L);
         server.addConnector(connector);
-        server.setHandler(new GracefulHandler(new ApiHandler(config, clients, namespaces)));
+        BodyBudget budget = BodyBudget.forThisHeap(config.maxBodyBytes());
+        logBodyLimits(config, budget);
+        server.setHandler(new GracefulHandler(new ApiHandler(config, clients, namespaces, budget)));
 
         try {
             connector.open();
@@ -105,6 +107,28 @@ public final class ChunkServer implements AutoCloseable {
         LOG.info("listening on https://{}:{} (chunks in {})", config.host().contains(":")
                 ? "[" + config.host() + "]" : config.host(), running.port(), config.chunks());
         return running;
+    }
+
+    /** Says at start when the heap lowers max_body_bytes, and whom that leaves out. */
+    private static void logBodyLimits(ServerConfig config, BodyBudget budget) {
+        long heapMib = Runtime.getRuntime().maxMemory() >> 20;
+        if (budget.maxBody() < config.maxBodyBytes()) {
+            LOG.warn("max_body_bytes is {} but the heap is only {} MiB: bodies over {} bytes (a quarter of the heap)"
+                    + " get 413; raise the heap with OBNAM_MAX_HEAP to accept more",
+                    config.maxBodyBytes(), heapMib, budget.maxBody());
+        }
+        if (budget.maxBody() < BodyBudget.CLIENT_PACK_BYTES) {
+            LOG.warn("the largest body accepted is {} bytes: Obnam clients upload packs of up to {} bytes, so their"
+                    + " backups will fail; raise max_body_bytes", budget.maxBody(), BodyBudget.CLIENT_PACK_BYTES);
+        } else if (budget.maxBody() < BodyBudget.CLIENT_LARGEST_UPLOAD_BYTES) {
+            LOG.warn("the largest body accepted is {} bytes: enough for Obnam clients with the default chunk_size,"
+                    + " but a client whose chunk_size is above about {} bytes cannot upload its biggest chunks;"
+                    + " chunk_size 64 MiB needs max_body_bytes of at least {} and a heap of {} MiB (OBNAM_MAX_HEAP={}m)",
+                    budget.maxBody(), budget.maxBody() - (64 << 10), BodyBudget.CLIENT_LARGEST_UPLOAD_BYTES,
+                    BodyBudget.HEAP_MIB_FOR_LARGEST_UPLOAD, BodyBudget.HEAP_MIB_FOR_LARGEST_UPLOAD);
+        }
+        LOG.info("request bodies: at most {} bytes each, {} bytes in memory at once (heap {} MiB)",
+                budget.maxBody(), budget.totalBytes(), heapMib);
     }
 
     private static String bindProblem(IOException e) {

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -22,6 +25,8 @@ final class Exchange {
     private final Request request;
     private final Response response;
     private final Callback callback;
+    private final BodyBudget budget;
+    private BodyBudget.Lease bodyLease;
     private boolean sent;
     private boolean bodyRead;
 
@@ -33,10 +38,14 @@ final class Exchange {
      */
     static final long DRAIN_BYTES = 4L << 20;
 
-    Exchange(Request request, Response response, Callback callback) {
+    /** Pieces a body of unknown length is collected in before it is copied into one array. */
+    private static final int PIECE_BYTES = 1 << 20;
+
+    Exchange(Request request, Response response, Callback callback, BodyBudget budget) {
         this.request = request;
         this.response = response;
         this.callback = callback;
+        this.budget = budget;
     }
 
     String method() {
@@ -79,31 +88,66 @@ final class Exchange {
     /**
      * The whole request body, refused when longer than {@code max} bytes: up front when the client
      * declares its length, else as soon as more arrives. A stalled client runs into the idle timeout.
+     * The body's bytes are reserved in the server's {@link BodyBudget} first (503 when there is no
+     * room); {@link #releaseBody} gives them back once the request is done with the array.
      */
     byte[] body(long max) throws ApiError {
         long declared = request.getLength();
         if (declared > max) {
             throw tooLarge(max);
         }
+        if (bodyLease == null) {
+            bodyLease = budget.reserve(declared);
+        }
         bodyRead = true;
         try (InputStream in = Content.Source.asInputStream(request)) {
             if (declared >= 0) {
-                byte[] body = in.readNBytes((int) declared);
-                if (body.length != declared) {
+                // One array of the declared size: readNBytes(int) would collect pieces and copy them, twice the memory.
+                byte[] body = new byte[(int) declared];
+                if (in.readNBytes(body, 0, body.length) != declared) {
                     throw ApiError.badRequest("the request body ended before its declared length");
                 }
                 return body;
             }
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-            if (body.length > max) {
-                throw tooLarge(max);
-            }
-            return body;
+            return readUnknownLength(in, max);
         } catch (IOException e) {
             if (isTimeout(e)) {
                 throw new ApiError(408, "timed out waiting for the request body");
             }
             throw ApiError.badRequest("cannot read the request body");
+        }
+    }
+
+    /** A body without a declared length (chunked): refused with 413 as soon as it has more than {@code max} bytes. */
+    private static byte[] readUnknownLength(InputStream in, long max) throws IOException, ApiError {
+        List<byte[]> pieces = new ArrayList<>();
+        long total = 0;
+        while (true) {
+            byte[] piece = new byte[(int) Math.min(PIECE_BYTES, max + 1 - total)];
+            int n = in.readNBytes(piece, 0, piece.length);
+            total += n;
+            if (total > max) {
+                throw tooLarge(max);
+            }
+            if (n < piece.length) {
+                pieces.add(Arrays.copyOf(piece, n));
+                break;
+            }
+            pieces.add(piece);
+        }
+        byte[] body = new byte[(int) total];
+        int at = 0;
+        for (byte[] p : pieces) {
+            System.arraycopy(p, 0, body, at, p.length);
+            at += p.length;
+        }
+        return body;
+    }
+
+    /** Gives back the room {@link #body} reserved; the body's array must no longer be used. Idempotent. */
+    void releaseBody() {
+        if (bodyLease != null) {
+            bodyLease.close();
         }
     }
 
