@@ -74,22 +74,8 @@ public final class TestCerts {
 
     /** A CA, and a server certificate it signed; the server's cert file holds the chain. */
     public static ServerFiles caSigned(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            KeyPair caPair = keyPair(KeyType.EC);
-            X509Certificate ca = certificate("CN=Obnam Test CA", caPair, "CN=Obnam Test CA", caPair.getPrivate(), true);
-            KeyPair serverPair = keyPair(KeyType.EC);
-            X509Certificate server = certificate("CN=localhost", serverPair, "CN=Obnam Test CA", caPair.getPrivate(), false);
-            Path key = dir.resolve("server-key.pem");
-            Path chain = dir.resolve("server-chain.pem");
-            Path caFile = dir.resolve("ca.pem");
-            writeKey(key, serverPair, KeyFormat.PKCS8);
-            writePem(chain, List.of(server, ca));
-            writePem(caFile, List.of(ca));
-            return new ServerFiles(key, chain, caFile);
-        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
-            throw new IllegalStateException("cannot make test certificates", e);
-        }
+        Instant now = Instant.now();
+        return caSigned(dir, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(2)));
     }
 
     private static KeyPair keyPair(KeyType type) throws GeneralSecurityException {
