@@ -18,15 +18,30 @@ final class ListFilesCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", defaultValue = "latest", paramLabel = "GEN", description = "Generation (default: latest).")
     String generation;
 
+    private static final class ReaderGone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ReaderGone() {
+            super(null, null, false, false);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         try (Session session = main.session(); OpenGeneration gen = OpenGeneration.open(session.repository(), generation)) {
-            gen.reader.forEach(stored -> {
-                Entry e = stored.entry();
-                Output.raw((kind(e) + " ").getBytes(StandardCharsets.UTF_8));
-                Output.raw(e.path().bytes());
-                Output.raw((" (" + e.reason().text() + ")\n").getBytes(StandardCharsets.UTF_8));
-            });
+            try {
+                gen.reader.forEach(stored -> {
+                    if (Output.readerGone()) {
+                        throw new ReaderGone(); // obnam list-files | head: nobody reads the rest
+                    }
+                    Entry e = stored.entry();
+                    Output.raw((kind(e) + " ").getBytes(StandardCharsets.UTF_8));
+                    Output.raw(e.path().bytes());
+                    Output.raw((" (" + e.reason().text() + ")\n").getBytes(StandardCharsets.UTF_8));
+                });
+            } catch (ReaderGone gone) {
+                // stop listing
+            }
             return ExitCodes.OK;
         }
     }

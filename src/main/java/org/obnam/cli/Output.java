@@ -58,6 +58,11 @@ final class Output {
         return outFailure == null || outFailure.equals(READER_GONE) ? null : outFailure;
     }
 
+    /** Whether the reader of standard output has gone, so that a long listing can stop. */
+    static synchronized boolean readerGone() {
+        return READER_GONE.equals(outFailure);
+    }
+
     private static final String READER_GONE = "the reader of standard output has gone";
     private static String outFailure;
 
