@@ -21,15 +21,28 @@ final class FileContent {
     /** Chunks queued per file before its reader waits for the writer to take some. */
     static final int LIMIT = 16_384;
 
-    private final ArrayDeque<CompletableFuture<ChunkRef>> chunks = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<ChunkRef>> chunks;
     private final CompletableFuture<Read> read;
     private final BooleanSupplier failed;
-    /** Chunks queued and not yet stored (or failed): they complete in any order. */
-    private final java.util.concurrent.atomic.AtomicInteger unstored = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Chunks queued and not yet stored (or failed), as they complete in any order; null for
+     * content known in full, whose few chunks are simply looked at (a small file's one chunk
+     * costs no callback then).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger unstored;
 
     FileContent(CompletableFuture<Read> read, BooleanSupplier failed) {
         this.read = read;
         this.failed = failed;
+        this.chunks = new ArrayDeque<>();
+        this.unstored = new java.util.concurrent.atomic.AtomicInteger();
+    }
+
+    private FileContent(CompletableFuture<Read> read, List<CompletableFuture<ChunkRef>> known) {
+        this.read = read;
+        this.failed = () -> false;
+        this.chunks = new ArrayDeque<>(known);
+        this.unstored = null;
     }
 
     /** Content already known in full, such as a small file's one chunk. */
@@ -39,18 +52,15 @@ final class FileContent {
 
     /** Content already known in full, or a read that failed with {@code failure}. */
     static FileContent of(List<CompletableFuture<ChunkRef>> chunks, Read read, Throwable failure) {
-        FileContent c = new FileContent(failure == null ? CompletableFuture.completedFuture(read)
-                : CompletableFuture.failedFuture(failure), () -> false);
-        for (CompletableFuture<ChunkRef> chunk : chunks) {
-            c.chunks.add(chunk);
-            c.unstored.incrementAndGet();
-            chunk.whenComplete((ref, error) -> c.unstored.decrementAndGet());
-        }
-        return c;
+        return new FileContent(failure == null ? CompletableFuture.completedFuture(read)
+                : CompletableFuture.failedFuture(failure), chunks);
     }
 
     /** Queues the file's next chunk; waits while {@link #LIMIT} are queued. */
     synchronized void add(CompletableFuture<ChunkRef> chunk) throws InterruptedException {
+        if (unstored == null) {
+            throw new IllegalStateException("the content is known in full");
+        }
         while (chunks.size() >= LIMIT) {
             if (failed.getAsBoolean()) {
                 throw new InterruptedException("backup failed");
@@ -69,7 +79,20 @@ final class FileContent {
 
     /** Whether the file has been read and all its chunks stored. */
     boolean isDone() {
-        return read.isDone() && unstored.get() == 0;
+        if (!read.isDone()) {
+            return false;
+        }
+        if (unstored != null) {
+            return unstored.get() == 0;
+        }
+        synchronized (this) {
+            for (CompletableFuture<ChunkRef> c : chunks) {
+                if (!c.isDone()) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /**
