@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>the largest body accepted is the configured {@code max_body_bytes}, lowered to a quarter
  *       of the heap, but never below the largest upload of a client with the default
  *       {@code chunk_size} (a pack);
- *   <li>all bodies being read or stored at once share half the heap. A request reserves its
+ *   <li>all bodies being read, stored or sent at once share a third of the heap (a body over
+ *       half a MiB goes straight to the old generation, two thirds of the heap, which the
+ *       server's own data shares; with half, twelve downloads of 12 MiB at once still ran a 64
+ *       MiB heap out of memory). A request reserves its
  *       declared length before it reads a byte (a body of unknown length reserves twice the
  *       limit, as it is collected in pieces and copied once); when the reservation cannot be had
  *       within a short wait the request gets 503 with Retry-After, which Obnam clients retry, so
@@ -54,7 +57,7 @@ final class BodyBudget {
 
     BodyBudget(long configuredMaxBody, long heapBytes, long waitMillis) {
         this.maxBody = effectiveMaxBody(configuredMaxBody, heapBytes);
-        this.totalBytes = Math.max(heapBytes / 2, maxBody);
+        this.totalBytes = Math.max(heapBytes / 3, maxBody);
         this.totalPermits = (int) Math.min(Integer.MAX_VALUE, totalBytes / UNIT);
         this.waitMillis = waitMillis;
         this.permits = new Semaphore(totalPermits); // not fair: a small body may pass a big one that waits
@@ -116,7 +119,7 @@ final class BodyBudget {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() { // a response's is closed by whichever thread completes its write
             int n = held;
             held = 0;
             if (n > 0) {

@@ -89,11 +89,13 @@ final class ChunkEndpoints {
                     return;
                 }
                 ByteRange r = ByteRange.parse(range, info.size());
+                ex.reserveResponse(r.length());
                 byte[] part = store.getRange(id, r.first(), Math.toIntExact(r.length()));
                 ex.setHeader("Content-Range", r.contentRange(info.size()));
                 ex.sendBytes(206, part);
                 return;
             }
+            ex.reserveResponse(store.info(id).size());
             StoredObject object = store.get(id);
             ex.setHeader(CHUNK_META, ChunkMetaHeader.encode(object.meta()));
             ex.setHeader("Accept-Ranges", "bytes");

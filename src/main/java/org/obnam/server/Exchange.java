@@ -27,6 +27,7 @@ final class Exchange {
     private final Callback callback;
     private final BodyBudget budget;
     private BodyBudget.Lease bodyLease;
+    private BodyBudget.Lease responseLease;
     private boolean sent;
     private boolean bodyRead;
 
@@ -149,6 +150,20 @@ final class Exchange {
         if (bodyLease != null) {
             bodyLease.close();
         }
+        if (responseLease != null) { // reserved, but no response body was sent
+            responseLease.close();
+            responseLease = null;
+        }
+    }
+
+    /**
+     * Reserves room in the server's {@link BodyBudget} for a response body of {@code length}
+     * bytes about to be read into memory (503 when there is none): many clients fetching whole
+     * packs at once ran the heap out as surely as big uploads. The room is given back when the
+     * response has been written.
+     */
+    void reserveResponse(long length) throws ApiError {
+        responseLease = budget.reserve(length);
     }
 
     private static ApiError tooLarge(long max) {
@@ -247,7 +262,30 @@ final class Exchange {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
-        response.write(true, ByteBuffer.wrap(body, offset, length), callback);
+        Callback done = callback;
+        BodyBudget.Lease lease = responseLease;
+        if (lease != null) {
+            responseLease = null; // the array is in use until the write completes: released then
+            done = new Callback() {
+                @Override
+                public void succeeded() {
+                    lease.close();
+                    callback.succeeded();
+                }
+
+                @Override
+                public void failed(Throwable x) {
+                    lease.close();
+                    callback.failed(x);
+                }
+
+                @Override
+                public InvocationType getInvocationType() {
+                    return callback.getInvocationType();
+                }
+            };
+        }
+        response.write(true, ByteBuffer.wrap(body, offset, length), done);
     }
 
     boolean sent() {

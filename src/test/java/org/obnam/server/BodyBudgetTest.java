@@ -40,16 +40,16 @@ class BodyBudgetTest {
     }
 
     @Test
-    void bodiesShareHalfTheHeap() {
-        BodyBudget budget = new BodyBudget(256 * MIB, 160 * MIB, 0);
-        assertThat(budget.totalBytes()).isEqualTo(80 * MIB);
+    void bodiesShareAThirdOfTheHeap() {
+        BodyBudget budget = new BodyBudget(256 * MIB, 150 * MIB, 0);
+        assertThat(budget.totalBytes()).isEqualTo(50 * MIB);
         assertThat(new BodyBudget(256 * MIB, 16 * MIB, 0).totalBytes()).isEqualTo(8 * MIB);
     }
 
     @Test
     void aRequestThatFindsNoRoomIsToldToComeBack() throws Exception {
-        BodyBudget budget = new BodyBudget(256 * MIB, 160 * MIB, 50);
-        try (BodyBudget.Lease a = budget.reserve(40 * MIB); BodyBudget.Lease b = budget.reserve(39 * MIB)) {
+        BodyBudget budget = new BodyBudget(256 * MIB, 150 * MIB, 50);
+        try (BodyBudget.Lease a = budget.reserve(25 * MIB); BodyBudget.Lease b = budget.reserve(24 * MIB)) {
             assertThatThrownBy(() -> budget.reserve(2 * MIB))
                     .isInstanceOfSatisfying(ApiError.class, e -> {
                         assertThat(e.status()).isEqualTo(503);
@@ -57,13 +57,13 @@ class BodyBudgetTest {
                     });
             budget.reserve(MIB).close(); // what is left still serves a small body
         }
-        assertThat(budget.availableBytes()).isEqualTo(80 * MIB);
+        assertThat(budget.availableBytes()).isEqualTo(50 * MIB);
     }
 
     @Test
     void aWaitingRequestGetsInWhenRoomIsGivenBack() throws Exception {
-        BodyBudget budget = new BodyBudget(256 * MIB, 160 * MIB, 10_000);
-        BodyBudget.Lease big = budget.reserve(80 * MIB);
+        BodyBudget budget = new BodyBudget(256 * MIB, 150 * MIB, 10_000);
+        BodyBudget.Lease big = budget.reserve(50 * MIB);
         CompletableFuture<BodyBudget.Lease> waiting = CompletableFuture.supplyAsync(() -> {
             try {
                 return budget.reserve(4 * MIB);
@@ -75,12 +75,12 @@ class BodyBudgetTest {
         assertThat(waiting).isNotDone();
         big.close();
         waiting.get(5, TimeUnit.SECONDS).close();
-        assertThat(budget.availableBytes()).isEqualTo(80 * MIB);
+        assertThat(budget.availableBytes()).isEqualTo(50 * MIB);
     }
 
     @Test
     void aBodyOfUnknownLengthReservesTwiceTheLimitAndClosingTwiceGivesBackOnce() throws Exception {
-        BodyBudget budget = new BodyBudget(256 * MIB, 400 * MIB, 0);
+        BodyBudget budget = new BodyBudget(256 * MIB, 600 * MIB, 0);
         BodyBudget.Lease chunked = budget.reserve(-1);
         assertThat(budget.availableBytes()).isEqualTo(0);
         chunked.close();

@@ -138,6 +138,39 @@ class MemoryBudgetIT {
     }
 
     @Test
+    void manyWholeObjectDownloadsAtOnceShareTheBudgetAndAllSucceed() throws Exception {
+        // Twelve threads fetching 12 MiB objects at once: 144 MiB of bodies against a 64 MiB heap.
+        // Each fetch reserves its body first and gets 503 when there is no room; the client retries.
+        assertTimeoutPreemptively(Duration.ofMinutes(3), () -> {
+            try (ExecutorService threads = Executors.newFixedThreadPool(12);
+                    HttpStore plain = new HttpStore(server.url(), normal, true, server.trustedCert())) {
+                RetryingStore retrying = new RetryingStore(plain);
+                List<org.obnam.store.ObjectId> ids = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    byte[] body = new byte[BIG];
+                    java.util.Arrays.fill(body, (byte) (i + 1));
+                    ids.add(retrying.put(ObjectMeta.single("download-" + i), body));
+                }
+                List<CompletableFuture<Void>> fetches = new ArrayList<>();
+                for (int t = 0; t < 12; t++) {
+                    int which = t % ids.size();
+                    fetches.add(CompletableFuture.runAsync(() -> {
+                        try {
+                            byte[] got = retrying.get(ids.get(which)).body();
+                            assertThat(got).hasSize(BIG);
+                            assertThat(got[0]).isEqualTo((byte) (which + 1));
+                            assertThat(got[BIG - 1]).isEqualTo((byte) (which + 1));
+                        } catch (StoreException e) {
+                            throw new AssertionError(e);
+                        }
+                    }, threads));
+                }
+                CompletableFuture.allOf(fetches.toArray(CompletableFuture[]::new)).join();
+            }
+        });
+    }
+
+    @Test
     void anUploadThatCannotFitIsRefusedWithoutTouchingTheBudget() {
         assertThatThrownBy(() -> {
             try (HttpStore store = new HttpStore(server.url(), normal, true, server.trustedCert())) {
