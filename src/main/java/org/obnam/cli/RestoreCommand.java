@@ -50,13 +50,13 @@ final class RestoreCommand implements Callable<Integer> {
      */
     static RawPath targetPath(String target) throws UserError, java.io.IOException {
         try {
-            if (ArgumentBytes.lostBytes(target)) {
-                byte[] bytes = ArgumentBytes.bytesOf(target);
-                if (bytes == null) {
-                    throw new UserError("cannot tell the bytes of the restore directory " + target
-                            + " from the command line", ExitCodes.USAGE);
-                }
-                RawPath raw = RawPath.of(bytes);
+            byte[] bytes = ArgumentBytes.bytesOf(target);
+            if (bytes == null) {
+                throw new UserError("cannot tell the bytes of the restore directory " + target
+                        + " from the command line", ExitCodes.USAGE);
+            }
+            if (!java.util.Arrays.equals(bytes, target.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                RawPath raw = RawPath.of(bytes); // not UTF-8: taken byte for byte
                 return raw.isAbsolute() ? raw : Proc.workingDirectory().resolve(raw);
             }
             return RawPath.ofUtf8(Path.of(target).toAbsolutePath().normalize().toString());

@@ -74,10 +74,4 @@ public final class ArgumentBytes {
         }
         return found == null ? null : found.clone();
     }
-
-    /** Whether the argument's bytes are not valid UTF-8 (so only {@link #bytesOf} has them). */
-    public static boolean lostBytes(String arg) {
-        byte[] b = bytesOf(arg);
-        return b == null || !Arrays.equals(b, arg.getBytes(StandardCharsets.UTF_8));
-    }
 }

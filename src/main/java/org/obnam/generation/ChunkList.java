@@ -109,6 +109,8 @@ public final class ChunkList extends AbstractList<ChunkRef> implements RandomAcc
     public static final class Builder {
         private byte[] buf = new byte[256];
         private int used;
+        private int[] starts = new int[8];
+        private int count;
 
         public Builder add(ChunkRef c) {
             byte[] id = c.object().value().getBytes(StandardCharsets.US_ASCII);
@@ -116,6 +118,10 @@ public final class ChunkList extends AbstractList<ChunkRef> implements RandomAcc
             if (used + need > buf.length) {
                 buf = Arrays.copyOf(buf, Math.max(used + need, buf.length + (buf.length >> 1)));
             }
+            if (count == starts.length) {
+                starts = Arrays.copyOf(starts, count + (count >> 1) + 1);
+            }
+            starts[count++] = used;
             c.label().copyTo(buf, used);
             buf[used + Label.LENGTH] = (byte) id.length;
             System.arraycopy(id, 0, buf, used + Label.LENGTH + 1, id.length);
@@ -144,8 +150,9 @@ public final class ChunkList extends AbstractList<ChunkRef> implements RandomAcc
             return Arrays.copyOf(buf, used);
         }
 
+        /** The chunks so far; built from ChunkRefs, so not decoded again to be checked as {@link #of} does. */
         public ChunkList build() {
-            return used == 0 ? EMPTY : of(bytes());
+            return used == 0 ? EMPTY : new ChunkList(bytes(), Arrays.copyOf(starts, count));
         }
 
         private void putInt(int p, int v) {
