@@ -36,7 +36,7 @@ final class ApiHandler extends Handler.Abstract {
         this.clients = clients;
         this.namespaces = namespaces;
         this.budget = budget;
-        this.chunks = new ChunkEndpoints(budget.maxBody(), config.maxLabelsPerLookup());
+        this.chunks = new ChunkEndpoints(config.maxBodyBytes(), config.maxLabelsPerLookup()); // streamed: the heap does not bound them
         this.records = new RecordEndpoints(budget.maxBody());
     }
 

@@ -4,22 +4,21 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * How many request-body bytes the server holds in its heap at once. Each body is read whole into
- * memory before it is stored, so without a bound a few big uploads (or one over a small heap)
- * ended in OutOfMemoryError and failed everyone's requests. Two limits follow from the heap:
+ * How many bytes of record and label-list bodies the server holds in its heap at once. Those are
+ * read whole before they are used (chunks are not: they stream between the network and their
+ * files), so without a bound many big ones at once, or one over a small heap, ended in
+ * OutOfMemoryError and failed everyone's requests. Two limits follow from the heap:
  *
  * <ul>
- *   <li>the largest body accepted is the configured {@code max_body_bytes}, lowered to a quarter
- *       of the heap, but never below the largest upload of a client with the default
+ *   <li>the largest such body accepted is the configured {@code max_body_bytes}, lowered to a
+ *       quarter of the heap, but never below the largest upload of a client with the default
  *       {@code chunk_size} (a pack);
- *   <li>all bodies being read, stored or sent at once share a third of the heap (a body over
- *       half a MiB goes straight to the old generation, two thirds of the heap, which the
- *       server's own data shares; with half, twelve downloads of 12 MiB at once still ran a 64
- *       MiB heap out of memory). A request reserves its
- *       declared length before it reads a byte (a body of unknown length reserves twice the
- *       limit, as it is collected in pieces and copied once); when the reservation cannot be had
- *       within a short wait the request gets 503 with Retry-After, which Obnam clients retry, so
- *       big uploads slow others down instead of failing them.
+ *   <li>all of them being read at once share a third of the heap (a body over half a MiB goes
+ *       straight to the old generation, two thirds of the heap, which the server's own data
+ *       shares). A request reserves its declared length before it reads a byte (a body of
+ *       unknown length reserves twice the limit, as it is collected in pieces and copied once);
+ *       when the reservation cannot be had within a short wait the request gets 503 with
+ *       Retry-After, which Obnam clients retry.
  * </ul>
  */
 final class BodyBudget {
@@ -28,18 +27,6 @@ final class BodyBudget {
      * the server may not depend on client code, ServerArchitectureTest keeps them apart).
      */
     static final long CLIENT_PACK_BYTES = 8L << 20;
-
-    /**
-     * The largest upload of a client with the largest chunk_size: a pack holding one sealed chunk of
-     * ChunkerParams.MAX_CHUNK_SIZE (64 MiB), with room for the cipher's and the format's overhead.
-     */
-    static final long CLIENT_LARGEST_UPLOAD_BYTES = (64L << 20) + (64 << 10);
-
-    /**
-     * A heap (-Xmx, OBNAM_MAX_HEAP) whose quarter holds {@link #CLIENT_LARGEST_UPLOAD_BYTES}: the
-     * serial collector's {@link Runtime#maxMemory} leaves out a survivor space, about a tenth less.
-     */
-    static final long HEAP_MIB_FOR_LARGEST_UPLOAD = 300;
 
     /** How long a request waits for room before it is told to come back. */
     static final long DEFAULT_WAIT_MILLIS = 5_000;

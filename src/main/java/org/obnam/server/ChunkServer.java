@@ -109,32 +109,16 @@ public final class ChunkServer implements AutoCloseable {
         return running;
     }
 
-    /** Says at start when the heap lowers max_body_bytes, and whom that leaves out. */
+    /** Says at start what bodies the server takes, and warns when Obnam clients' uploads would not fit. */
     private static void logBodyLimits(ServerConfig config, BodyBudget budget) {
         long heapMib = Runtime.getRuntime().maxMemory() >> 20;
-        if (budget.maxBody() < config.maxBodyBytes()) {
-            // A warning only for a limit the operator chose: the default is lowered on most heaps,
-            // and a warning at every start would teach operators to ignore the log.
-            String text = "max_body_bytes is {} but the heap is only {} MiB: bodies over {} bytes (a quarter of the heap)"
-                    + " get 413; raise the heap with OBNAM_MAX_HEAP to accept more";
-            if (config.maxBodyBytes() != ServerConfig.DEFAULT_MAX_BODY_BYTES) {
-                LOG.warn(text, config.maxBodyBytes(), heapMib, budget.maxBody());
-            } else {
-                LOG.info(text, config.maxBodyBytes(), heapMib, budget.maxBody());
-            }
-        }
-        if (budget.maxBody() < BodyBudget.CLIENT_PACK_BYTES) {
+        if (config.maxBodyBytes() < BodyBudget.CLIENT_PACK_BYTES) {
             LOG.warn("the largest body accepted is {} bytes: Obnam clients upload packs of up to {} bytes, so their"
-                    + " backups will fail; raise max_body_bytes", budget.maxBody(), BodyBudget.CLIENT_PACK_BYTES);
-        } else if (budget.maxBody() < BodyBudget.CLIENT_LARGEST_UPLOAD_BYTES) {
-            LOG.info("the largest body accepted is {} bytes: enough for Obnam clients with the default chunk_size,"
-                    + " but a client whose chunk_size is above about {} bytes cannot upload its biggest chunks;"
-                    + " chunk_size 64 MiB needs max_body_bytes of at least {} and a heap of {} MiB (OBNAM_MAX_HEAP={}m)",
-                    budget.maxBody(), budget.maxBody() - (64 << 10), BodyBudget.CLIENT_LARGEST_UPLOAD_BYTES,
-                    BodyBudget.HEAP_MIB_FOR_LARGEST_UPLOAD, BodyBudget.HEAP_MIB_FOR_LARGEST_UPLOAD);
+                    + " backups will fail; raise max_body_bytes", config.maxBodyBytes(), BodyBudget.CLIENT_PACK_BYTES);
         }
-        LOG.info("request bodies: at most {} bytes each, {} bytes in memory at once (heap {} MiB)",
-                budget.maxBody(), budget.totalBytes(), heapMib);
+        LOG.info("request bodies: chunks of up to {} bytes, streamed to disk; records and label lists of up to {} bytes,"
+                + " at most {} bytes of them in memory at once (heap {} MiB)",
+                config.maxBodyBytes(), budget.maxBody(), budget.totalBytes(), heapMib);
     }
 
     private static String bindProblem(IOException e) {

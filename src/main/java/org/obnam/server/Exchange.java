@@ -14,6 +14,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
@@ -27,7 +28,6 @@ final class Exchange {
     private final Callback callback;
     private final BodyBudget budget;
     private BodyBudget.Lease bodyLease;
-    private BodyBudget.Lease responseLease;
     private boolean sent;
     private boolean bodyRead;
 
@@ -119,6 +119,89 @@ final class Exchange {
         }
     }
 
+    /** Receives a request body piece by piece: {@code length} bytes of {@code piece} that belong at {@code offset}. */
+    @FunctionalInterface
+    interface BodySink<E extends Exception> {
+        void accept(long offset, byte[] piece, int length) throws E;
+    }
+
+    /** How much of a streamed body is in memory at once. */
+    static final int STREAM_PIECE_BYTES = 256 << 10;
+
+    /** 413 when the client declared a body longer than {@code max}; nothing is read. */
+    void refuseDeclaredOver(long max) throws ApiError {
+        if (request.getLength() > max) {
+            throw tooLarge(max);
+        }
+    }
+
+    /**
+     * Hands the request body to {@code sink} in pieces of at most {@link #STREAM_PIECE_BYTES} as it
+     * arrives and returns its length: a body of any size costs the server one piece of memory, so
+     * it needs no room in the {@link BodyBudget}. Refused with 413 when longer than {@code max} (up
+     * front when the length is declared, else as soon as more arrives), 400 when it ends before its
+     * declared length. When the sink fails, the rest of the body is read and dropped before the
+     * failure is thrown, so that the client hears the answer instead of a reset stream.
+     */
+    <E extends Exception> long streamBody(long max, BodySink<E> sink) throws ApiError, E {
+        long declared = request.getLength();
+        refuseDeclaredOver(max);
+        bodyRead = true;
+        byte[] piece = new byte[STREAM_PIECE_BYTES];
+        long total = 0;
+        Exception sinkFailure = null; // thrown outside the reading: the sink's may be IOExceptions too
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            while (true) {
+                int n = in.readNBytes(piece, 0, (int) Math.min(piece.length, max + 1 - total));
+                if (n == 0) {
+                    break;
+                }
+                if (total + n > max) {
+                    throw tooLarge(max);
+                }
+                try {
+                    sink.accept(total, piece, n);
+                } catch (Exception e) {
+                    sinkFailure = e;
+                    discardRest(in, piece, declared >= 0 ? declared - total - n : max - total - n);
+                    break;
+                }
+                total += n;
+            }
+        } catch (IOException e) {
+            if (isTimeout(e)) {
+                throw new ApiError(408, "timed out waiting for the request body");
+            }
+            throw ApiError.badRequest("cannot read the request body");
+        }
+        if (sinkFailure != null) {
+            @SuppressWarnings("unchecked")
+            E failure = (E) sinkFailure; // accept throws only E, or unchecked exceptions
+            if (sinkFailure instanceof RuntimeException r) {
+                throw r;
+            }
+            throw failure;
+        }
+        if (declared >= 0 && total != declared) {
+            throw ApiError.badRequest("the request body ended before its declared length");
+        }
+        return total;
+    }
+
+    private static void discardRest(InputStream in, byte[] buffer, long atMost) {
+        try {
+            for (long left = atMost; left > 0; ) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    return;
+                }
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the client went away or stalled: the failure is answered anyway
+        }
+    }
+
     /** A body without a declared length (chunked): refused with 413 as soon as it has more than {@code max} bytes. */
     private static byte[] readUnknownLength(InputStream in, long max) throws IOException, ApiError {
         List<byte[]> pieces = new ArrayList<>();
@@ -150,20 +233,6 @@ final class Exchange {
         if (bodyLease != null) {
             bodyLease.close();
         }
-        if (responseLease != null) { // reserved, but no response body was sent
-            responseLease.close();
-            responseLease = null;
-        }
-    }
-
-    /**
-     * Reserves room in the server's {@link BodyBudget} for a response body of {@code length}
-     * bytes about to be read into memory (503 when there is none): many clients fetching whole
-     * packs at once ran the heap out as surely as big uploads. The room is given back when the
-     * response has been written.
-     */
-    void reserveResponse(long length) throws ApiError {
-        responseLease = budget.reserve(length);
     }
 
     private static ApiError tooLarge(long max) {
@@ -218,6 +287,41 @@ final class Exchange {
         send(status, BYTES_TYPE, body, 0, body.length);
     }
 
+    /** Fills a piece of a response body: all of {@code into}'s remaining bytes, from {@code offset} of the body on. */
+    @FunctionalInterface
+    interface BodySource<E extends Exception> {
+        void fill(long offset, ByteBuffer into) throws E;
+    }
+
+    /**
+     * Sends a body of {@code length} bytes that {@code source} fills piece by piece, each written
+     * before the next is read: a body of any size costs one piece of memory. A failure of the
+     * source after the headers went out can no longer be answered: it is thrown, and the error
+     * handling resets the stream. A client that goes away ends the exchange quietly.
+     */
+    <E extends Exception> void sendStream(int status, long length, BodySource<E> source) throws E {
+        sent = true;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, BYTES_TYPE);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
+        ByteBuffer piece = ByteBuffer.allocate((int) Math.min(STREAM_PIECE_BYTES, length));
+        long offset = 0;
+        while (length - offset > piece.capacity()) {
+            source.fill(offset, piece.clear());
+            try (Blocker.Callback written = Blocker.callback()) {
+                response.write(false, piece.flip(), written);
+                written.block();
+            } catch (IOException e) {
+                callback.failed(e); // the client is gone or stalled past the idle timeout
+                return;
+            }
+            offset += piece.limit();
+        }
+        piece.clear().limit((int) (length - offset));
+        source.fill(offset, piece);
+        response.write(true, piece.flip(), callback);
+    }
+
     /** Headers only, for HEAD: the length the body would have. */
     void sendHead(int status, long contentLength) {
         sent = true;
@@ -262,30 +366,7 @@ final class Exchange {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
-        Callback done = callback;
-        BodyBudget.Lease lease = responseLease;
-        if (lease != null) {
-            responseLease = null; // the array is in use until the write completes: released then
-            done = new Callback() {
-                @Override
-                public void succeeded() {
-                    lease.close();
-                    callback.succeeded();
-                }
-
-                @Override
-                public void failed(Throwable x) {
-                    lease.close();
-                    callback.failed(x);
-                }
-
-                @Override
-                public InvocationType getInvocationType() {
-                    return callback.getInvocationType();
-                }
-            };
-        }
-        response.write(true, ByteBuffer.wrap(body, offset, length), done);
+        response.write(true, ByteBuffer.wrap(body, offset, length), callback);
     }
 
     boolean sent() {

@@ -488,6 +488,114 @@ public final class DirectoryStore implements Store {
         }
     }
 
+    /**
+     * An object opened to read its body piece by piece: the server sends an object of any size
+     * holding one piece of it in memory. The file stays open (and readable, even if the object is
+     * deleted meanwhile) until this is closed.
+     */
+    public static final class OpenObject implements AutoCloseable {
+        private final FileChannel channel;
+        private final ObjectInfo info;
+        private final long bodyOffset;
+        private final String what;
+
+        private OpenObject(FileChannel channel, ObjectInfo info, long bodyOffset, String what) {
+            this.channel = channel;
+            this.info = info;
+            this.bodyOffset = bodyOffset;
+            this.what = what;
+        }
+
+        public ObjectInfo info() {
+            return info;
+        }
+
+        /** Fills {@code into} (all its remaining bytes) with the body's bytes from {@code offset} on. */
+        public void read(long offset, ByteBuffer into) throws StoreException {
+            if (offset < 0 || offset > info.size() - into.remaining()) {
+                throw new StoreException.BadRequest("range " + offset + "+" + into.remaining() + " is outside " + what
+                        + " (" + info.size() + " bytes)");
+            }
+            try {
+                readFully(channel, into, bodyOffset + offset);
+            } catch (StoreException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new StoreException("cannot read " + what + ": " + describe(e), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // read-only: nothing is lost
+            }
+        }
+    }
+
+    /**
+     * Opens an object to read its body in pieces ({@link OpenObject#read}). With {@code verify}, the
+     * file's checksum is checked first, in one pass through a small buffer, so that damage is
+     * reported before any of it is sent; without, only the header and metadata are read (a
+     * range's bytes are checked by the client, which authenticates every chunk).
+     */
+    public OpenObject open(ObjectId id, boolean verify) throws StoreException {
+        Path path = objectPath(id);
+        String what = "object " + id + " in " + root;
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.READ);
+            ObjectFile.Header h = readHeader(ch, what);
+            ObjectFile.checkLength(h, ch.size(), what);
+            if (h.metaLength() > 16 << 20) {
+                throw new StoreException.Corrupt(what + " has a damaged header");
+            }
+            ByteBuffer mb = ByteBuffer.allocate(h.metaLength());
+            readFully(ch, mb, h.metaOffset());
+            if (verify) {
+                checkSum(ch, h, what);
+            }
+            ObjectInfo info = new ObjectInfo(id, ObjectFile.parseMeta(mb.array(), 0, h.metaLength(), what), h.bodyLength());
+            OpenObject open = new OpenObject(ch, info, h.bodyOffset(), what);
+            ch = null;
+            return open;
+        } catch (NoSuchFileException e) {
+            throw new StoreException.NotFound("no object " + id + " in " + root);
+        } catch (StoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + what + ": " + describe(e), e);
+        } finally {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException e) {
+                    // read-only
+                }
+            }
+        }
+    }
+
+    /** The CRC-32C of everything after the header, in file order, against the header's. */
+    private static void checkSum(FileChannel ch, ObjectFile.Header h, String what) throws IOException {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(IO_SLICE, Math.max(1, h.fileLength() - ObjectFile.HEADER_SIZE)));
+        for (long pos = ObjectFile.HEADER_SIZE; pos < h.fileLength(); ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), h.fileLength() - pos));
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new StoreException.Corrupt(what + " is truncated");
+            }
+            crc.update(buf.flip());
+            pos += n;
+        }
+        if ((int) crc.getValue() != h.crc()) {
+            throw new StoreException.Corrupt(what + " fails its checksum: the file is damaged");
+        }
+    }
+
     /** The header; a file too short to hold one is named as empty or truncated. */
     private static ObjectFile.Header readHeader(FileChannel ch, String what) throws IOException {
         ByteBuffer hb = ByteBuffer.allocate(ObjectFile.HEADER_SIZE);
