@@ -117,6 +117,7 @@ final class ServerTrust {
             } catch (CertificateException e) {
                 throw new Untrusted(explain(chain, e), e);
             }
+            requireInDate(chain);
         }
 
         @Override
@@ -127,6 +128,7 @@ final class ServerTrust {
             } catch (CertificateException e) {
                 throw new Untrusted(explain(chain, e), e);
             }
+            requireInDate(chain);
         }
 
         @Override
@@ -136,6 +138,7 @@ final class ServerTrust {
             } catch (CertificateException e) {
                 throw new Untrusted(explain(chain, e), e);
             }
+            requireInDate(chain);
         }
 
         private String explain(X509Certificate[] chain, CertificateException e) {
@@ -153,13 +156,29 @@ final class ServerTrust {
             String outOfDate = outOfDate(chain);
             if (outOfDate != null) {
                 // Java's own words for it are only "validity check failed".
-                return "the server's TLS certificate is not valid now: " + outOfDate
-                        + " (check the server's certificate, and this machine's clock)";
+                return notValidNow(outOfDate);
             }
             if (chain.length >= 1 && isSelfSigned(chain[0])) {
                 return "the server's TLS certificate is a self signed certificate that is not trusted: " + fix;
             }
             return "the server's TLS certificate is not trusted (" + detail + "): " + fix;
+        }
+
+        /**
+         * Java checks the dates of every certificate but a trust anchor's, so the server's own
+         * certificate named in ca_cert (the usual set-up for a self-signed one) would be trusted
+         * long after it expired. The server's certificate must be in date whatever vouches for it.
+         */
+        private static void requireInDate(X509Certificate[] chain) throws Untrusted {
+            String outOfDate = chain.length == 0 ? null : outOfDate(new X509Certificate[] {chain[0]});
+            if (outOfDate != null) {
+                throw new Untrusted(notValidNow(outOfDate), null);
+            }
+        }
+
+        private static String notValidNow(String outOfDate) {
+            return "the server's TLS certificate is not valid now: " + outOfDate
+                    + " (check the server's certificate, and this machine's clock)";
         }
 
         /** Which certificate of the chain is expired or not yet valid, and when; null if none. */

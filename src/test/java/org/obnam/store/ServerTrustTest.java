@@ -42,6 +42,25 @@ class ServerTrustTest {
     }
 
     @Test
+    void anExpiredSelfSignedCertificateTrustedThroughCaCertIsStillRefused() throws Exception {
+        // Java does not check a trust anchor's dates: the server's own certificate named in
+        // ca_cert would be accepted long after it expired.
+        Instant now = Instant.now();
+        String message = refusal(TestCerts.selfSigned(dir.resolve("pinned"), now.minus(Duration.ofDays(400)),
+                now.minus(Duration.ofDays(1))));
+        assertThat(message).startsWith("the server's TLS certificate is not valid now: the server's certificate expired on ");
+    }
+
+    @Test
+    void aSelfSignedCertificateInDateTrustedThroughCaCertIsAccepted() throws Exception {
+        Instant now = Instant.now();
+        TestCerts.ServerFiles files = TestCerts.selfSigned(dir.resolve("fresh"), now.minus(Duration.ofDays(1)),
+                now.plus(Duration.ofDays(1)));
+        X509Certificate[] chain = TestCerts.read(files.cert()).toArray(X509Certificate[]::new);
+        ServerTrust.trustManager(true, files.trust()).checkServerTrusted(chain, "ECDHE_ECDSA"); // does not throw
+    }
+
+    @Test
     void aCertificateFromAnotherCaIsNotTrusted() throws Exception {
         TestCerts.ServerFiles one = TestCerts.caSigned(dir.resolve("one"));
         TestCerts.ServerFiles other = TestCerts.caSigned(dir.resolve("other"));

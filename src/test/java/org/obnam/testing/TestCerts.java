@@ -72,6 +72,22 @@ public final class TestCerts {
         }
     }
 
+    /** A self-signed EC certificate for localhost and 127.0.0.1, valid only from {@code from} to {@code until}. */
+    public static ServerFiles selfSigned(Path dir, Instant from, Instant until) {
+        try {
+            Files.createDirectories(dir);
+            KeyPair pair = keyPair(KeyType.EC);
+            X509Certificate cert = certificate("CN=server", pair, "CN=server", pair.getPrivate(), false, from, until);
+            Path key = dir.resolve("server-key.pem");
+            Path certFile = dir.resolve("server-cert.pem");
+            writeKey(key, pair, KeyFormat.PKCS8);
+            writePem(certFile, List.of(cert));
+            return new ServerFiles(key, certFile, certFile);
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot make a test certificate", e);
+        }
+    }
+
     /** A CA, and a server certificate it signed; the server's cert file holds the chain. */
     public static ServerFiles caSigned(Path dir) {
         Instant now = Instant.now();
