@@ -59,6 +59,7 @@ done
 printf 'server_url: %s\nroots: [%s]\n' "$W/local/repo" "$data" >"$W/local/obnam.yaml"
 printf 'server_url: https://127.0.0.1:%s\naccess_token: %s\nca_cert: %s\nroots: [%s]\n' \
     "$port" "$token" "$W/server/server.crt" "$data" >"$W/remote/obnam.yaml"
+chmod 600 "$W/remote/obnam.yaml"   # it holds the token
 
 server_cpu() { # CPU seconds the server has used so far
     awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$server/stat"

@@ -44,6 +44,9 @@ final class Session implements AutoCloseable {
         if (config == null) {
             config = ClientConfig.read(configFile);
             Logging.configure(debug, config.log().orElse(null));
+            for (String w : config.warnings()) {
+                Output.error("obnam: warning: " + w);
+            }
         }
         return config;
     }

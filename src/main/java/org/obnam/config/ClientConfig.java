@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,8 @@ public record ClientConfig(
         boolean excludeCacheTagDirectories,
         Optional<Path> log,
         Compression compression,
-        Optional<Integer> threads) {
+        Optional<Integer> threads,
+        List<String> warnings) {
 
     public static final int DEFAULT_CHUNK_SIZE = 4 << 20;
     public static final int MAX_CHUNK_SIZE = 64 << 20;
@@ -96,7 +99,17 @@ public record ClientConfig(
             throw y.error("compression", e.getMessage());
         }
         Optional<Integer> threads = y.integer("threads", 1, 1024).map(Math::toIntExact);
-        return new ClientConfig(file, repository, roots, verify, ca, token, chunkSize, excludeCache, log, compression, threads);
+        List<String> warnings = new ArrayList<>();
+        if (token.isPresent()) {
+            Path holder = tokenFile.map(t -> Path.of(YamlMap.expandTilde(t))).orElse(file);
+            readableByOthers(holder).ifPresent(mode -> warnings.add(tokenFile.isPresent()
+                    ? "access_token_file " + holder + " can be read by other users (mode " + mode + "): anyone who reads it"
+                            + " can use this client's access to the server; chmod 600 " + holder
+                    : "configuration file " + holder + " holds access_token and can be read by other users (mode " + mode
+                            + "): anyone who reads it can use this client's access to the server; chmod 600 " + holder));
+        }
+        return new ClientConfig(file, repository, roots, verify, ca, token, chunkSize, excludeCache, log, compression, threads,
+                List.copyOf(warnings));
     }
 
     /** The effective configuration for {@code obnam config}: secrets are not shown. */
@@ -113,5 +126,23 @@ public record ClientConfig(
         m.put("compression", compression.toString());
         m.put("threads", threads.orElse(null));
         return m;
+    }
+
+    /** The file's mode in octal when group or others may read it; empty when not, or not a POSIX file system. */
+    private static Optional<String> readableByOthers(Path file) {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (!perms.contains(PosixFilePermission.GROUP_READ)
+                    && !perms.contains(PosixFilePermission.OTHERS_READ)) {
+                return Optional.empty();
+            }
+            int mode = 0;
+            for (PosixFilePermission p : perms) {
+                mode |= 1 << (8 - p.ordinal()); // OWNER_READ is ordinal 0, worth 0400
+            }
+            return Optional.of(String.format("%04o", mode));
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty(); // it was just read, so this is not the place to report a problem with it
+        }
     }
 }

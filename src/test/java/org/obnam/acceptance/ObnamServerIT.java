@@ -96,7 +96,7 @@ class ObnamServerIT {
     }
 
     @Test
-    void smokeTestForBackupAndRestoreThroughTheServer() {
+    void smokeTestForBackupAndRestoreThroughTheServer() throws Exception {
         configureForServer("");
         live.randomFile("data.dat", 200_000);
         live.file("sub/notes.txt", "notes");
@@ -110,6 +110,16 @@ class ObnamServerIT {
         assertThat(obnam.ok("resolve", "latest").stdout().strip()).isEqualTo(gen);
         obnam.ok("restore", gen, "rest");
         assertThat(Manifest.of(dir.resolve("rest/live"))).isEqualTo(before);
+
+        // The same configuration readable by others: the token in it is named as at risk, once,
+        // and the command still works.
+        java.nio.file.Files.setPosixFilePermissions(obnam.configFile(),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Result listed = obnam.ok("list");
+        assertThat(listed.stdout()).contains(gen);
+        assertThat(listed.stderr().lines().toList()).as(listed.describe()).containsExactly("obnam: warning: configuration file "
+                + obnam.configFile() + " holds access_token and can be read by other users (mode 0644): anyone who reads"
+                + " it can use this client's access to the server; chmod 600 " + obnam.configFile());
     }
 
     @Test

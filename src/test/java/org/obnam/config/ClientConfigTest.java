@@ -56,6 +56,36 @@ class ClientConfigTest {
     }
 
     @Test
+    void aTokenOthersCanReadIsWarnedAbout() throws Exception {
+        Path f = dir.resolve("obnam.yaml");
+        Files.writeString(f, "server_url: https://backup.example.com\nroots: [x]\naccess_token: abc\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(ClientConfig.read(f).warnings()).singleElement().asString()
+                .isEqualTo("configuration file " + f + " holds access_token and can be read by other users (mode 0644):"
+                        + " anyone who reads it can use this client's access to the server; chmod 600 " + f);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        assertThat(ClientConfig.read(f).warnings()).isEmpty();
+
+        Path token = dir.resolve("token");
+        Files.writeString(token, "abc\n");
+        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r-----"));
+        Files.writeString(f, "server_url: https://backup.example.com\nroots: [x]\naccess_token_file: " + token + "\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--")); // holds no secret now
+        assertThat(ClientConfig.read(f).warnings()).singleElement().asString()
+                .startsWith("access_token_file " + token + " can be read by other users (mode 0640)");
+        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("r--------"));
+        assertThat(ClientConfig.read(f).warnings()).isEmpty();
+    }
+
+    @Test
+    void aConfigurationWithoutATokenIsNotWarnedAboutWhoeverCanReadIt() throws Exception {
+        Path f = dir.resolve("obnam.yaml");
+        Files.writeString(f, "server_url: /srv/repo\nroots: [x]\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw-r--"));
+        assertThat(ClientConfig.read(f).warnings()).isEmpty();
+    }
+
+    @Test
     void unknownKeysAreNamed() {
         assertThatThrownBy(() -> read("server_url: /r\nroots: [x]\nchunksize: 5\nfrobnicate: 1\n"))
                 .hasMessageContaining("chunksize").hasMessageContaining("frobnicate");

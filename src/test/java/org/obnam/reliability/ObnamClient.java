@@ -46,6 +46,8 @@ final class ObnamClient {
         try {
             Files.createDirectories(home);
             Files.writeString(config, configYaml);
+            // As a careful user keeps a file that may hold an access token (obnam warns otherwise).
+            Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
