@@ -547,18 +547,11 @@ public final class DirectoryStore implements Store {
         FileChannel ch = null;
         try {
             ch = FileChannel.open(path, StandardOpenOption.READ);
-            ObjectFile.Header h = readHeader(ch, what);
-            ObjectFile.checkLength(h, ch.size(), what);
-            if (h.metaLength() > 16 << 20) {
-                throw new StoreException.Corrupt(what + " has a damaged header");
-            }
-            ByteBuffer mb = ByteBuffer.allocate(h.metaLength());
-            readFully(ch, mb, h.metaOffset());
+            Described d = headerAndInfo(ch, id, what);
             if (verify) {
-                checkSum(ch, h, what);
+                checkSum(ch, d.header(), what);
             }
-            ObjectInfo info = new ObjectInfo(id, ObjectFile.parseMeta(mb.array(), 0, h.metaLength(), what), h.bodyLength());
-            OpenObject open = new OpenObject(ch, info, h.bodyOffset(), what);
+            OpenObject open = new OpenObject(ch, d.info(), d.header().bodyOffset(), what);
             ch = null;
             return open;
         } catch (NoSuchFileException e) {
@@ -775,19 +768,26 @@ public final class DirectoryStore implements Store {
         return readInfo(path, id).meta();
     }
 
+    private record Described(ObjectFile.Header header, ObjectInfo info) {}
+
+    /** An open object file's header, metadata and body size, without reading the body. */
+    private static Described headerAndInfo(FileChannel ch, ObjectId id, String what) throws IOException {
+        ObjectFile.Header h = readHeader(ch, what);
+        // The length first: a format-2 file cut short has lost its metadata, and the message
+        // should say that it was cut short rather than that some read came up short.
+        ObjectFile.checkLength(h, ch.size(), what);
+        if (h.metaLength() > 16 << 20) {
+            throw new StoreException.Corrupt(what + " has a damaged header");
+        }
+        ByteBuffer mb = ByteBuffer.allocate(h.metaLength());
+        readFully(ch, mb, h.metaOffset());
+        return new Described(h, new ObjectInfo(id, ObjectFile.parseMeta(mb.array(), 0, h.metaLength(), what), h.bodyLength()));
+    }
+
     private ObjectInfo readInfo(Path path, ObjectId id) throws StoreException {
         String what = "object " + id + " in " + root;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            ObjectFile.Header h = readHeader(ch, what);
-            // The length first: a format-2 file cut short has lost its metadata, and the message
-            // should say that it was cut short rather than that some read came up short.
-            ObjectFile.checkLength(h, ch.size(), what);
-            if (h.metaLength() > 16 << 20) {
-                throw new StoreException.Corrupt(what + " has a damaged header");
-            }
-            ByteBuffer mb = ByteBuffer.allocate(h.metaLength());
-            readFully(ch, mb, h.metaOffset());
-            return new ObjectInfo(id, ObjectFile.parseMeta(mb.array(), 0, h.metaLength(), what), h.bodyLength());
+            return headerAndInfo(ch, id, what).info();
         } catch (NoSuchFileException e) {
             throw new StoreException.NotFound("no object " + id + " in " + root);
         } catch (StoreException e) {

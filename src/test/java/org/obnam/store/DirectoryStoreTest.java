@@ -107,6 +107,36 @@ class DirectoryStoreTest extends StoreContract {
     }
 
     @Test
+    void anOpenObjectGivesItsBodyInPiecesAndChecksItsSumOnlyWhenAsked() throws Exception {
+        byte[] body = new byte[3 * FileDraft.IO_SLICE + 17];
+        new java.util.Random(3).nextBytes(body);
+        DirectoryStore directory = (DirectoryStore) store;
+        ObjectId id = store.put(ObjectMeta.single("x"), body);
+        try (DirectoryStore.OpenObject open = directory.open(id, true)) {
+            assertThat(open.info().size()).isEqualTo(body.length);
+            assertThat(open.info().meta()).isEqualTo(ObjectMeta.single("x"));
+            java.nio.ByteBuffer piece = java.nio.ByteBuffer.allocate(1000);
+            open.read(body.length - 1000, piece);
+            assertThat(piece.array()).isEqualTo(java.util.Arrays.copyOfRange(body, body.length - 1000, body.length));
+            assertThatThrownBy(() -> open.read(body.length - 999, java.nio.ByteBuffer.allocate(1000)))
+                    .isInstanceOf(StoreException.BadRequest.class);
+            assertThatThrownBy(() -> open.read(-1, java.nio.ByteBuffer.allocate(1)))
+                    .isInstanceOf(StoreException.BadRequest.class);
+        }
+        Path file = onlyObjectFile();
+        byte[] content = Files.readAllBytes(file);
+        content[content.length / 2] ^= 1; // in the body
+        Files.write(file, content);
+        assertThatThrownBy(() -> directory.open(id, true)).isInstanceOf(StoreException.Corrupt.class)
+                .hasMessageContaining("fails its checksum");
+        try (DirectoryStore.OpenObject open = directory.open(id, false)) { // a range is checked by the client
+            assertThat(open.info().size()).isEqualTo(body.length);
+        }
+        assertThatThrownBy(() -> directory.open(new ObjectId("0123456789abcdef0123456789abcdef"), false))
+                .isInstanceOf(StoreException.NotFound.class);
+    }
+
+    @Test
     void aDamagedBodyLengthIsRefusedBeforeAnythingIsAllocatedForIt() throws Exception {
         // check --read-data reads the chunks of a damaged object by the ranges its header and
         // metadata claim: a flipped high bit in the body length once asked for 2 GiB of heap.
