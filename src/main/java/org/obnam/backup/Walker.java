@@ -2,6 +2,7 @@ package org.obnam.backup;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,30 +102,35 @@ final class Walker {
     }
 
     private void walkDirectory(Dir dir, RawPath path) throws InterruptedException, GenerationException {
-        List<RawName> names;
+        List<Dir.Listed> entries;
         try {
-            names = new ArrayList<>(dir.list());
+            entries = new ArrayList<>(dir.entries());
         } catch (IOException e) {
             warnings.add("cannot list directory " + path + ": " + e.getMessage());
             return;
         }
-        names.sort(null);
-        if (options.excludeCacheTagDirectories() && names.contains(CacheDirTag.NAME) && CacheDirTag.isTagged(dir)) {
+        entries.sort(Comparator.comparing(Dir.Listed::name));
+        if (options.excludeCacheTagDirectories() && entries.stream().anyMatch(e -> e.name().equals(CacheDirTag.NAME))
+                && CacheDirTag.isTagged(dir)) {
             // The tag itself is kept, so a restore shows why the rest is missing.
-            visit(dir, CacheDirTag.NAME, path.resolve(CacheDirTag.NAME), true);
+            visit(dir, CacheDirTag.NAME, path.resolve(CacheDirTag.NAME), true, false);
             return;
         }
-        for (RawName name : names) {
-            visit(dir, name, path.resolve(name));
+        for (Dir.Listed e : entries) {
+            visit(dir, e.name(), path.resolve(e.name()), false, e.regularFile());
         }
     }
 
     private void visit(Dir dir, RawName name, RawPath path) throws InterruptedException, GenerationException {
-        visit(dir, name, path, false);
+        visit(dir, name, path, false, false);
     }
 
-    private void visit(Dir dir, RawName name, RawPath path, boolean cachedirTag)
+    private void visit(Dir dir, RawName name, RawPath path, boolean cachedirTag, boolean listedRegular)
             throws InterruptedException, GenerationException {
+        Optional<EntryStamp> before = previous == null ? Optional.empty() : previous.lookup(path);
+        if (listedRegular && before.isEmpty() && !cachedirTag && visitNewFile(dir, name, path)) {
+            return;
+        }
         FileStat st;
         try {
             st = dir.lstat(name);
@@ -132,7 +138,6 @@ final class Walker {
             warnings.add("cannot read metadata of " + path + ": " + e.getMessage());
             return;
         }
-        Optional<EntryStamp> before = previous == null ? Optional.empty() : previous.lookup(path);
         Reason reason = decide(st, before);
         if (cachedirTag && options.excludeCacheTagDirectories() && previous != null
                 && before.map(b -> !b.cachedirTag()).orElse(true)) {
@@ -177,14 +182,45 @@ final class Walker {
         return Reason.UNCHANGED;
     }
 
+    /**
+     * A name the listing called a regular file that the previous generation does not have: it is
+     * opened at once and described by the open file's metadata, which saves a stat call for every
+     * new file (a first backup of 50,000 small files made 100,000 of them). False when it cannot
+     * be opened as a regular file (gone, unreadable, replaced by something else): the caller then
+     * looks at the name as at any other, and says what is wrong.
+     */
+    private boolean visitNewFile(Dir dir, RawName name, RawPath path) throws InterruptedException {
+        OpenFile file;
+        try {
+            file = dir.openRead(name);
+        } catch (IOException e) {
+            return false;
+        }
+        FileStat st = file.openedStat();
+        Reason reason = decide(st, Optional.empty());
+        if (st.nlink() > 1 && emittedAsLaterHardLink(path, st, reason, false)) {
+            closeQuietly(file);
+            return true;
+        }
+        readOpened(file, path, st, reason, false);
+        return true;
+    }
+
+    /** For a file of several names: true, and the entry emitted, when an earlier name of its inode was seen. */
+    private boolean emittedAsLaterHardLink(RawPath path, FileStat st, Reason reason, boolean cachedirTag)
+            throws InterruptedException {
+        RawPath first = hardLinks.putIfAbsent(new HardLinkKey(st.deviceMajor(), st.deviceMinor(), st.inode()), path);
+        if (first == null) {
+            return false;
+        }
+        sink.accept(new Item(Entries.of(path, st, null, List.of(), reason, cachedirTag).withHardLinkTo(first), null));
+        return true;
+    }
+
     private void visitFile(Dir dir, RawName name, RawPath path, FileStat st, Reason reason,
             Optional<EntryStamp> before, boolean cachedirTag) throws InterruptedException {
-        if (st.nlink() > 1) {
-            RawPath first = hardLinks.putIfAbsent(new HardLinkKey(st.deviceMajor(), st.deviceMinor(), st.inode()), path);
-            if (first != null) {
-                sink.accept(new Item(Entries.of(path, st, null, List.of(), reason, cachedirTag).withHardLinkTo(first), null));
-                return;
-            }
+        if (st.nlink() > 1 && emittedAsLaterHardLink(path, st, reason, cachedirTag)) {
+            return;
         }
         if (reason == Reason.UNCHANGED) {
             EntryStamp b = before.orElseThrow();
@@ -213,6 +249,12 @@ final class Walker {
             // is stored must describe the file that is read.
             st = opened;
         }
+        readOpened(file, path, st, reason, cachedirTag);
+    }
+
+    /** Hands an open regular file, described by {@code st}, to the readers, with its xattrs and holes. */
+    private void readOpened(OpenFile file, RawPath path, FileStat st, Reason reason, boolean cachedirTag)
+            throws InterruptedException {
         List<Xattr> xattrs;
         List<Extent> extents = null;
         try {

@@ -39,7 +39,9 @@ public final class Dir implements AutoCloseable {
 
     // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name[].
     private static final int DIRENT_RECLEN = 16;
+    private static final int DIRENT_TYPE = 18;
     private static final int DIRENT_NAME = 19;
+    private static final byte DT_REG = 8;
 
     private int fd;
     private final RawPath path;
@@ -126,6 +128,18 @@ public final class Dir implements AutoCloseable {
 
     /** The names in this directory, without "." and "..", in no particular order. */
     public List<RawName> list() throws IOException {
+        return entries().stream().map(Listed::name).toList();
+    }
+
+    /**
+     * A name in a directory listing, and whether the listing said it is a regular file (file
+     * systems that do not say, as getdents may, give false). A hint, true when listed: the name
+     * may have changed since.
+     */
+    public record Listed(RawName name, boolean regularFile) {}
+
+    /** The entries' names and listed types, except . and .., in the order the file system gives them. */
+    public List<Listed> entries() throws IOException {
         int dfd = fd();
         Scratch s = Scratch.get();
         if (listed && Libc.lseek(s.errno, dfd, 0, Libc.SEEK_SET) < 0) {
@@ -133,7 +147,7 @@ public final class Dir implements AutoCloseable {
         }
         listed = true;
         MemorySegment buf = s.dirents();
-        List<RawName> names = new ArrayList<>();
+        List<Listed> names = new ArrayList<>();
         while (true) {
             long n = Libc.getdents64(s.errno, dfd, buf, buf.byteSize());
             if (n == 0) {
@@ -158,7 +172,7 @@ public final class Dir implements AutoCloseable {
                 if (!isDotOrDotDot(buf, start, end - start)) {
                     byte[] name = new byte[end - start];
                     MemorySegment.copy(buf, JAVA_BYTE, start, name, 0, name.length);
-                    names.add(RawName.trusted(name));
+                    names.add(new Listed(RawName.trusted(name), buf.get(JAVA_BYTE, offset + DIRENT_TYPE) == DT_REG));
                 }
                 offset += reclen;
             }

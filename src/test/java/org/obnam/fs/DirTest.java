@@ -42,6 +42,13 @@ class DirTest {
             // A second listing of the same handle starts again from the beginning.
             assertThat(dir.list()).containsExactlyInAnyOrderElementsOf(expected);
             assertThat(dir.stat().nlink()).isEqualTo(2 + 1000);
+            // The listing's types, where the file system gives them (ext4 and tmpfs do): only the
+            // regular files are marked, which lets a backup open them without a stat first.
+            for (Dir.Listed e : dir.entries()) {
+                byte[] raw = e.name().raw();
+                int i = raw[raw.length - 1] & 0x7f;
+                assertThat(e.regularFile()).as(e.name().toString()).isEqualTo(i % 2 == 0);
+            }
         }
     }
 
