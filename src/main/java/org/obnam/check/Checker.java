@@ -52,6 +52,12 @@ public final class Checker {
     private final Map<ObjectId, Set<Long>> damaged = new HashMap<>();
     /** Objects whose header or metadata the listing could not read: their size and chunks are unknown. */
     private final Set<ObjectId> unreadable = new HashSet<>();
+    /**
+     * Where each listed object's metadata puts its chunks: a generation's reference must find the
+     * chunk it names there. An object swapped for another (or replaced by another authentic one)
+     * verifies on its own, so only this comparison shows that a restore would fail.
+     */
+    private final Map<ObjectId, Layout> layouts = new HashMap<>();
     /** Notes on stray files among the objects, each once however often a retried listing reports it. */
     private final Set<String> strays = new LinkedHashSet<>();
 
@@ -107,6 +113,11 @@ public final class Checker {
             @Override
             public void object(ObjectInfo info) {
                 objectSizes.put(info.id(), info.size());
+                try {
+                    layouts.put(info.id(), Layout.of(info.meta().ranges(info.size())));
+                } catch (IllegalArgumentException e) {
+                    // damaged metadata: reading the object says so; without, references are checked by size only
+                }
             }
 
             @Override
@@ -255,7 +266,45 @@ public final class Checker {
         if (bad != null && bad.contains(ref.offset())) {
             return "is damaged (object " + ref.object() + ")";
         }
-        return null;
+        Layout layout = layouts.get(ref.object());
+        return layout == null ? null : layout.mismatch(ref);
+    }
+
+    /** An object's chunks by offset, each with its length and the first 8 bytes of its label. */
+    private record Layout(long[] offsets, long[] lengths, long[] labels) {
+        static Layout of(List<LabelRange> ranges) {
+            List<LabelRange> sorted = new java.util.ArrayList<>(ranges);
+            sorted.sort(Comparator.comparingLong(LabelRange::offset));
+            int n = sorted.size();
+            long[] offsets = new long[n];
+            long[] lengths = new long[n];
+            long[] labels = new long[n];
+            for (int i = 0; i < n; i++) {
+                LabelRange r = sorted.get(i);
+                offsets[i] = r.offset();
+                lengths[i] = r.length();
+                labels[i] = Label.isLabelHex(r.label()) ? prefix(Label.fromHex(r.label())) : r.label().hashCode();
+            }
+            return new Layout(offsets, lengths, labels);
+        }
+
+        private static long prefix(Label label) {
+            return java.nio.ByteBuffer.wrap(label.bytes()).getLong();
+        }
+
+        /** Why the reference does not find its chunk in this object, or null when it does. */
+        String mismatch(ChunkRef ref) {
+            int i = java.util.Arrays.binarySearch(offsets, ref.offset());
+            if (i < 0 || lengths[i] != ref.length()) {
+                return "is not in object " + ref.object() + ": the object has no chunk of that size at offset "
+                        + ref.offset() + " (it was replaced or damaged)";
+            }
+            if (labels[i] != prefix(ref.label())) {
+                return "is not in object " + ref.object() + ": another chunk is at its place (the object was replaced"
+                        + " or swapped with another)";
+            }
+            return null;
+        }
     }
 
     /** Checks one generation; true when its whole file list was read (so all it refers to is known). */

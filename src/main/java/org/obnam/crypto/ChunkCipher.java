@@ -185,8 +185,11 @@ public final class ChunkCipher {
         }
         int format = blob[offset] & 0xff;
         if (format != FORMAT) {
+            // Bytes that are not a chunk at all (a range read from the wrong or a damaged object)
+            // show an arbitrary first byte: only a small next number suggests a newer Obnam.
             throw new CryptoException("encrypted chunk has format " + format + ", this Obnam reads format " + FORMAT
-                    + (format > FORMAT ? ": upgrade Obnam" : ""));
+                    + (format > FORMAT && format <= FORMAT + 8 ? ": upgrade Obnam, unless it is damaged"
+                            : ": it is damaged, or not a chunk"));
         }
         int flags = blob[offset + 1] & 0xff;
         try {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,6 +118,45 @@ class ObnamCheckDamagedObjectsIT {
         after.expectExit(1);
         assertThat(after.stdout()).as("older generations stay damaged: " + after.describe())
                 .contains("victim.dat").contains("checked 3 generations");
+    }
+
+    @Test
+    void twoAuthenticObjectsSwappedAreFoundWithAndWithoutReadingTheData() throws Exception {
+        // Each object verifies on its own (its chunks match its own metadata), so only the
+        // generations' references show that a restore would fail (threat model: swapped chunks).
+        live.file("twin-a.dat", Tree.randomBytes(100_000));
+        Set<Path> before = Set.copyOf(objectFiles());
+        obnam.backup();
+        Path a = newObjectOfTheTwinsSize(before);
+        live.file("twin-b.dat", Tree.randomBytes(100_000));
+        before = Set.copyOf(objectFiles());
+        obnam.backup();
+        Path b = newObjectOfTheTwinsSize(before);
+        assertThat(size(a)).isEqualTo(size(b));
+        byte[] aBytes = Files.readAllBytes(a);
+        Files.write(a, Files.readAllBytes(b));
+        Files.write(b, aBytes);
+
+        for (String[] command : List.of(new String[] {"check"}, new String[] {"check", "--read-data"})) {
+            Result check = obnam.run(command);
+            check.expectExit(1);
+            assertThat(check.stdout()).as(check.describe())
+                    .containsPattern("damaged: generation [0-9a-f]+: file [^\n]*twin-a\\.dat: chunk [0-9a-f]+ is not in object "
+                            + a.getFileName() + ": another chunk is at its place \\(the object was replaced or swapped")
+                    .containsPattern("file [^\n]*twin-b\\.dat: chunk [0-9a-f]+ is not in object " + b.getFileName())
+                    .doesNotContain("victim.dat").doesNotContain("a-small.dat");
+        }
+        Result restore = obnam.run("restore", "latest", "rest");
+        restore.expectExit(1);
+        assertThat(restore.stderr()).as(restore.describe()).contains("twin-a.dat").contains("twin-b.dat");
+    }
+
+    /** The object a backup just made for a 100,000-byte file: the one new object a little bigger than it. */
+    private Path newObjectOfTheTwinsSize(Set<Path> before) throws IOException {
+        List<Path> made = objectFiles().stream().filter(p -> !before.contains(p))
+                .filter(p -> size(p) > 100_000 && size(p) < 101_000).toList();
+        assertThat(made).hasSize(1);
+        return made.getFirst();
     }
 
     private void expectDamageNamed(Path victim, String what) {

@@ -95,6 +95,10 @@ class CryptoTest {
         assertThatThrownBy(() -> CIPHER.open(ChunkKind.DATA, LABEL, new byte[5])).hasMessageContaining("too short");
         blob[0] = 9;
         assertThatThrownBy(() -> CIPHER.open(ChunkKind.DATA, LABEL, blob)).hasMessageContaining("upgrade Obnam");
+        // Far from any format: the bytes are no chunk (a range of the wrong object), not a newer one.
+        blob[0] = 107;
+        assertThatThrownBy(() -> CIPHER.open(ChunkKind.DATA, LABEL, blob))
+                .hasMessageEndingWith("format 107, this Obnam reads format 1: it is damaged, or not a chunk");
     }
 
     @Test
