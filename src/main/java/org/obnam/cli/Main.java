@@ -112,12 +112,19 @@ public final class Main implements Runnable {
             COMMANDS.values().forEach(cl::addSubcommand);
             cl.addSubcommand(CommandLine.HelpCommand.class);
         }
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!sub.getCommandSpec().optionsMap().containsKey("--help")) { // help's own is not taken twice
+                sub.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help and exit.").build());
+            }
+        }
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, main.debug));
         cl.setParameterExceptionHandler((e, args1) -> {
-            Output.error("obnam: " + e.getMessage());
-            if (!(e instanceof CommandLine.UnmatchedArgumentException) || e.getCommandLine() == cl) {
-                Output.error("Try 'obnam --help' for usage.");
-            }
+            // One line, as every error: where to read more goes at its end.
+            CommandLine where = e.getCommandLine();
+            String message = e.getMessage();
+            Output.error("obnam: " + message + (message.contains("--help") ? ""
+                    : where == cl ? " (see obnam --help)" : " (see obnam " + where.getCommandName() + " --help)"));
             return ExitCodes.USAGE;
         });
         cl.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(System.out, java.nio.charset.StandardCharsets.UTF_8), true));

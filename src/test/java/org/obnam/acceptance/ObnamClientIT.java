@@ -259,6 +259,35 @@ class ObnamClientIT {
         assertThat(obnam.ok("list").stdout()).as("no generation may be made").isEmpty();
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "backup --help       | Usage: obnam backup",
+        "restore --help      | Usage: obnam restore",
+        "restore -h          | Usage: obnam restore",
+        "check --help        | Usage: obnam check",
+        "help list-files     | Usage: obnam list-files",
+    })
+    void everyCommandDescribesItselfWithHelp(String args, String expected) {
+        Result r = obnam.run(args.split(" "));
+
+        r.expectExit(0);
+        assertThat(r.stdout()).as(r.describe()).startsWith(expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "list --bogus   | obnam: Unknown option: '--bogus' (see obnam list --help)",
+        "--bogus        | obnam: Unknown option: '--bogus' (see obnam --help)",
+        "restore        | obnam: Missing required parameters: 'GEN', 'DIR' (see obnam restore --help)",
+    })
+    void aUsageErrorIsOneLineSayingWhereToReadMore(String args, String expected) {
+        Result r = obnam.run(args.split(" "));
+
+        r.expectExit(2);
+        assertOneLineError(r);
+        assertThat(r.stderr().strip()).as(r.describe()).isEqualTo(expected);
+    }
+
     private static void assertOneLineError(Result r) {
         List<String> lines = r.stderr().lines().filter(l -> !l.isBlank()).toList();
         assertThat(lines).as("stderr should be one line: " + r.describe()).hasSize(1);
