@@ -72,6 +72,10 @@ public record ClientConfig(
         if (ca.isPresent() && !Files.isReadable(ca.get())) {
             throw y.error("ca_cert", "names " + ca.get() + ", which does not exist or cannot be read");
         }
+        if (ca.isPresent() && !Files.isRegularFile(ca.get())) {
+            throw y.error("ca_cert", "names " + ca.get() + ", which is not a file: give the PEM file of the server's"
+                    + " certificate or of its CA");
+        }
         if (y.has("access_token") && y.has("access_token_file")) {
             throw new ConfigException("configuration file " + file + " sets both access_token and access_token_file: use one");
         }

@@ -95,6 +95,9 @@ final class ServerTrust {
         } catch (IOException e) {
             throw new StoreException("cannot read ca_cert " + file + ": " + e.getMessage(), e);
         } catch (CertificateException e) {
+            if (e.getCause() instanceof IOException io) { // the file, not its content: a directory, an I/O error
+                throw new StoreException("cannot read ca_cert " + file + ": " + org.obnam.util.IoErrors.describe(io, file), e);
+            }
             throw new StoreException("ca_cert " + file + " is not a PEM certificate file: " + e.getMessage(), e);
         }
     }

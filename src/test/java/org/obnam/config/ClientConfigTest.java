@@ -78,6 +78,13 @@ class ClientConfigTest {
     }
 
     @Test
+    void aCaCertThatIsADirectoryIsRefusedWhenTheConfigurationIsRead() {
+        assertThatThrownBy(() -> read("server_url: https://backup.example.com\nroots: [x]\nca_cert: " + dir + "\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ca_cert")
+                .hasMessageContaining("which is not a file").hasMessageNotContaining("java.");
+    }
+
+    @Test
     void aConfigurationWithoutATokenIsNotWarnedAboutWhoeverCanReadIt() throws Exception {
         Path f = dir.resolve("obnam.yaml");
         Files.writeString(f, "server_url: /srv/repo\nroots: [x]\n");
