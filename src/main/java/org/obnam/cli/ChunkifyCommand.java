@@ -1,14 +1,12 @@
 package org.obnam.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.obnam.chunking.Chunker;
 import org.obnam.chunking.ChunkerParams;
@@ -31,26 +29,31 @@ final class ChunkifyCommand implements Callable<Integer> {
         try (Session session = main.session()) {
             int chunkSize = session.optionalConfig().map(ClientConfig::chunkSize).orElse(ClientConfig.DEFAULT_CHUNK_SIZE);
             Chunker.Splitter splitter = new Chunker.Splitter(ChunkerParams.forMaxSize(chunkSize));
-            List<Map<String, Object>> chunks = new ArrayList<>();
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (Path f : files) {
-                long[] offset = {0};
-                try (InputStream in = FileArguments.open(f)) {
-                    splitter.split(in::read, (buf, off, len) -> {
-                        sha.update(buf, off, len);
-                        Map<String, Object> c = new LinkedHashMap<>();
-                        c.put("filename", f.toString());
-                        c.put("offset", offset[0]);
-                        c.put("len", len);
-                        c.put("checksum", HexFormat.of().formatHex(sha.digest()));
-                        chunks.add(c);
-                        offset[0] += len;
-                    });
-                } catch (IOException e) {
-                    throw FileArguments.cannotRead(f, e);
+            // Written as the chunks are found: a list of them all ran out of memory for files of
+            // some hundred thousand chunks (small chunk_size settings).
+            try (JsonGenerator json = Json.MAPPER.createGenerator(Output.stream())) {
+                json.writeStartArray();
+                for (Path f : files) {
+                    long[] offset = {0};
+                    try (InputStream in = FileArguments.open(f)) {
+                        splitter.split(in::read, (buf, off, len) -> {
+                            sha.update(buf, off, len);
+                            json.writeStartObject();
+                            json.writeStringField("filename", f.toString());
+                            json.writeNumberField("offset", offset[0]);
+                            json.writeNumberField("len", len);
+                            json.writeStringField("checksum", HexFormat.of().formatHex(sha.digest()));
+                            json.writeEndObject();
+                            offset[0] += len;
+                        });
+                    } catch (IOException e) {
+                        throw FileArguments.cannotRead(f, e);
+                    }
                 }
+                json.writeEndArray();
             }
-            Output.line(Json.pretty(chunks));
+            Output.line("");
             return ExitCodes.OK;
         }
     }

@@ -27,6 +27,21 @@ final class Output {
         write(OUT, bytes);
     }
 
+    /** Standard output as a stream, for output written piece by piece (closing it only flushes). */
+    static OutputStream stream() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                raw(new byte[] {(byte) b});
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                raw(java.util.Arrays.copyOfRange(b, off, off + len));
+            }
+        };
+    }
+
     static synchronized void error(String text) {
         flush();
         write(ERR, (text + "\n").getBytes(StandardCharsets.UTF_8));

@@ -386,6 +386,30 @@ class ObnamBackupRestoreIT {
     }
 
     @Test
+    void chunkifyWritesChunksAsItFindsThemSoManyFitASmallHeap() throws Exception {
+        // About 17,000 chunks of at most 4 KiB: a list of them all, then one JSON string, ran an
+        // 12 MiB heap out of memory.
+        obnam.configure("""
+                roots: [live]
+                chunk_size: 4096
+                """);
+        live.randomFile("many.dat", 20_000_000);
+
+        Result r = obnam.withEnv("OBNAM_MAX_HEAP", "12m").run("chunkify", "live/many.dat");
+
+        r.expectExit(0);
+        JsonNode chunks = JSON.readTree(r.stdout());
+        assertThat(chunks.size()).isGreaterThan(10_000);
+        long offset = 0;
+        for (JsonNode c : chunks) {
+            assertThat(c.get("offset").asLong()).isEqualTo(offset);
+            assertThat(c.get("len").asLong()).isBetween(1L, 4096L);
+            offset += c.get("len").asLong();
+        }
+        assertThat(offset).isEqualTo(20_000_000);
+    }
+
+    @Test
     void generationInformationIsShownAsJson() throws Exception {
         obnam.configure("roots: [live]");
         obnam.initialised();
