@@ -33,6 +33,7 @@ import org.obnam.repository.PackLayout;
 import org.obnam.repository.Repository;
 import org.obnam.repository.RepositoryException;
 import org.obnam.store.StoreException;
+import org.obnam.util.Progress;
 
 /**
  * One backup run, end to end. Concurrency lives here and in the classes it starts:
@@ -241,6 +242,7 @@ public final class BackupRun {
                         repo.codec(), pipeline, failure);
                 GenerationWriter db = GenerationWriter.create(newDb, options.schemaVersion(),
                         previous == null ? null : previous.file())) {
+            progress.liveBytes(pipeline.submittedBytes::sum);
             PreviousGeneration before = previous == null ? null : new PreviousGeneration(previous);
             Walker walker = new Walker(options, before, previousFailed, readers, items, warnings);
             Thread t = Thread.ofPlatform().name("obnam-walk").unstarted(() -> {

@@ -149,6 +149,8 @@ final class ChunkPipeline implements AutoCloseable {
     final AtomicLong storedBytes = new AtomicLong();
     final AtomicLong dedupedChunks = new AtomicLong();
     final AtomicLong uploadedBytes = new AtomicLong();
+    /** Plaintext handed to the pipeline so far: what the readers have read, for a progress display. */
+    final java.util.concurrent.atomic.LongAdder submittedBytes = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param plaintextBytes the size of the ring that plaintext waits in to be encoded: at least
@@ -200,6 +202,7 @@ final class ChunkPipeline implements AutoCloseable {
      */
     CompletableFuture<ChunkRef> submit(ChunkKind kind, Label label, PlaintextRing.Slice plain, int length)
             throws InterruptedException {
+        submittedBytes.add(length);
         CompletableFuture<ChunkRef> result = new CompletableFuture<>();
         Pending p = new Pending(kind, label, plain, length, result);
         try {
@@ -221,6 +224,7 @@ final class ChunkPipeline implements AutoCloseable {
      * its chunks were known).
      */
     CompletableFuture<ChunkRef> submitToLabel(ChunkKind kind, PlaintextRing.Slice plain, int length) {
+        submittedBytes.add(length);
         CompletableFuture<ChunkRef> result = new CompletableFuture<>();
         labelling.incrementAndGet();
         try {

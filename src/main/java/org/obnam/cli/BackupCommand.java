@@ -4,7 +4,7 @@ import java.util.concurrent.Callable;
 import org.obnam.backup.BackupOptions;
 import org.obnam.backup.BackupOutcome;
 import org.obnam.backup.BackupRun;
-import org.obnam.backup.Progress;
+import org.obnam.util.Progress;
 import org.obnam.config.ClientConfig;
 import org.obnam.fs.RawPath;
 import org.obnam.generation.SchemaVersion;
@@ -53,12 +53,10 @@ final class BackupCommand implements Callable<Integer> {
             Progress progress = ProgressLine.forTerminal("backing up");
             BackupOutcome outcome;
             try {
-                outcome = BackupRun.run(repo, options, progress, w -> {
-                    ProgressLine.clear(progress);
-                    Output.error("obnam: warning: " + w);
-                });
+                outcome = BackupRun.run(repo, options, progress,
+                        w -> ProgressLine.printAbove(progress, "obnam: warning: " + w));
             } finally {
-                ProgressLine.clear(progress);
+                ProgressLine.finish(progress);
             }
             for (String w : outcome.warnings()) {
                 Output.line("warning: " + w);

@@ -29,7 +29,7 @@ final class CheckCommand implements Callable<Integer> {
             var progress = ProgressLine.forTerminal("checking");
             CheckReport report = new Checker(session.repository(), Session.scratch(),
                     msg -> progress.update(0, 0, () -> msg)).check(readData);
-            ProgressLine.clear(progress);
+            ProgressLine.finish(progress);
             for (String p : report.problems()) {
                 Output.line("damaged: " + p);
             }

@@ -12,6 +12,7 @@ import org.obnam.repository.GenerationList;
 import org.obnam.repository.Repository;
 import org.obnam.restore.RestoreOutcome;
 import org.obnam.restore.RestoreRun;
+import org.obnam.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,8 +77,14 @@ final class RestoreCommand implements Callable<Integer> {
                 throw new UserError("--threads must be between 1 and 1024", ExitCodes.USAGE);
             }
             RawPath into = targetPath(target);
-            RestoreOutcome outcome = RestoreRun.run(repo, item, into, Session.scratch(), n,
-                    problem -> Output.error("obnam: " + problem));
+            Progress progress = ProgressLine.forTerminal("restoring");
+            RestoreOutcome outcome;
+            try {
+                outcome = RestoreRun.run(repo, item, into, Session.scratch(), n,
+                        problem -> ProgressLine.printAbove(progress, "obnam: " + problem), progress);
+            } finally {
+                ProgressLine.finish(progress);
+            }
             if (!outcome.complete()) {
                 throw new UserError("restored " + item.id() + " into " + into + ", but " + outcome.failed().size()
                         + " entr" + (outcome.failed().size() == 1 ? "y" : "ies") + " could not be restored (see above)");

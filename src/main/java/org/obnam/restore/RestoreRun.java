@@ -35,6 +35,7 @@ import org.obnam.repository.PackLayout;
 import org.obnam.repository.Repository;
 import org.obnam.store.StoreException;
 import org.obnam.util.Heap;
+import org.obnam.util.Progress;
 
 /**
  * Restores one generation into a directory. This thread reads the generation in backup order and
@@ -57,6 +58,7 @@ public final class RestoreRun {
     private record Link(RawPath restored, RawPath original) {}
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong bytes = new AtomicLong();
+    private final Progress progress;
     private PackCache packs;
     /**
      * Bytes of heap that chunks too big for the reused buffers may hold at once (encrypted,
@@ -110,11 +112,12 @@ public final class RestoreRun {
         }
     }
 
-    private RestoreRun(Repository repo, Path scratch, int threads, Consumer<String> onProblem) {
+    private RestoreRun(Repository repo, Path scratch, int threads, Consumer<String> onProblem, Progress progress) {
         this.repo = repo;
         this.scratch = scratch;
         this.threads = threads;
         this.onProblem = onProblem;
+        this.progress = progress;
     }
 
     public static RestoreOutcome run(Repository repo, GenerationList.Item generation, Path target, Path scratch,
@@ -126,7 +129,13 @@ public final class RestoreRun {
     /** Restores into {@code target}, created if missing; a relative one is relative to the working directory. */
     public static RestoreOutcome run(Repository repo, GenerationList.Item generation, RawPath target, Path scratch,
             int threads, Consumer<String> onProblem) throws RestoreException, InterruptedException {
-        return new RestoreRun(repo, scratch, threads, onProblem).restore(generation, target);
+        return run(repo, generation, target, scratch, threads, onProblem, Progress.NONE);
+    }
+
+    /** As above, telling {@code progress} how far it has got. */
+    public static RestoreOutcome run(Repository repo, GenerationList.Item generation, RawPath target, Path scratch,
+            int threads, Consumer<String> onProblem, Progress progress) throws RestoreException, InterruptedException {
+        return new RestoreRun(repo, scratch, threads, onProblem, progress).restore(generation, target);
     }
 
     private RestoreOutcome restore(GenerationList.Item generation, RawPath targetPath) throws RestoreException, InterruptedException {
@@ -134,6 +143,8 @@ public final class RestoreRun {
         try {
             Files.createDirectories(scratch);
             GenerationRecord record = repo.generation(generation);
+            progress.expect(record.fileCount(), record.fileBytes());
+            progress.liveBytes(bytes::get);
             repo.fetchDatabase(record, db);
             try (GenerationReader reader = GenerationReader.open(db)) {
                 try (Dir top = Dir.openCreating(targetPath, 0777)) {
@@ -195,7 +206,7 @@ public final class RestoreRun {
             reader.forEach(stored -> {
                 Entry e = stored.entry();
                 RawPath rel = relative(e.path());
-                entries.incrementAndGet();
+                progress.update(entries.incrementAndGet(), 0, e.path()::toString);
                 if (e.reason() == Reason.SKIPPED) {
                     return; // it could not be read at backup time: there is nothing to restore
                 }

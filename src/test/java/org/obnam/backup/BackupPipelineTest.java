@@ -35,6 +35,7 @@ import org.obnam.store.ObjectId;
 import org.obnam.store.ObjectMeta;
 import org.obnam.store.Store;
 import org.obnam.store.StoreException;
+import org.obnam.util.Progress;
 
 /**
  * The backup and restore pipelines in-process against a real directory store: many threads, many

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.obnam.backup.BackupOptions;
 import org.obnam.backup.BackupRun;
-import org.obnam.backup.Progress;
+import org.obnam.util.Progress;
 import org.obnam.crypto.KdfParams;
 import org.obnam.generation.SchemaVersion;
 import org.obnam.repository.Repository;

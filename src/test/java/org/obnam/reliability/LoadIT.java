@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.obnam.backup.BackupOptions;
 import org.obnam.backup.BackupOutcome;
 import org.obnam.backup.BackupRun;
-import org.obnam.backup.Progress;
+import org.obnam.util.Progress;
 import org.obnam.check.CheckReport;
 import org.obnam.check.Checker;
 import org.obnam.config.PasswordsFile;
