@@ -45,7 +45,11 @@ public sealed interface RepositoryLocation {
         }
         if (lower.startsWith("file:")) {
             try {
-                return new Local(Path.of(new URI(v)).toAbsolutePath().normalize());
+                URI uri = new URI(v);
+                if ("localhost".equalsIgnoreCase(uri.getHost())) { // RFC 8089: the same as no host
+                    uri = new URI("file", null, uri.getPath(), null);
+                }
+                return new Local(Path.of(uri).toAbsolutePath().normalize());
             } catch (java.net.URISyntaxException | IllegalArgumentException e) {
                 throw new IllegalArgumentException("is not a valid file: URL (use file:///absolute/path): " + v);
             }

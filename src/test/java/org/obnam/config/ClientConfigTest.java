@@ -40,6 +40,16 @@ class ClientConfigTest {
     }
 
     @Test
+    void aFileUrlNamesALocalRepositoryWithOrWithoutLocalhost() throws Exception {
+        for (String url : new String[] {"file:///srv/repo", "file://localhost/srv/repo", "file:/srv/repo"}) {
+            assertThat(read("server_url: " + url + "\nroots: [x]\n").repository())
+                    .as(url).isEqualTo(new RepositoryLocation.Local(Path.of("/srv/repo")));
+        }
+        assertThatThrownBy(() -> read("server_url: file://elsewhere/srv/repo\nroots: [x]\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("file:///absolute/path");
+    }
+
+    @Test
     void httpIsRefusedNamingHttps() {
         assertThatThrownBy(() -> read("server_url: http://backup.example.com\nroots: [x]\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("https:");
