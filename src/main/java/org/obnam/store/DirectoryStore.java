@@ -444,12 +444,8 @@ public final class DirectoryStore implements Store {
             }
             readFully(ch, ByteBuffer.wrap(body, 0, length), h.bodyOffset());
             return new Read(ObjectFile.verify(h, meta, body, length, what), body, length);
-        } catch (NoSuchFileException e) {
-            throw new StoreException.NotFound("no object " + id + " in " + root);
-        } catch (StoreException e) {
-            throw e;
         } catch (IOException e) {
-            throw new StoreException("cannot read " + what + ": " + describe(e), e);
+            throw readFailure(e, id, what);
         }
     }
 
@@ -479,12 +475,8 @@ public final class DirectoryStore implements Store {
             byte[] dest = destination.apply(length);
             readFully(ch, ByteBuffer.wrap(dest, 0, length), h.bodyOffset() + offset);
             return dest;
-        } catch (NoSuchFileException e) {
-            throw new StoreException.NotFound("no object " + id + " in " + root);
-        } catch (StoreException e) {
-            throw e;
         } catch (IOException e) {
-            throw new StoreException("cannot read " + what + ": " + describe(e), e);
+            throw readFailure(e, id, what);
         }
     }
 
@@ -554,12 +546,8 @@ public final class DirectoryStore implements Store {
             OpenObject open = new OpenObject(ch, d.info(), d.header().bodyOffset(), what);
             ch = null;
             return open;
-        } catch (NoSuchFileException e) {
-            throw new StoreException.NotFound("no object " + id + " in " + root);
-        } catch (StoreException e) {
-            throw e;
         } catch (IOException e) {
-            throw new StoreException("cannot read " + what + ": " + describe(e), e);
+            throw readFailure(e, id, what);
         } finally {
             if (ch != null) {
                 try {
@@ -587,6 +575,17 @@ public final class DirectoryStore implements Store {
         if ((int) crc.getValue() != h.crc()) {
             throw new StoreException.Corrupt(what + " fails its checksum: the file is damaged");
         }
+    }
+
+    /** The store's word for a failed read of an object: not there, damaged as it says, or why it could not be read. */
+    private StoreException readFailure(IOException e, ObjectId id, String what) {
+        if (e instanceof NoSuchFileException) {
+            return new StoreException.NotFound("no object " + id + " in " + root);
+        }
+        if (e instanceof StoreException s) {
+            return s;
+        }
+        return new StoreException("cannot read " + what + ": " + describe(e), e);
     }
 
     /** The header; a file too short to hold one is named as empty or truncated. */
@@ -788,12 +787,8 @@ public final class DirectoryStore implements Store {
         String what = "object " + id + " in " + root;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             return headerAndInfo(ch, id, what).info();
-        } catch (NoSuchFileException e) {
-            throw new StoreException.NotFound("no object " + id + " in " + root);
-        } catch (StoreException e) {
-            throw e;
         } catch (IOException e) {
-            throw new StoreException("cannot read " + what + ": " + describe(e), e);
+            throw readFailure(e, id, what);
         }
     }
 
