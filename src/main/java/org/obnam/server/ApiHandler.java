@@ -30,12 +30,14 @@ final class ApiHandler extends Handler.Abstract {
     private final ChunkEndpoints chunks;
     private final RecordEndpoints records;
     private final BodyBudget budget;
+    private final long idleTimeoutMillis;
 
     ApiHandler(ServerConfig config, ClientRegistry clients, Namespaces namespaces, BodyBudget budget) {
         super(InvocationType.BLOCKING); // endpoints read bodies and fsync: they block
         this.clients = clients;
         this.namespaces = namespaces;
         this.budget = budget;
+        this.idleTimeoutMillis = config.idleTimeoutSeconds() * 1000L;
         this.chunks = new ChunkEndpoints(config.maxBodyBytes(), config.maxLabelsPerLookup()); // streamed: the heap does not bound them
         this.records = new RecordEndpoints(budget.maxBody());
     }
@@ -57,7 +59,7 @@ final class ApiHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        Exchange ex = new Exchange(request, response, callback, budget);
+        Exchange ex = new Exchange(request, response, callback, budget, idleTimeoutMillis);
         long started = System.nanoTime();
         String who = "-";
         try {

@@ -42,11 +42,18 @@ final class Exchange {
     /** Pieces a body of unknown length is collected in before it is copied into one array. */
     private static final int PIECE_BYTES = 1 << 20;
 
-    Exchange(Request request, Response response, Callback callback, BodyBudget budget) {
+    /** How long dropping an unread body may take in all: a client trickling bytes must not hold a thread. */
+    static final long DRAIN_MILLIS = 10_000;
+
+    private final long bodyWaitMillis;
+
+    /** @param idleTimeoutMillis the connections' idle timeout: a body that stalls longer is given up */
+    Exchange(Request request, Response response, Callback callback, BodyBudget budget, long idleTimeoutMillis) {
         this.request = request;
         this.response = response;
         this.callback = callback;
         this.budget = budget;
+        this.bodyWaitMillis = idleTimeoutMillis + 1000; // Jetty's own idle timeout normally comes first
     }
 
     String method() {
@@ -101,7 +108,7 @@ final class Exchange {
             bodyLease = budget.reserve(declared);
         }
         bodyRead = true;
-        try (InputStream in = Content.Source.asInputStream(request)) {
+        try (InputStream in = new RequestBody(request, bodyWaitMillis, 0)) {
             if (declared >= 0) {
                 // One array of the declared size: readNBytes(int) would collect pieces and copy them, twice the memory.
                 byte[] body = new byte[(int) declared];
@@ -150,7 +157,7 @@ final class Exchange {
         byte[] piece = new byte[STREAM_PIECE_BYTES];
         long total = 0;
         Exception sinkFailure = null; // thrown outside the reading: the sink's may be IOExceptions too
-        try (InputStream in = Content.Source.asInputStream(request)) {
+        try (InputStream in = new RequestBody(request, bodyWaitMillis, 0)) {
             while (true) {
                 int n = in.readNBytes(piece, 0, (int) Math.min(piece.length, max + 1 - total));
                 if (n == 0) {
@@ -350,7 +357,7 @@ final class Exchange {
         if (declared == 0 || declared > DRAIN_BYTES || (expect != null && expect.toLowerCase(java.util.Locale.ROOT).contains("100-continue"))) {
             return; // nothing to read, too much to bother, or the client waits for our word before sending
         }
-        try (InputStream in = Content.Source.asInputStream(request)) {
+        try (InputStream in = new RequestBody(request, bodyWaitMillis, DRAIN_MILLIS)) {
             byte[] buffer = new byte[64 << 10];
             long total = 0;
             for (int n; total <= DRAIN_BYTES && (n = in.read(buffer)) >= 0; ) {

@@ -146,12 +146,14 @@ public final class ObjectMeta {
         List<LabelRange> ranges = new ArrayList<>(labels.size());
         long offset = 0;
         for (int i = 0; i < labels.size(); i++) {
+            // Compared before adding: lengths near Long.MAX_VALUE made the sum wrap to a negative
+            // number that passed the check, and the label index took offsets beyond the body.
+            if (lengths[i] > bodyLength - offset) {
+                throw new IllegalArgumentException("chunk metadata lengths add up to more than the body's "
+                        + bodyLength + " bytes");
+            }
             ranges.add(new LabelRange(labels.get(i), offset, lengths[i]));
             offset += lengths[i];
-        }
-        if (offset > bodyLength) {
-            throw new IllegalArgumentException(
-                    "chunk metadata lengths add up to " + offset + " bytes but the body has " + bodyLength);
         }
         return ranges;
     }

@@ -28,6 +28,16 @@ class ObjectMetaTest {
     }
 
     @Test
+    void lengthsThatWouldOverflowAreRefusedNotWrapped() {
+        ObjectMeta meta = ObjectMeta.parse("{\"labels\":[\"a\",\"b\"],\"lengths\":[9223372036854775807,2]}");
+        assertThatThrownBy(() -> meta.ranges(10)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("add up to more than the body's 10 bytes");
+        ObjectMeta twice = ObjectMeta.parse("{\"labels\":[\"a\",\"b\"],\"lengths\":[9223372036854775807,9223372036854775807]}");
+        assertThatThrownBy(() -> twice.ranges(Long.MAX_VALUE)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(ObjectMeta.pack(List.of("a", "b"), List.of(4L, 6L)).ranges(10)).hasSize(2);
+    }
+
+    @Test
     void aPackWithABadLabelIsRefusedWithTheGrammarInTheMessage() {
         assertThatThrownBy(() -> ObjectMeta.pack(List.of("ok", "not/ok"), List.of(1L, 2L)))
                 .isInstanceOf(IllegalArgumentException.class)
