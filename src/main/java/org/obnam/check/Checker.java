@@ -57,7 +57,9 @@ public final class Checker {
      * chunk it names there. An object swapped for another (or replaced by another authentic one)
      * verifies on its own, so only this comparison shows that a restore would fail.
      */
-    private final Map<ObjectId, Layout> layouts = new HashMap<>();
+    private final ChunkPlaces places = new ChunkPlaces();
+    /** The objects whose chunks are in {@link #places} (those whose metadata could be read). */
+    private final Set<ObjectId> placed = new HashSet<>();
     /** Notes on stray files among the objects, each once however often a retried listing reports it. */
     private final Set<String> strays = new LinkedHashSet<>();
 
@@ -114,7 +116,11 @@ public final class Checker {
             public void object(ObjectInfo info) {
                 objectSizes.put(info.id(), info.size());
                 try {
-                    layouts.put(info.id(), Layout.of(info.meta().ranges(info.size())));
+                    long object = ChunkPlaces.objectHash(info.id());
+                    for (LabelRange r : info.meta().ranges(info.size())) {
+                        places.add(object, r.offset(), r.length(), labelPrefix(r.label()));
+                    }
+                    placed.add(info.id());
                 } catch (IllegalArgumentException e) {
                     // damaged metadata: reading the object says so; without, references are checked by size only
                 }
@@ -266,45 +272,29 @@ public final class Checker {
         if (bad != null && bad.contains(ref.offset())) {
             return "is damaged (object " + ref.object() + ")";
         }
-        Layout layout = layouts.get(ref.object());
-        return layout == null ? null : layout.mismatch(ref);
+        if (placed.contains(ref.object())
+                && !places.contains(ChunkPlaces.objectHash(ref.object()), ref.offset(), ref.length(),
+                        labelPrefix(ref.label()))) {
+            return "is not in object " + ref.object() + ": the object's metadata has another chunk, or none, at"
+                    + " offset " + ref.offset() + " (the object was replaced or swapped with another)";
+        }
+        return null;
     }
 
-    /** An object's chunks by offset, each with its length and the first 8 bytes of its label. */
-    private record Layout(long[] offsets, long[] lengths, long[] labels) {
-        static Layout of(List<LabelRange> ranges) {
-            List<LabelRange> sorted = new java.util.ArrayList<>(ranges);
-            sorted.sort(Comparator.comparingLong(LabelRange::offset));
-            int n = sorted.size();
-            long[] offsets = new long[n];
-            long[] lengths = new long[n];
-            long[] labels = new long[n];
-            for (int i = 0; i < n; i++) {
-                LabelRange r = sorted.get(i);
-                offsets[i] = r.offset();
-                lengths[i] = r.length();
-                labels[i] = Label.isLabelHex(r.label()) ? prefix(Label.fromHex(r.label())) : r.label().hashCode();
-            }
-            return new Layout(offsets, lengths, labels);
-        }
+    /** The first 8 bytes of a label, as the places know it. */
+    private static long labelPrefix(Label label) {
+        return java.nio.ByteBuffer.wrap(label.bytes()).getLong();
+    }
 
-        private static long prefix(Label label) {
-            return java.nio.ByteBuffer.wrap(label.bytes()).getLong();
-        }
-
-        /** Why the reference does not find its chunk in this object, or null when it does. */
-        String mismatch(ChunkRef ref) {
-            int i = java.util.Arrays.binarySearch(offsets, ref.offset());
-            if (i < 0 || lengths[i] != ref.length()) {
-                return "is not in object " + ref.object() + ": the object has no chunk of that size at offset "
-                        + ref.offset() + " (it was replaced or damaged)";
+    private static long labelPrefix(String hex) {
+        if (hex.length() == 2 * Label.LENGTH) {
+            try {
+                return Long.parseUnsignedLong(hex, 0, 16, 16); // the same as the label's first 8 bytes
+            } catch (NumberFormatException e) {
+                // not a label of ours: any stable number will do, it matches no reference
             }
-            if (labels[i] != prefix(ref.label())) {
-                return "is not in object " + ref.object() + ": another chunk is at its place (the object was replaced"
-                        + " or swapped with another)";
-            }
-            return null;
         }
+        return hex.hashCode();
     }
 
     /** Checks one generation; true when its whole file list was read (so all it refers to is known). */

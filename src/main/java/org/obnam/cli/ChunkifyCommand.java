@@ -32,27 +32,30 @@ final class ChunkifyCommand implements Callable<Integer> {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             // Written as the chunks are found: a list of them all ran out of memory for files of
             // some hundred thousand chunks (small chunk_size settings).
-            try (JsonGenerator json = Json.MAPPER.createGenerator(Output.stream())) {
-                json.writeStartArray();
-                for (Path f : files) {
-                    long[] offset = {0};
-                    try (InputStream in = FileArguments.open(f)) {
-                        splitter.split(in::read, (buf, off, len) -> {
-                            sha.update(buf, off, len);
-                            json.writeStartObject();
-                            json.writeStringField("filename", f.toString());
-                            json.writeNumberField("offset", offset[0]);
-                            json.writeNumberField("len", len);
-                            json.writeStringField("checksum", HexFormat.of().formatHex(sha.digest()));
-                            json.writeEndObject();
-                            offset[0] += len;
-                        });
-                    } catch (IOException e) {
-                        throw FileArguments.cannotRead(f, e);
-                    }
+            JsonGenerator json = Json.MAPPER.createGenerator(Output.stream());
+            // Not closed on failure: closing writes the array's end, and what was written must
+            // not read as a whole list when a file could not be read (exit 1, output cut short).
+            json.disable(JsonGenerator.Feature.AUTO_CLOSE_JSON_CONTENT);
+            json.writeStartArray();
+            for (Path f : files) {
+                long[] offset = {0};
+                try (InputStream in = FileArguments.open(f)) {
+                    splitter.split(in::read, (buf, off, len) -> {
+                        sha.update(buf, off, len);
+                        json.writeStartObject();
+                        json.writeStringField("filename", f.toString());
+                        json.writeNumberField("offset", offset[0]);
+                        json.writeNumberField("len", len);
+                        json.writeStringField("checksum", HexFormat.of().formatHex(sha.digest()));
+                        json.writeEndObject();
+                        offset[0] += len;
+                    });
+                } catch (IOException e) {
+                    throw FileArguments.cannotRead(f, e);
                 }
-                json.writeEndArray();
             }
+            json.writeEndArray();
+            json.close();
             Output.line("");
             return ExitCodes.OK;
         }

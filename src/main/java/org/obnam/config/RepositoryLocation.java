@@ -46,7 +46,8 @@ public sealed interface RepositoryLocation {
         if (lower.startsWith("file:")) {
             try {
                 URI uri = new URI(v);
-                if ("localhost".equalsIgnoreCase(uri.getHost())) { // RFC 8089: the same as no host
+                if ("localhost".equalsIgnoreCase(uri.getHost()) && uri.getRawQuery() == null
+                        && uri.getRawFragment() == null) { // RFC 8089: the same as no host
                     uri = new URI("file", null, uri.getPath(), null);
                 }
                 return new Local(Path.of(uri).toAbsolutePath().normalize());

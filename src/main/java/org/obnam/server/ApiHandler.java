@@ -38,7 +38,8 @@ final class ApiHandler extends Handler.Abstract {
         this.namespaces = namespaces;
         this.budget = budget;
         this.idleTimeoutMillis = config.idleTimeoutSeconds() * 1000L;
-        this.chunks = new ChunkEndpoints(config.maxBodyBytes(), config.maxLabelsPerLookup()); // streamed: the heap does not bound them
+        // Chunks stream, so only max_body_bytes bounds them; a label list is read whole, within the budget's limit.
+        this.chunks = new ChunkEndpoints(config.maxBodyBytes(), budget.maxBody(), config.maxLabelsPerLookup());
         this.records = new RecordEndpoints(budget.maxBody());
     }
 

@@ -27,10 +27,16 @@ final class ChunkEndpoints {
     private static final Logger LOG = LoggerFactory.getLogger(ChunkEndpoints.class);
 
     private final long maxBodyBytes;
+    private final long maxInMemoryBody;
     private final int maxLabelsPerLookup;
 
-    ChunkEndpoints(long maxBodyBytes, int maxLabelsPerLookup) {
+    /**
+     * @param maxBodyBytes the largest chunk upload (streamed to disk)
+     * @param maxInMemoryBody the largest body read whole into the heap (a label list)
+     */
+    ChunkEndpoints(long maxBodyBytes, long maxInMemoryBody, int maxLabelsPerLookup) {
         this.maxBodyBytes = maxBodyBytes;
+        this.maxInMemoryBody = maxInMemoryBody;
         this.maxLabelsPerLookup = maxLabelsPerLookup;
     }
 
@@ -121,7 +127,7 @@ final class ChunkEndpoints {
 
     /** POST /v1/labels {"labels": [...]}: where each known label is, in one round trip. */
     void lookup(Exchange ex, DirectoryStore store) throws ApiError, StoreException {
-        long maxBody = Math.min(maxBodyBytes, 256L * maxLabelsPerLookup + 4096);
+        long maxBody = Math.min(maxInMemoryBody, 256L * maxLabelsPerLookup + 4096);
         JsonNode request = ex.jsonBody(maxBody);
         JsonNode list = request.get("labels");
         if (!request.isObject() || list == null || !list.isArray()) {

@@ -11,6 +11,7 @@ import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.thread.Invocable;
 
 /**
  * A request body as a blocking stream whose every wait is bounded. Jetty's own stream
@@ -106,7 +107,10 @@ final class RequestBody extends InputStream {
         if (failed != null) {
             throw new IOException("the request failed: " + failed, failed);
         }
-        source.demand(() -> ready.complete(null));
+        // Non-blocking, so Jetty may run it on the thread that read the data: a plain Runnable
+        // counts as blocking and needs a pool thread of its own, and with the pool full of
+        // handlers waiting here none was left to wake them (200 uploads at once stalled).
+        source.demand(Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> ready.complete(null)));
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
         try {
             while (true) {

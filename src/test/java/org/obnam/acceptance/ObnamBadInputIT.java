@@ -118,6 +118,12 @@ class ObnamBadInputIT {
         assertOneLine(missing, "obnam: cannot read missing: no such file or directory");
         directory.expectExit(1);
         assertOneLine(directory, "obnam: cannot read " + dir + ": is a directory");
+
+        // A file that fails after others were chunked must not leave a list that reads as whole.
+        Tree.at(dir.resolve("live")).file("ok.txt", "fine");
+        Result partly = obnam.run("chunkify", "live/ok.txt", "missing");
+        partly.expectExit(1);
+        assertThat(partly.stdout().strip()).as(partly.describe()).doesNotEndWith("]");
     }
 
     @Test

@@ -142,7 +142,8 @@ class ObnamCheckDamagedObjectsIT {
             check.expectExit(1);
             assertThat(check.stdout()).as(check.describe())
                     .containsPattern("damaged: generation [0-9a-f]+: file [^\n]*twin-a\\.dat: chunk [0-9a-f]+ is not in object "
-                            + a.getFileName() + ": another chunk is at its place \\(the object was replaced or swapped")
+                            + a.getFileName() + ": the object's metadata has another chunk, or none, at offset 0"
+                            + " \\(the object was replaced or swapped with another\\)")
                     .containsPattern("file [^\n]*twin-b\\.dat: chunk [0-9a-f]+ is not in object " + b.getFileName())
                     .doesNotContain("victim.dat").doesNotContain("a-small.dat");
         }

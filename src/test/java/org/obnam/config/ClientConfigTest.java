@@ -45,8 +45,10 @@ class ClientConfigTest {
             assertThat(read("server_url: " + url + "\nroots: [x]\n").repository())
                     .as(url).isEqualTo(new RepositoryLocation.Local(Path.of("/srv/repo")));
         }
-        assertThatThrownBy(() -> read("server_url: file://elsewhere/srv/repo\nroots: [x]\n"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("file:///absolute/path");
+        for (String bad : new String[] {"file://elsewhere/srv/repo", "file://localhost/srv/repo#2", "file://localhost/srv/repo?x"}) {
+            assertThatThrownBy(() -> read("server_url: " + bad + "\nroots: [x]\n")).as(bad)
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("file:///absolute/path");
+        }
     }
 
     @Test
