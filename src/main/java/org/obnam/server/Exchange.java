@@ -307,26 +307,34 @@ final class Exchange {
      * handling resets the stream. A client that goes away ends the exchange quietly.
      */
     <E extends Exception> void sendStream(int status, long length, BodySource<E> source) throws E {
+        ByteBuffer piece = ByteBuffer.allocate((int) Math.min(STREAM_PIECE_BYTES, length));
+        // The first piece before the headers: a failure to read it is still answered as an error.
+        long offset = fillNext(source, piece, 0, length);
         sent = true;
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, BYTES_TYPE);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
-        ByteBuffer piece = ByteBuffer.allocate((int) Math.min(STREAM_PIECE_BYTES, length));
-        long offset = 0;
-        while (length - offset > piece.capacity()) {
-            source.fill(offset, piece.clear());
+        while (offset < length) {
             try (Blocker.Callback written = Blocker.callback()) {
-                response.write(false, piece.flip(), written);
+                response.write(false, piece, written);
                 written.block();
             } catch (IOException e) {
                 callback.failed(e); // the client is gone or stalled past the idle timeout
                 return;
             }
-            offset += piece.limit();
+            offset = fillNext(source, piece, offset, length);
         }
-        piece.clear().limit((int) (length - offset));
+        response.write(true, piece, callback);
+    }
+
+    /** Fills {@code piece} with the body's next bytes from {@code offset}, ready to write; returns the offset after them. */
+    private static <E extends Exception> long fillNext(BodySource<E> source, ByteBuffer piece, long offset, long length)
+            throws E {
+        piece.clear().limit((int) Math.min(piece.capacity(), length - offset));
         source.fill(offset, piece);
-        response.write(true, piece.flip(), callback);
+        long next = offset + piece.limit();
+        piece.flip();
+        return next;
     }
 
     /** Headers only, for HEAD: the length the body would have. */
