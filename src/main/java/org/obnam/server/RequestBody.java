@@ -22,15 +22,27 @@ import org.eclipse.jetty.util.thread.Invocable;
  * read notices within a quarter of a second that its HTTP/2 stream is gone, and a read that gets
  * nothing within the wait fails with a {@link TimeoutException} as its cause (the endpoints
  * answer 408); a reading with a deadline (dropping an unread body) also ends there, so a client
- * trickling a byte now and then cannot hold a thread either.
+ * trickling a byte now and then cannot hold a thread either, and any body that averages less
+ * than {@link #MIN_BYTES_PER_SECOND} after its first minute is given up.
  */
 final class RequestBody extends InputStream {
     /** How often a waiting read checks that its HTTP/2 stream still exists. */
     static final long STREAM_CHECK_MILLIS = 250;
 
+    /**
+     * The slowest a body may come, on average, once {@link #RATE_GRACE_MILLIS} have passed: a
+     * client with a valid token that sent a byte now and then (never idle long enough for the
+     * idle timeout) held a thread for as long as it liked, and 200 such took them all. Far below
+     * any real link; a client this slow is told 408 and may try again.
+     */
+    static final long MIN_BYTES_PER_SECOND = 512;
+    static final long RATE_GRACE_MILLIS = 60_000;
+
     private final Request source;
     private final long waitMillis;
     private final long deadlineNanos;
+    private final long startNanos = System.nanoTime();
+    private long received;
     private Content.Chunk chunk;
     private boolean ended;
     /** Set when Jetty fails the request (a reset stream): a wait ends at once instead of at its limit. */
@@ -76,6 +88,7 @@ final class RequestBody extends InputStream {
                 if (data.hasRemaining()) {
                     int n = Math.min(len, data.remaining());
                     data.get(b, off, n);
+                    received += n;
                     return n;
                 }
                 ended = chunk.isLast();
@@ -94,6 +107,11 @@ final class RequestBody extends InputStream {
     }
 
     private void awaitContent() throws IOException {
+        long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        if (elapsedMillis > RATE_GRACE_MILLIS && received < MIN_BYTES_PER_SECOND * elapsedMillis / 1000) {
+            throw new IOException("the request body came slower than " + MIN_BYTES_PER_SECOND + " bytes a second",
+                    new TimeoutException());
+        }
         long wait = waitMillis;
         if (deadlineNanos != 0) {
             wait = Math.min(wait, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
