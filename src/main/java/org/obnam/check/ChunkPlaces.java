@@ -41,10 +41,9 @@ final class ChunkPlaces {
         }
         long[] bits = filters.getLast();
         long h1 = hash(object, offset, length, label);
-        long h2 = mix(h1 ^ 0x9E3779B97F4A7C15L) | 1;
-        long size = (long) bits.length * 64;
+        long h2 = second(h1);
         for (int i = 0; i < HASHES; i++) {
-            long bit = Math.floorMod(h1 + i * h2, size);
+            long bit = bit(bits, h1, h2, i);
             bits[(int) (bit >>> 6)] |= 1L << bit;
         }
         inLast++;
@@ -52,12 +51,11 @@ final class ChunkPlaces {
 
     boolean contains(long object, long offset, long length, long label) {
         long h1 = hash(object, offset, length, label);
-        long h2 = mix(h1 ^ 0x9E3779B97F4A7C15L) | 1;
+        long h2 = second(h1);
         for (long[] bits : filters) {
-            long size = (long) bits.length * 64;
             boolean all = true;
             for (int i = 0; i < HASHES && all; i++) {
-                long bit = Math.floorMod(h1 + i * h2, size);
+                long bit = bit(bits, h1, h2, i);
                 all = (bits[(int) (bit >>> 6)] & (1L << bit)) != 0;
             }
             if (all) {
@@ -65,6 +63,16 @@ final class ChunkPlaces {
             }
         }
         return false;
+    }
+
+    /** The second hash of double hashing: odd, so its multiples reach every bit. */
+    private static long second(long h1) {
+        return mix(h1 ^ 0x9E3779B97F4A7C15L) | 1;
+    }
+
+    /** The {@code i}-th bit a place sets in {@code bits}. */
+    private static long bit(long[] bits, long h1, long h2, int i) {
+        return Math.floorMod(h1 + i * h2, (long) bits.length * 64);
     }
 
     private static long hash(long object, long offset, long length, long label) {

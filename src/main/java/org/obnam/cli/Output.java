@@ -24,7 +24,11 @@ final class Output {
     }
 
     static synchronized void raw(byte[] bytes) {
-        write(OUT, bytes);
+        write(OUT, bytes, 0, bytes.length);
+    }
+
+    static synchronized void raw(byte[] bytes, int offset, int length) {
+        write(OUT, bytes, offset, length);
     }
 
     /** Standard output as a stream, for output written piece by piece (closing it only flushes). */
@@ -37,7 +41,7 @@ final class Output {
 
             @Override
             public void write(byte[] b, int off, int len) {
-                raw(java.util.Arrays.copyOfRange(b, off, off + len));
+                raw(b, off, len);
             }
         };
     }
@@ -105,11 +109,15 @@ final class Output {
     }
 
     private static void write(OutputStream s, byte[] b) {
+        write(s, b, 0, b.length);
+    }
+
+    private static void write(OutputStream s, byte[] b, int offset, int length) {
         if (s == OUT && outFailure != null) {
             return;
         }
         try {
-            s.write(b);
+            s.write(b, offset, length);
         } catch (IOException e) {
             if (s == OUT) {
                 outFailed(e);

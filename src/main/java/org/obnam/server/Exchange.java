@@ -365,14 +365,8 @@ final class Exchange {
         if (declared == 0 || declared > DRAIN_BYTES || (expect != null && expect.toLowerCase(java.util.Locale.ROOT).contains("100-continue"))) {
             return; // nothing to read, too much to bother, or the client waits for our word before sending
         }
-        try (InputStream in = new RequestBody(request, bodyWaitMillis, DRAIN_MILLIS)) {
-            byte[] buffer = new byte[64 << 10];
-            long total = 0;
-            for (int n; total <= DRAIN_BYTES && (n = in.read(buffer)) >= 0; ) {
-                total += n;
-            }
-        } catch (IOException e) {
-            // the client went away or stalled: the error is answered anyway
+        try (RequestBody in = new RequestBody(request, bodyWaitMillis, DRAIN_MILLIS)) {
+            discardRest(in, new byte[64 << 10], DRAIN_BYTES + 1);
         }
     }
 
