@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -69,6 +72,29 @@ class PackCacheTest {
                 assertThat(Arrays.copyOf(again.body(), 600)).containsOnly(1);
                 assertThat(again.body()).as("fetched again, into the array it left").isSameAs(firstBody);
             }
+        }
+    }
+
+    @Test
+    void aSmallPacksArrayDoesNotKeepTheLargerPacksAfterItFromReusingTheirs() throws Exception {
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            ObjectId small = pack(store, 100, 600); // an array of 1 MiB
+            ObjectId[] larger = new ObjectId[8];
+            for (int i = 0; i < larger.length; i++) {
+                larger[i] = pack(store, i + 1, MIB + MIB / 2); // arrays of 2 MiB
+            }
+            PackCache cache = new PackCache(store, 2L * MIB);
+            cache.bodyForSmallChunk(small);
+            cache.bodyForSmallChunk(small).close();
+            Set<byte[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (int i = 0; i < larger.length; i++) {
+                cache.bodyForSmallChunk(larger[i]);
+                try (PackCache.Lease l = cache.bodyForSmallChunk(larger[i])) {
+                    assertThat(l.body()[MIB]).isEqualTo((byte) (i + 1));
+                    arrays.add(l.body());
+                }
+            }
+            assertThat(arrays).as("arrays made for eight packs of the same size").hasSizeLessThanOrEqualTo(3);
         }
     }
 
