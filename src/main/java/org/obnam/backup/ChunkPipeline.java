@@ -138,8 +138,13 @@ final class ChunkPipeline implements AutoCloseable {
     private int windowsLeftToMake; // guarded by packLock
     /** Each encoder's buffer for the pieces of a blob written on its own. */
     private final ThreadLocal<byte[]> sealBuffer = ThreadLocal.withInitial(() -> new byte[SEAL_PIECE]);
-    /** Each encoder's buffer for compressed chunks, made once at the size of the largest. */
-    private final ThreadLocal<byte[]> compressionBuffer;
+    /**
+     * Each encoder's buffer for compressed chunks: big enough for a small blob until the first
+     * larger chunk, then for the largest chunk. A buffer of the largest size from the start took
+     * 4 MiB per encoder in backups of small files, which never need it.
+     */
+    private final ThreadLocal<byte[]> compressionBuffer = ThreadLocal.withInitial(() -> new byte[0]);
+    private final int largestCompressed;
     /** Chunks given to the encode pool to label and not yet in the dedup queue. */
     private final AtomicInteger labelling = new AtomicInteger();
     private final AtomicInteger outstandingUploads = new AtomicInteger();
@@ -163,8 +168,7 @@ final class ChunkPipeline implements AutoCloseable {
         this.codec = codec;
         this.failure = failure;
         this.plaintext = new PlaintextRing(plaintextBytes, failure::failed);
-        int compressed = ChunkCodec.compressionBufferLength(largestChunk);
-        this.compressionBuffer = ThreadLocal.withInitial(() -> new byte[compressed]);
+        this.largestCompressed = ChunkCodec.compressionBufferLength(largestChunk);
         this.encoders = Executors.newFixedThreadPool(encodeThreads, named("obnam-encode"));
         this.uploaders = Executors.newFixedThreadPool(uploadThreads, named("obnam-upload"));
         // One pack filling, one sealed and waiting for its last writers, one per uploader.
@@ -372,6 +376,17 @@ final class ChunkPipeline implements AutoCloseable {
         }
     }
 
+    private byte[] compressionBufferFor(int length) {
+        byte[] buffer = compressionBuffer.get();
+        int needed = ChunkCodec.compressionBufferLength(length);
+        if (buffer.length < needed) {
+            int small = ChunkCodec.compressionBufferLength(SMALL_BLOB);
+            buffer = new byte[Math.max(needed, length <= SMALL_BLOB ? Math.min(small, largestCompressed) : largestCompressed)];
+            compressionBuffer.set(buffer);
+        }
+        return buffer;
+    }
+
     /** Gives back the chunk's memory: after this, its slice may hold another chunk. */
     private void release(Pending p) {
         plaintext.give(p.plain());
@@ -383,7 +398,7 @@ final class ChunkPipeline implements AutoCloseable {
                 throw failure.cause();
             }
             ChunkCodec.Prepared prepared = codec.prepare(p.kind(), p.label(), p.plain().array(), p.plain().offset(), p.length(),
-                    compressionBuffer.get());
+                    compressionBufferFor(p.length()));
             Reservation r = reserve(p, prepared.blobLength());
             Throwable writeFailure = null;
             try {

@@ -16,7 +16,8 @@ import org.obnam.repository.ChunkCodec;
 /**
  * Reads one file from start to end, splits it into chunks, labels each and hands it to the chunk
  * pipeline. Sparse files are read extent by extent, skipping holes. One per thread: it owns a
- * reusable buffer of a little more than the maximum chunk size ({@link Chunker.Splitter#bufferSizeFor}).
+ * reusable buffer of a little more than the maximum chunk size ({@link Chunker.Splitter#bufferSizeFor}),
+ * made at that size by the first file that needs it.
  */
 final class FileReader {
     /**
@@ -75,7 +76,7 @@ final class FileReader {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted");
                 }
-            });
+            }, extents != null ? -1 : size);
         } catch (java.io.InterruptedIOException e) {
             throw new InterruptedException("interrupted while reading " + file.path());
         }

@@ -340,8 +340,15 @@ public final class Chunker {
      * }</pre>
      */
     public static final class Splitter {
+        /**
+         * Streams expected to be shorter than this get a buffer of this size, grown to the full
+         * size should one turn out longer: a backup of small files then never holds a buffer of
+         * the maximum chunk size per reader (5 MiB each for the default 4 MiB chunks).
+         */
+        static final int INITIAL_BUFFER = 256 << 10;
         private final Chunker chunker;
-        private final byte[] buf;
+        private final int bufferSize;
+        private byte[] buf = new byte[0]; // made by the first split, then reused
         /** Compact the buffer when less than this much room is left at its end. */
         private final int minRead;
 
@@ -370,7 +377,8 @@ public final class Chunker {
         }
 
         /**
-         * A splitter with a buffer of the given size.
+         * A splitter with a buffer of the given size (smaller for short streams, see
+         * {@link #INITIAL_BUFFER}).
          *
          * @param params the chunk size parameters
          * @param bufferSize the buffer size: at least {@code params.maxSize()} bytes, better
@@ -383,10 +391,15 @@ public final class Chunker {
                         + " is smaller than the maximum chunk size " + params.maxSize());
             }
             this.chunker = new Chunker(params);
-            this.buf = new byte[bufferSize];
+            this.bufferSize = bufferSize;
             // After a move to the front at least bufferSize - maxSize + 1 bytes are free: ask for no
             // more than that before moving, or every read would move the chunk again.
             this.minRead = Math.max(1, Math.min(bufferSize / 4, bufferSize - params.maxSize() + 1));
+        }
+
+        /** The buffer's current length, for tests. */
+        int bufferLength() {
+            return buf.length;
         }
 
         /**
@@ -398,6 +411,20 @@ public final class Chunker {
          * @throws IOException from {@code in} or {@code out}; the splitter stays usable
          */
         public long split(ByteSource in, ChunkConsumer out) throws IOException {
+            return split(in, out, -1);
+        }
+
+        /**
+         * Like {@link #split(ByteSource, ChunkConsumer)}, for a stream expected to be
+         * {@code expectedLength} bytes long (-1: not known), so that the buffer is made at the
+         * size it will need instead of growing to it.
+         */
+        public long split(ByteSource in, ChunkConsumer out, long expectedLength) throws IOException {
+            if (buf.length < bufferSize && (expectedLength < 0 || expectedLength >= INITIAL_BUFFER)) {
+                buf = new byte[bufferSize];
+            } else if (buf.length == 0) {
+                buf = new byte[Math.min(bufferSize, INITIAL_BUFFER)];
+            }
             chunker.reset();
             byte[] buf = this.buf;
             long total = 0;
@@ -405,12 +432,19 @@ public final class Chunker {
             int fill = 0;
             try {
                 for (;;) {
-                    if (buf.length - fill < minRead && start > 0) {
+                    if (fill == buf.length && buf.length < bufferSize) {
+                        byte[] full = new byte[bufferSize];
+                        System.arraycopy(buf, start, full, 0, fill - start);
+                        this.buf = buf = full;
+                        fill -= start;
+                        start = 0;
+                    } else if (buf.length - fill < minRead && start > 0) {
                         System.arraycopy(buf, start, buf, 0, fill - start);
                         fill -= start;
                         start = 0;
                     }
-                    // Here fill - start < max <= buf.length, so there is room to read.
+                    // Here fill < buf.length while the buffer is not full-size, and once it is,
+                    // fill - start < max <= buf.length: there is room to read.
                     int n = in.read(buf, fill, buf.length - fill);
                     if (n < 0) {
                         break;

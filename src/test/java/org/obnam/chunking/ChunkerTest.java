@@ -239,6 +239,55 @@ class ChunkerTest {
         }
     }
 
+    @Property(tries = 40)
+    void aSplitterWhoseBufferGrowsMidStreamYieldsTheSameChunks(
+            @ForAll("largeMaxSizes") int max,
+            @ForAll @IntRange(min = 0, max = 3 << 20) int size,
+            @ForAll @IntRange(min = -1, max = 300_000) int expectedLength,
+            @ForAll long seed)
+            throws IOException {
+        ChunkerParams p = ChunkerParams.forMaxSize(max);
+        byte[] data = random(seed, size);
+        Chunker.Splitter splitter = new Chunker.Splitter(p);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        ByteArrayInputStream in = new ByteArrayInputStream(data);
+        List<Integer> lengths = new ArrayList<>();
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        long total = splitter.split((b, off, len) -> in.read(b, off, Math.min(len, 1 + rnd.nextInt(400_000))),
+                (b, off, len) -> {
+                    lengths.add(len);
+                    joined.write(b, off, len);
+                }, expectedLength);
+        assertThat(total).isEqualTo(size);
+        assertThat(lengths.stream().mapToInt(Integer::intValue).toArray()).isEqualTo(Chunker.chunkLengths(p, data));
+        assertThat(joined.toByteArray()).isEqualTo(data);
+    }
+
+    @Provide
+    Arbitrary<Integer> largeMaxSizes() {
+        return Arbitraries.of(256 * KIB, 256 * KIB + 1, 300_000, 1 << 20, 4 << 20);
+    }
+
+    @Test
+    void aSplitterKeepsASmallBufferForShortStreamsUntilOneIsLongerThanExpected() throws IOException {
+        Chunker.Splitter splitter = new Chunker.Splitter(ChunkerParams.DEFAULT);
+        int full = Chunker.Splitter.bufferSizeFor(ChunkerParams.DEFAULT);
+        for (int size : new int[] {0, 8 * KIB, Chunker.Splitter.INITIAL_BUFFER - 1}) {
+            splitter.split(new ByteArrayInputStream(random(size, size))::read, (b, off, len) -> {}, size);
+            assertThat(splitter.bufferLength()).as("after a stream of %d bytes", size).isEqualTo(Chunker.Splitter.INITIAL_BUFFER);
+        }
+        int longer = Chunker.Splitter.INITIAL_BUFFER + 1;
+        List<Integer> lengths = new ArrayList<>();
+        byte[] data = random(1, longer);
+        splitter.split(new ByteArrayInputStream(data)::read, (b, off, len) -> lengths.add(len), 8 * KIB);
+        assertThat(lengths.stream().mapToInt(Integer::intValue).toArray()).isEqualTo(Chunker.chunkLengths(ChunkerParams.DEFAULT, data));
+        assertThat(splitter.bufferLength()).as("grown by a stream longer than expected").isEqualTo(full);
+
+        Chunker.Splitter unknown = new Chunker.Splitter(ChunkerParams.DEFAULT);
+        unknown.split(new ByteArrayInputStream(new byte[10])::read, (b, off, len) -> {});
+        assertThat(unknown.bufferLength()).as("a stream of unknown length").isEqualTo(full);
+    }
+
     /** The usage loop from {@link Chunker}'s documentation, verbatim but for emit and read. */
     @Property(tries = 50)
     void documentedUsageLoopWorks(
