@@ -30,9 +30,16 @@ final class Schema {
         }
     }
 
-    /** Indexes are built once at the end: cheaper than maintaining them row by row. */
+    /**
+     * Indexes are built once at the end: cheaper than maintaining them row by row. SQLite sorts
+     * in memory up to the page cache's size before it spills to temporary files, so the cache is
+     * made small first: with the writer's 4 MiB cache the sort of 50,000 paths raised a backup's
+     * peak RSS by 9 to 10 MiB at its very end; with 512 KiB (SQLite sorts at least 1 MiB in
+     * memory anyway) by 4 to 5 MiB, no slower for 50,000 or 200,000 files.
+     */
     static void finish(Connection db) throws SQLException {
         try (Statement s = db.createStatement()) {
+            s.execute("PRAGMA main.cache_size = -512");
             s.execute("CREATE INDEX files_by_path ON files (path)");
         }
     }
