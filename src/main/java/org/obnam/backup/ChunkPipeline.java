@@ -376,12 +376,27 @@ final class ChunkPipeline implements AutoCloseable {
         }
     }
 
-    private byte[] compressionBufferFor(int length) {
+    /**
+     * This encoder's compression buffer, grown if {@code length} bytes of {@code kind} need it: a
+     * data chunk larger than a small blob grows it to the largest chunk's size at once (a bulk
+     * backup's chunks come in every size up to it, and each growth is another array); the
+     * generation's database, whose chunks come at the end and are at most 1 MiB, only to what it
+     * needs (growing to the largest took 4 MiB more per encoder at the end of every backup of
+     * small files).
+     */
+    private byte[] compressionBufferFor(ChunkKind kind, int length) {
         byte[] buffer = compressionBuffer.get();
         int needed = ChunkCodec.compressionBufferLength(length);
         if (buffer.length < needed) {
-            int small = ChunkCodec.compressionBufferLength(SMALL_BLOB);
-            buffer = new byte[Math.max(needed, length <= SMALL_BLOB ? Math.min(small, largestCompressed) : largestCompressed)];
+            int size;
+            if (length <= SMALL_BLOB) {
+                size = Math.min(ChunkCodec.compressionBufferLength(SMALL_BLOB), largestCompressed);
+            } else if (kind == ChunkKind.DATA) {
+                size = largestCompressed;
+            } else {
+                size = (int) Math.min(Integer.MAX_VALUE - 8, ((long) needed + SMALL_BLOB - 1) / SMALL_BLOB * SMALL_BLOB);
+            }
+            buffer = new byte[Math.max(needed, size)];
             compressionBuffer.set(buffer);
         }
         return buffer;
@@ -398,7 +413,7 @@ final class ChunkPipeline implements AutoCloseable {
                 throw failure.cause();
             }
             ChunkCodec.Prepared prepared = codec.prepare(p.kind(), p.label(), p.plain().array(), p.plain().offset(), p.length(),
-                    compressionBufferFor(p.length()));
+                    compressionBufferFor(p.kind(), p.length()));
             Reservation r = reserve(p, prepared.blobLength());
             Throwable writeFailure = null;
             try {
