@@ -39,7 +39,7 @@ final class BackupCommand implements Callable<Integer> {
             }
             int n = threads != null ? threads : config.threads().orElse(BackupOptions.defaultThreads());
             if (n < 1 || n > 1024) {
-                throw new UserError("--threads must be between 1 and 1024", ExitCodes.USAGE);
+                throw new UserError("--threads must be between 1 and 1024, not " + n + " (see obnam backup --help)", ExitCodes.USAGE);
             }
             for (String root : config.roots()) {
                 if (!java.nio.file.Files.exists(java.nio.file.Path.of(root), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

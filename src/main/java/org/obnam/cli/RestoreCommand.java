@@ -74,7 +74,7 @@ final class RestoreCommand implements Callable<Integer> {
             GenerationList.Item item = OpenGeneration.resolve(repo, generation);
             int n = threads != null ? threads : session.config().threads().orElse(defaultThreads(session));
             if (n < 1 || n > 1024) {
-                throw new UserError("--threads must be between 1 and 1024", ExitCodes.USAGE);
+                throw new UserError("--threads must be between 1 and 1024, not " + n + " (see obnam restore --help)", ExitCodes.USAGE);
             }
             RawPath into = targetPath(target);
             Progress progress = ProgressLine.forTerminal("restoring");

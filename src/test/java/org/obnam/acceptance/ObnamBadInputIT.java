@@ -172,6 +172,24 @@ class ObnamBadInputIT {
         }
     }
 
+    @Test
+    void threadCountsOutOfRangeAreUsageErrorsNamingTheValue() {
+        obnam.configure("roots: [live]");
+        obnam.initialised();
+        Tree.at(dir.resolve("live")).file("data.dat", "x");
+
+        Result none = obnam.run("backup", "--threads", "0");
+        none.expectExit(2);
+        assertOneLine(none, "obnam: --threads must be between 1 and 1024, not 0 (see obnam backup --help)");
+        assertThat(obnam.run("list").stdout()).as("no generation may be made").isBlank();
+
+        obnam.backup();
+        Result many = obnam.run("restore", "--threads", "2000", "latest", "restored");
+        many.expectExit(2);
+        assertOneLine(many, "obnam: --threads must be between 1 and 1024, not 2000 (see obnam restore --help)");
+        assertThat(dir.resolve("restored")).as("nothing may be restored").doesNotExist();
+    }
+
     private static void assertOneLine(Result r, String expected) {
         assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList()).as(r.describe()).containsExactly(expected);
     }
