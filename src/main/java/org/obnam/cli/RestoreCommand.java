@@ -80,7 +80,7 @@ final class RestoreCommand implements Callable<Integer> {
             Progress progress = ProgressLine.forTerminal("restoring");
             RestoreOutcome outcome;
             try {
-                outcome = RestoreRun.run(repo, item, into, Session.scratch(), n,
+                outcome = RestoreRun.run(repo, item, into, Session.scratch(), n, session.config().chunkSize(),
                         problem -> ProgressLine.printAbove(progress, "obnam: " + problem), progress);
             } finally {
                 ProgressLine.finish(progress);

@@ -170,6 +170,16 @@ public final class ChunkCodec {
         return grownLength(current, needed, Integer.MAX_VALUE - 8);
     }
 
+    /**
+     * A reused decode buffer's new length for {@code needed} bytes: straight to {@code target}
+     * (or what is needed, if more) for a chunk of a quarter of the target or more, whose data
+     * will have chunks of every size up to it; by half at a time for smaller chunks, so that data
+     * of small chunks never makes buffers of the largest size.
+     */
+    static int decodeBufferLength(int current, int needed, int target) {
+        return needed >= target / 4 ? Math.max(needed, target) : grownLength(current, needed, target);
+    }
+
     /** Like {@link #grownLength(int, int)}, but growing past {@code cap} only to hold {@code needed}. */
     static int grownLength(int current, int needed, int cap) {
         long grown = current + (long) (current >> 1);
@@ -181,14 +191,15 @@ public final class ChunkCodec {
      * Like {@link #decode} but into reused per-thread buffers, for the restore's hot path: no
      * allocation per chunk once the buffers have grown to the largest chunk. The buffers grow past
      * {@code bufferCap} only as far as a chunk needs, so a caller that sends only chunks up to the
-     * cap here knows they never take more than the cap each.
+     * cap here knows they never take more than the cap each; a chunk of a quarter of the cap or
+     * more grows them to the cap at once ({@link #decodeBufferLength}).
      */
     public Plain decodeInto(ChunkKind kind, Label label, byte[] blob, int offset, int length, int bufferCap)
             throws CorruptChunkException {
         byte[][] bufs = DECODE_BUFFERS.get();
         int inner = Math.max(0, length - ChunkCipher.OVERHEAD);
         if (bufs[0].length < inner) {
-            bufs[0] = new byte[grownLength(bufs[0].length, inner, bufferCap)];
+            bufs[0] = new byte[decodeBufferLength(bufs[0].length, inner, bufferCap)];
         }
         int flags;
         try {
@@ -204,7 +215,7 @@ public final class ChunkCodec {
                 throw new CorruptChunkException("chunk " + label + " has a damaged compressed form");
             }
             if (bufs[1].length < size) {
-                bufs[1] = new byte[grownLength(bufs[1].length, (int) size, bufferCap)];
+                bufs[1] = new byte[decodeBufferLength(bufs[1].length, (int) size, bufferCap)];
             }
             try {
                 n = DECOMPRESSORS.get().decompressByteArray(bufs[1], 0, (int) size, bufs[0], 0, inner);

@@ -30,6 +30,8 @@ import org.obnam.generation.Reason;
 import org.obnam.generation.StoredEntry;
 import org.obnam.repository.GenerationList;
 import org.obnam.repository.GenerationRecord;
+import org.obnam.chunking.ChunkerParams;
+import org.obnam.crypto.ChunkCipher;
 import org.obnam.repository.ChunkCodec;
 import org.obnam.repository.PackLayout;
 import org.obnam.repository.Repository;
@@ -70,6 +72,14 @@ public final class RestoreRun {
     private int queuePermits;
     /** Chunks up to this size decode in each thread's reused buffers, which together take half the budget. */
     private int reusedBufferLimit;
+    /**
+     * What the reused buffers grow to at once when a big chunk comes: the largest chunk this
+     * client makes (within the limit). Grown by half at a time instead, each of a thread's three
+     * buffers went through five or six ever larger arrays on the way to 4 MiB, all straight into
+     * the old generation: a full collection in a bulk restore and 8 to 10 MiB more peak RSS.
+     */
+    private int reusedBufferTarget;
+    private final int largestChunk;
 
     /**
      * Chunks queued for the restore threads, in bytes: two default-size chunks per thread. Each
@@ -112,10 +122,12 @@ public final class RestoreRun {
         }
     }
 
-    private RestoreRun(Repository repo, Path scratch, int threads, Consumer<String> onProblem, Progress progress) {
+    private RestoreRun(Repository repo, Path scratch, int threads, int largestChunk, Consumer<String> onProblem,
+            Progress progress) {
         this.repo = repo;
         this.scratch = scratch;
         this.threads = threads;
+        this.largestChunk = largestChunk;
         this.onProblem = onProblem;
         this.progress = progress;
     }
@@ -129,13 +141,18 @@ public final class RestoreRun {
     /** Restores into {@code target}, created if missing; a relative one is relative to the working directory. */
     public static RestoreOutcome run(Repository repo, GenerationList.Item generation, RawPath target, Path scratch,
             int threads, Consumer<String> onProblem) throws RestoreException, InterruptedException {
-        return run(repo, generation, target, scratch, threads, onProblem, Progress.NONE);
+        return run(repo, generation, target, scratch, threads, ChunkerParams.DEFAULT.maxSize(), onProblem, Progress.NONE);
     }
 
-    /** As above, telling {@code progress} how far it has got. */
+    /**
+     * As above, telling {@code progress} how far it has got; {@code largestChunk} is the largest
+     * chunk the generation is expected to hold (the client's {@code chunk_size}): bigger ones are
+     * restored too, it only sizes buffers.
+     */
     public static RestoreOutcome run(Repository repo, GenerationList.Item generation, RawPath target, Path scratch,
-            int threads, Consumer<String> onProblem, Progress progress) throws RestoreException, InterruptedException {
-        return new RestoreRun(repo, scratch, threads, onProblem, progress).restore(generation, target);
+            int threads, int largestChunk, Consumer<String> onProblem, Progress progress)
+            throws RestoreException, InterruptedException {
+        return new RestoreRun(repo, scratch, threads, largestChunk, onProblem, progress).restore(generation, target);
     }
 
     private RestoreOutcome restore(GenerationList.Item generation, RawPath targetPath) throws RestoreException, InterruptedException {
@@ -196,6 +213,7 @@ public final class RestoreRun {
         decodeMemoryPermits = memory.bigChunkPermits();
         decodeMemory = new Semaphore(decodeMemoryPermits);
         reusedBufferLimit = memory.reusedBufferLimit();
+        reusedBufferTarget = (int) Math.min(reusedBufferLimit, (long) largestChunk + ChunkCipher.OVERHEAD);
         List<StoredEntry> directories = new ArrayList<>();
         AtomicLong entries = new AtomicLong();
         queuePermits = queueBudget(threads);
@@ -359,14 +377,14 @@ public final class RestoreRun {
                 ChunkCodec.Plain plain;
                 try (PackCache.Lease lease = pack) { // the array may hold another pack once it is closed
                     plain = repo.decodeInto(ChunkKind.DATA, ref, lease.body(), Math.toIntExact(ref.offset()),
-                            reusedBufferLimit);
+                            reusedBufferTarget);
                 }
                 write(file, e, plain.buffer(), plain.length(), at);
                 return;
             }
         }
         if (ref.length() <= reusedBufferLimit && ref.size() <= reusedBufferLimit) {
-            ChunkCodec.Plain plain = repo.readChunkInto(ChunkKind.DATA, ref, reusedBufferLimit);
+            ChunkCodec.Plain plain = repo.readChunkInto(ChunkKind.DATA, ref, reusedBufferTarget);
             write(file, e, plain.buffer(), plain.length(), at);
             return;
         }
