@@ -72,6 +72,20 @@ class ObnamBackupRestoreIT {
     }
 
     @Test
+    void aLargeChunkSizeBacksUpAndRestoresWithoutRaisingTheHeapByHand() {
+        // The launcher reads chunk_size from the configuration and sizes the heap for it: with the
+        // default heap a chunk_size of 16 MiB ran out of memory even on one thread.
+        obnam.configure("roots: [live]\nchunk_size: 16777216");
+        obnam.initialised();
+        live.randomFile("random.dat", 20 << 20);
+        live.file("zeros.dat", new byte[40 << 20]); // never cut by content: chunks of the maximum size
+        Manifest before = Manifest.of(live.root());
+        String gen = obnam.backup("--threads", "2").generationId();
+        obnam.ok("restore", "--threads", "2", gen, "rest");
+        assertThat(restored("rest", "live")).isEqualTo(before);
+    }
+
+    @Test
     void restoreLeavesTheTargetsOwnAttributesAsTheyWere() throws Exception {
         // The restore marks its target as the top of a hierarchy (chattr +T) while it works: the
         // mark must come off a target that did not have it, and stay on one that did. Restoring

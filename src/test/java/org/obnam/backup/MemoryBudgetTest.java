@@ -17,8 +17,8 @@ class MemoryBudgetTest {
     void manyThreadsOnTheDefaultHeapAreCutToWhatFits() {
         int threads = BackupRun.threadsForHeap(32, 4 * MIB, 256L * MIB, true);
         assertThat(threads).isBetween(2, 31);
-        assertThat(BackupRun.memoryNeeded(threads, 4 * MIB, 256L * MIB, true)).isLessThanOrEqualTo(256L * MIB * 85 / 100);
-        assertThat(BackupRun.memoryNeeded(threads + 1, 4 * MIB, 256L * MIB, true)).isGreaterThan(256L * MIB * 85 / 100);
+        assertThat(BackupRun.memoryNeeded(threads, 4 * MIB, 256L * MIB, true)).isLessThanOrEqualTo(256L * MIB * BackupRun.HEAP_PERCENT_FOR_BUFFERS / 100);
+        assertThat(BackupRun.memoryNeeded(threads + 1, 4 * MIB, 256L * MIB, true)).isGreaterThan(256L * MIB * BackupRun.HEAP_PERCENT_FOR_BUFFERS / 100);
     }
 
     @Test
@@ -31,6 +31,15 @@ class MemoryBudgetTest {
         }
         assertThat(BackupRun.memoryNeeded(2, 4 * MIB, 112L * MIB, true))
                 .isGreaterThan(BackupRun.memoryNeeded(2, 4 * MIB, 112L * MIB, false) + 24L * MIB);
+    }
+
+    @Test
+    void theLaunchersHeapForABigChunkSizeHoldsTwoThreads() {
+        // bin/obnam-launch gives a chunk_size of C MiB above 4 at least 12 C + 56 MiB
+        for (int chunkMib : new int[] {5, 8, 16, 32, 64}) {
+            long heap = (12L * chunkMib + 56) * MIB * 97 / 100;
+            assertThat(BackupRun.threadsForHeap(2, chunkMib * MIB, heap, false)).as("chunk_size %d MiB", chunkMib).isEqualTo(2);
+        }
     }
 
     @Test
