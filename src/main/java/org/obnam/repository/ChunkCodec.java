@@ -196,6 +196,17 @@ public final class ChunkCodec {
      */
     public Plain decodeInto(ChunkKind kind, Label label, byte[] blob, int offset, int length, int bufferCap)
             throws CorruptChunkException {
+        return decodeInto(kind, label, blob, offset, length, bufferCap, null);
+    }
+
+    /**
+     * Like {@link #decodeInto(ChunkKind, Label, byte[], int, int, int)}, decompressing into
+     * {@code spare} when it is long enough: an array of the caller's that is free once the chunk
+     * is decrypted, such as the one its encrypted form was read into. A restore thread then holds
+     * two buffers of the largest chunk instead of three.
+     */
+    public Plain decodeInto(ChunkKind kind, Label label, byte[] blob, int offset, int length, int bufferCap, byte[] spare)
+            throws CorruptChunkException {
         byte[][] bufs = DECODE_BUFFERS.get();
         int inner = Math.max(0, length - ChunkCipher.OVERHEAD);
         if (bufs[0].length < inner) {
@@ -214,18 +225,19 @@ public final class ChunkCodec {
             if (size < 0 || size > MAX_PLAINTEXT) {
                 throw new CorruptChunkException("chunk " + label + " has a damaged compressed form");
             }
-            if (bufs[1].length < size) {
-                bufs[1] = new byte[decodeBufferLength(bufs[1].length, (int) size, bufferCap)];
+            byte[] out = spare != null && spare.length >= size ? spare : bufs[1];
+            if (out.length < size) {
+                out = bufs[1] = new byte[decodeBufferLength(bufs[1].length, (int) size, bufferCap)];
             }
             try {
-                n = DECOMPRESSORS.get().decompressByteArray(bufs[1], 0, (int) size, bufs[0], 0, inner);
+                n = DECOMPRESSORS.get().decompressByteArray(out, 0, (int) size, bufs[0], 0, inner);
             } catch (ZstdException e) {
                 throw new CorruptChunkException("chunk " + label + " cannot be decompressed: " + e.getMessage());
             }
             if (n != size) {
                 throw new CorruptChunkException("chunk " + label + " decompresses to the wrong size");
             }
-            plain = bufs[1];
+            plain = out;
         } else if (flags != 0) {
             throw new CorruptChunkException("chunk " + label + " uses an encoding this Obnam does not know: upgrade Obnam");
         }

@@ -202,8 +202,9 @@ public final class Repository {
 
     /**
      * A chunk's verified plaintext in this thread's reused buffers (valid until its next read):
-     * the restore's hot path. The three reused buffers (encrypted, decrypted, decompressed) grow
-     * past {@code bufferCap} only as far as this chunk needs.
+     * the restore's hot path. The reused buffers (encrypted, decrypted, and decompressed unless
+     * the encrypted one, free by then, holds the plaintext) grow past {@code bufferCap} only as far
+     * as this chunk needs.
      */
     public ChunkCodec.Plain readChunkInto(ChunkKind kind, ChunkRef ref, int bufferCap)
             throws StoreException, CorruptChunkException {
@@ -213,7 +214,7 @@ public final class Repository {
             BLOB_BUFFERS.set(blob);
         }
         store.readRange(ref.object(), ref.offset(), ref.length(), blob);
-        return decodeInto(kind, ref, blob, 0, bufferCap);
+        return decodeInto(kind, ref, blob, 0, bufferCap, blob);
     }
 
     /**
@@ -222,10 +223,15 @@ public final class Repository {
      */
     public ChunkCodec.Plain decodeInto(ChunkKind kind, ChunkRef ref, byte[] blob, int offset, int bufferCap)
             throws CorruptChunkException {
+        return decodeInto(kind, ref, blob, offset, bufferCap, null);
+    }
+
+    private ChunkCodec.Plain decodeInto(ChunkKind kind, ChunkRef ref, byte[] blob, int offset, int bufferCap, byte[] spare)
+            throws CorruptChunkException {
         if (offset < 0 || (long) offset + ref.length() > blob.length) {
             throw new CorruptChunkException("chunk " + ref.label() + " lies outside its object " + ref.object());
         }
-        ChunkCodec.Plain plain = codec.decodeInto(kind, ref.label(), blob, offset, ref.length(), bufferCap);
+        ChunkCodec.Plain plain = codec.decodeInto(kind, ref.label(), blob, offset, ref.length(), bufferCap, spare);
         if (plain.length() != ref.size()) {
             throw new CorruptChunkException("chunk " + ref.label() + " has " + plain.length() + " bytes, expected " + ref.size());
         }

@@ -234,6 +234,27 @@ class RepositoryTest {
         assertThat(arrays).isLessThanOrEqualTo(8);
     }
 
+    @Test
+    void aCompressedChunkDecompressesIntoASpareArrayLongEnoughAndElsewhereOtherwise() throws Exception {
+        Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
+        byte[] data = "compressible text, compressible text, ".repeat(400).getBytes(StandardCharsets.UTF_8);
+        ChunkCodec codec = repo.codec();
+        Label label = codec.label(ChunkKind.DATA, data, 0, data.length);
+        byte[] blob = codec.encode(ChunkKind.DATA, label, data, 0, data.length);
+        assertThat(blob.length).isLessThan(data.length / 4);
+
+        byte[] spare = new byte[data.length];
+        ChunkCodec.Plain into = codec.decodeInto(ChunkKind.DATA, label, blob, 0, blob.length, 1 << 20, spare);
+        assertThat(into.buffer()).as("decompressed into the spare array").isSameAs(spare);
+        assertThat(java.util.Arrays.copyOf(into.buffer(), into.length())).isEqualTo(data);
+
+        byte[] tooShort = new byte[data.length - 1];
+        ChunkCodec.Plain elsewhere = codec.decodeInto(ChunkKind.DATA, label, blob, 0, blob.length, 1 << 20, tooShort);
+        assertThat(elsewhere.buffer()).isNotSameAs(tooShort);
+        assertThat(java.util.Arrays.copyOf(elsewhere.buffer(), elsewhere.length())).isEqualTo(data);
+        assertThat(tooShort).as("left alone").containsOnly(0);
+    }
+
     @org.junit.jupiter.api.Test
     void decodeBuffersGrowToTheLargestChunkAtOnceForBigChunksOnly() {
         int target = (4 << 20) + 30;
