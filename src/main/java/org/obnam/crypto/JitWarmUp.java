@@ -52,14 +52,16 @@ public final class JitWarmUp {
         Labeller labeller = new Labeller(key);
         byte[] context = new byte[32];
         byte[] small = new byte[SMALL];
-        byte[] large = new byte[LARGE];
-        byte[] sealedSmall = cipher.seal(ChunkKind.DATA, context, 0, small);
-        byte[] sealedLarge = cipher.seal(ChunkKind.DATA, context, 0, large);
+        // One large plaintext array serves as what is sealed, labelled and opened into: its
+        // contents do not matter here, and each array of this size is a megabyte of the heap's
+        // old generation for the rest of the command.
         byte[] opened = new byte[LARGE];
+        byte[] sealedSmall = cipher.seal(ChunkKind.DATA, context, 0, small);
+        byte[] sealedLarge = cipher.seal(ChunkKind.DATA, context, 0, opened);
         int largest = 0;
         for (int i = 1; i <= CALLS; i++) {
             boolean big = i % LARGE_EVERY == 0;
-            labeller.label(big ? large : small);
+            labeller.label(big ? opened : small);
             byte[] sealed = big ? sealedLarge : sealedSmall;
             cipher.openInto(ChunkKind.DATA, context, sealed, 0, sealed.length, opened);
             largest = Math.max(largest, sealed.length - ChunkCipher.OVERHEAD);
