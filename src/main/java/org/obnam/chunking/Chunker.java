@@ -438,9 +438,10 @@ public final class Chunker {
                         this.buf = buf = full;
                         fill -= start;
                         start = 0;
-                    } else if (buf.length - fill < Math.min(minRead, buf.length / 4) && start > 0) {
+                    } else if (buf.length - fill < Math.max(1, Math.min(minRead, buf.length / 4)) && start > 0) {
                         // (a quarter of the small buffer: minRead, worked out for the full one,
-                        // is larger than the whole small buffer and would move data every read)
+                        // is larger than the whole small buffer and would move data every read;
+                        // at least 1, or a full buffer of under 4 bytes would never be compacted)
                         System.arraycopy(buf, start, buf, 0, fill - start);
                         fill -= start;
                         start = 0;

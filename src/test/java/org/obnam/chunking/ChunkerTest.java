@@ -334,6 +334,21 @@ class ChunkerTest {
     }
 
     @Test
+    void aSplitterWithABufferOfAFewBytesCompactsItInsteadOfReadingNothingForEver() throws IOException {
+        for (int size = 1; size <= 5; size++) {
+            ChunkerParams p = ChunkerParams.forMaxSize(size);
+            byte[] data = random(size, 50);
+            List<Integer> lengths = new ArrayList<>();
+            ByteArrayInputStream in = new ByteArrayInputStream(data);
+            Chunker.Splitter splitter = new Chunker.Splitter(p, size);
+            long total = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                    () -> splitter.split((b, off, len) -> in.read(b, off, Math.min(len, 2)), (b, off, len) -> lengths.add(len)));
+            assertThat(total).isEqualTo(data.length);
+            assertThat(lengths.stream().mapToInt(Integer::intValue).toArray()).isEqualTo(Chunker.chunkLengths(p, data));
+        }
+    }
+
+    @Test
     void splitterRejectsABufferSmallerThanTheMaximumChunk() {
         assertThatThrownBy(() -> new Chunker.Splitter(ChunkerParams.forMaxSize(4096), 4095))
                 .isInstanceOf(IllegalArgumentException.class)
