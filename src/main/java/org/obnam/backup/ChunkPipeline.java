@@ -413,7 +413,7 @@ final class ChunkPipeline implements AutoCloseable {
                 throw failure.cause();
             }
             ChunkCodec.Prepared prepared = codec.prepare(p.kind(), p.label(), p.plain().array(), p.plain().offset(), p.length(),
-                    compressionBufferFor(p.kind(), p.length()));
+                    codec.compresses() ? compressionBufferFor(p.kind(), p.length()) : null);
             Reservation r = reserve(p, prepared.blobLength());
             Throwable writeFailure = null;
             try {

@@ -48,7 +48,11 @@ public final class ChunkCodec {
         this.level = zstdLevel;
     }
 
-    /** The label of a chunk of {@code kind}: a keyed hash with that kind's key. */
+    /** Whether {@link #prepare} compresses at all (not with {@code compression: none}). */
+    public boolean compresses() {
+        return level != 0;
+    }
+
     /** A codec with {@code key}'s labellers and cipher. */
     public static ChunkCodec of(MasterKey key, int zstdLevel) {
         java.util.Map<ChunkKind, Labeller> labellers = new java.util.EnumMap<>(ChunkKind.class);
@@ -58,6 +62,7 @@ public final class ChunkCodec {
         return new ChunkCodec(labellers, key.cipher(), zstdLevel);
     }
 
+    /** The label of a chunk of {@code kind}: a keyed hash with that kind's key. */
     public Label label(ChunkKind kind, byte[] data, int offset, int length) {
         return labellers.get(kind).label(data, offset, length);
     }
