@@ -145,6 +145,8 @@ final class ChunkPipeline implements AutoCloseable {
      */
     private final ThreadLocal<byte[]> compressionBuffer = ThreadLocal.withInitial(() -> new byte[0]);
     private final int largestCompressed;
+    /** What a small blob's compression needs: the first size of an encoder's buffer. */
+    private final int smallCompressed;
     /** Chunks given to the encode pool to label and not yet in the dedup queue. */
     private final AtomicInteger labelling = new AtomicInteger();
     private final AtomicInteger outstandingUploads = new AtomicInteger();
@@ -169,6 +171,7 @@ final class ChunkPipeline implements AutoCloseable {
         this.failure = failure;
         this.plaintext = new PlaintextRing(plaintextBytes, failure::failed);
         this.largestCompressed = ChunkCodec.compressionBufferLength(largestChunk);
+        this.smallCompressed = Math.min(ChunkCodec.compressionBufferLength(SMALL_BLOB), largestCompressed);
         this.encoders = Executors.newFixedThreadPool(encodeThreads, named("obnam-encode"));
         this.uploaders = Executors.newFixedThreadPool(uploadThreads, named("obnam-upload"));
         // One pack filling, one sealed and waiting for its last writers, one per uploader.
@@ -386,11 +389,16 @@ final class ChunkPipeline implements AutoCloseable {
      */
     private byte[] compressionBufferFor(ChunkKind kind, int length) {
         byte[] buffer = compressionBuffer.get();
+        // The usual cases without computing the chunk's bound (a native call, which prepare makes
+        // again): a buffer of the largest size, or a small chunk and a buffer for small blobs.
+        if (buffer.length >= largestCompressed || (length <= SMALL_BLOB && buffer.length >= smallCompressed)) {
+            return buffer;
+        }
         int needed = ChunkCodec.compressionBufferLength(length);
         if (buffer.length < needed) {
             int size;
             if (length <= SMALL_BLOB) {
-                size = Math.min(ChunkCodec.compressionBufferLength(SMALL_BLOB), largestCompressed);
+                size = smallCompressed;
             } else if (kind == ChunkKind.DATA) {
                 size = largestCompressed;
             } else {
