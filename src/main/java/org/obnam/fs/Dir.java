@@ -420,15 +420,20 @@ public final class Dir implements AutoCloseable {
      * does (or if the kernel or file system cannot rename without replacing).
      */
     public boolean renameNoReplace(RawName from, RawName to) throws IOException {
+        return renameNoReplace(from, this, to);
+    }
+
+    /** As {@link #renameNoReplace(RawName, RawName)}, into another directory on the same file system. */
+    public boolean renameNoReplace(RawName from, Dir toDir, RawName to) throws IOException {
         Scratch s = Scratch.get();
-        if (Libc.renameat2(s.errno, fd(), s.cstr0(from.raw()), fd(), s.cstr1(to.raw()), Libc.RENAME_NOREPLACE) == 0) {
+        if (Libc.renameat2(s.errno, fd(), s.cstr0(from.raw()), toDir.fd(), s.cstr1(to.raw()), Libc.RENAME_NOREPLACE) == 0) {
             return true;
         }
         int errno = s.lastErrno();
         if (errno == ErrnoException.EEXIST || errno == ErrnoException.ENOSYS || errno == ErrnoException.EINVAL) {
             return false;
         }
-        throw new ErrnoException("rename " + path.resolve(from) + " to", path.resolve(to).toString(), errno);
+        throw new ErrnoException("rename " + path.resolve(from) + " to", toDir.path.resolve(to).toString(), errno);
     }
 
     // ---- metadata (restore)

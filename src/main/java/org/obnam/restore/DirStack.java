@@ -24,6 +24,18 @@ final class DirStack implements AutoCloseable {
     private final boolean spreadTopLevel;
     private final List<RawName> names = new ArrayList<>();
     private final List<Dir> dirs = new ArrayList<>();
+    /** Per open directory: the placement it was created in, or -1 for one that was there already. */
+    private final List<Integer> placements = new ArrayList<>();
+    private final CreateLatencyWatch watch = new CreateLatencyWatch();
+    /** Where new directories are made once creating files became slow; null until then. */
+    private RawName staging;
+    /** Kept until the end: each counts as a directory in its group, which ext4 then prefers less. */
+    private final List<RawName> stagings = new ArrayList<>();
+    private int placement;
+    private int madeInStaging;
+    private Dir lastCreatedIn;
+    private RawName lastCreated;
+    private int lastCreatedPlacement;
 
     /**
      * With {@code spreadTopLevel}, new directories directly in {@code top} are made under a random
@@ -46,18 +58,25 @@ final class DirStack implements AutoCloseable {
         }
         while (names.size() > common) {
             names.removeLast();
+            placements.removeLast();
             dirs.removeLast().close();
         }
         while (names.size() < depth) {
             Dir current = dirs.isEmpty() ? top : dirs.getLast();
             RawName next = want.get(names.size());
             Dir opened;
+            int madeIn = -1;
             try {
                 opened = current.openDir(next);
+                if (current == lastCreatedIn && next.equals(lastCreated)) {
+                    madeIn = lastCreatedPlacement; // a directory entry comes just before its contents
+                }
             } catch (IOException e) {
                 opened = create(current, next, 0755);
+                madeIn = placement;
             }
             names.add(next);
+            placements.add(madeIn);
             dirs.add(opened);
         }
         return dirs.isEmpty() ? top : dirs.getLast();
@@ -71,6 +90,9 @@ final class DirStack implements AutoCloseable {
      */
     Dir create(Dir parent, RawName name, int permissions) throws IOException {
         Dir created = createReplacing(parent, name, permissions);
+        lastCreatedIn = parent;
+        lastCreated = name;
+        lastCreatedPlacement = placement;
         if (!root) {
             try {
                 FileStat st = created.stat();
@@ -109,21 +131,101 @@ final class DirStack implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells how long creating a file in {@code parent} took. When creates in the directories made
+     * since the last move have become slow (see {@link CreateLatencyWatch}), the directories made
+     * from then on are made in a new staging directory in {@code top} and renamed into place.
+     * ext4 puts a new directory of a directory marked as the top of a hierarchy in the group with
+     * the fewest directories, which the slow group no longer is once the restore has put some
+     * there, and a directory's files go to its own group wherever it is renamed to. Moving is
+     * only an optimisation: when the staging directory cannot be made, the restore goes on as it
+     * was.
+     */
+    void fileCreated(Dir parent, long nanos) {
+        if (!spreadTopLevel || dirs.isEmpty() || dirs.getLast() != parent || placements.getLast() != placement
+                || !watch.slowAfter(nanos)) {
+            return;
+        }
+        RawName next = temporaryName();
+        try {
+            top.createDir(next, 0700).close();
+        } catch (IOException e) {
+            return;
+        }
+        stagings.add(next);
+        staging = next;
+        placement++;
+        watch.restart();
+    }
+
+    /** How many times new directories were moved to a new staging directory. */
+    int moves() {
+        return watch.moves();
+    }
+
+    /** How many directories were made in a staging directory and renamed into place. */
+    int madeInStaging() {
+        return madeInStaging;
+    }
+
     private Dir createOrOpen(Dir parent, RawName name, int permissions) throws IOException {
+        Dir from = staging != null && !parent.exists(name) ? openStaging() : null;
+        if (from != null) {
+            try (from) {
+                madeInStaging++;
+                return createAndRename(from, parent, name, permissions);
+            }
+        }
         if (parent != top || !spreadTopLevel || top.exists(name)) {
             return parent.createDir(name, permissions);
         }
-        RawName temporary = RawName.ofUtf8(".obnam-restore-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        top.createDir(temporary, permissions).close();
+        return createAndRename(top, top, name, permissions);
+    }
+
+    /**
+     * Makes the directory in {@code from} under a random name and renames it to {@code name} in
+     * {@code parent}; where that cannot be done (the name is taken, or {@code parent} is on
+     * another file system mounted inside the target), makes it in {@code parent} directly.
+     */
+    private static Dir createAndRename(Dir from, Dir parent, RawName name, int permissions) throws IOException {
+        RawName temporary = temporaryName();
+        from.createDir(temporary, permissions).close();
         boolean renamed = false;
         try {
-            renamed = top.renameNoReplace(temporary, name);
+            renamed = from.renameNoReplace(temporary, parent, name);
+        } catch (IOException e) {
+            // made in place below
         } finally {
             if (!renamed) {
-                top.removeDir(temporary);
+                from.removeDir(temporary);
             }
         }
-        return renamed ? top.openDir(name) : top.createDir(name, permissions);
+        return renamed ? parent.openDir(name) : parent.createDir(name, permissions);
+    }
+
+    private Dir openStaging() {
+        try {
+            return top.openDir(staging);
+        } catch (IOException e) {
+            staging = null; // removed by someone else: directories are made in place from now on
+            return null;
+        }
+    }
+
+    private static RawName temporaryName() {
+        return RawName.ofUtf8(".obnam-restore-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    }
+
+    private void removeStagings() {
+        for (RawName s : stagings) {
+            try {
+                top.removeDir(s);
+            } catch (IOException e) {
+                // left behind, and empty: nothing stays in a staging directory
+            }
+        }
+        stagings.clear();
+        staging = null;
     }
 
     @Override
@@ -133,5 +235,7 @@ final class DirStack implements AutoCloseable {
         }
         dirs.clear();
         names.clear();
+        placements.clear();
+        removeStagings();
     }
 }

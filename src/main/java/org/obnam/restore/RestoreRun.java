@@ -242,7 +242,7 @@ public final class RestoreRun {
                             dirs.create(parent, name, 0700).close();
                             directories.add(stored);
                         }
-                        case REGULAR -> restoreFile(top, parent, name, rel, stored, pool, budget);
+                        case REGULAR -> restoreFile(top, dirs, parent, name, rel, stored, pool, budget);
                         case SYMLINK -> {
                             if (e.hardLinkTo() != null) {
                                 linkTo(top, parent, name, rel, e);
@@ -307,14 +307,16 @@ public final class RestoreRun {
         return new RestoreOutcome(entries.get(), bytes.get(), List.copyOf(failed), List.copyOf(warnings));
     }
 
-    private void restoreFile(Dir top, Dir parent, RawName name, RawPath rel, StoredEntry stored, ExecutorService pool,
-            Semaphore budget) throws IOException, InterruptedException {
+    private void restoreFile(Dir top, DirStack dirs, Dir parent, RawName name, RawPath rel, StoredEntry stored,
+            ExecutorService pool, Semaphore budget) throws IOException, InterruptedException {
         Entry e = stored.entry();
         if (e.hardLinkTo() != null) {
             linkTo(top, parent, name, rel, e);
             return;
         }
+        long started = System.nanoTime();
         OpenFile file = createReplacing(parent, name);
+        dirs.fileCreated(parent, System.nanoTime() - started);
         List<ChunkRef> chunks = stored.chunks();
         if (e.extents() != null) {
             try {

@@ -1,0 +1,73 @@
+package org.obnam.restore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class CreateLatencyWatchTest {
+    private static final long FAST = 15_000;
+    private static final long SLOW = 300_000;
+
+    /** Feeds one window; returns whether it asked for a move. */
+    private static boolean window(CreateLatencyWatch watch, int slow) {
+        boolean moved = false;
+        for (int i = 0; i < CreateLatencyWatch.WINDOW; i++) {
+            boolean asked = watch.slowAfter(i < slow ? SLOW : FAST);
+            assertThat(asked && i < CreateLatencyWatch.WINDOW - 1).as("a move only at the end of a window").isFalse();
+            moved |= asked;
+        }
+        return moved;
+    }
+
+    @Test
+    void fastCreatesNeverAskForAMove() {
+        CreateLatencyWatch watch = new CreateLatencyWatch();
+        for (int w = 0; w < 100; w++) {
+            assertThat(window(watch, 0)).isFalse();
+        }
+        assertThat(watch.moves()).isZero();
+    }
+
+    @Test
+    void aFewSlowCreatesInAWindowDoNotAskForAMove() {
+        CreateLatencyWatch watch = new CreateLatencyWatch();
+        assertThat(window(watch, CreateLatencyWatch.SLOW_IN_WINDOW - 1)).isFalse();
+        // one very slow create (a page fault, a preempted thread) is not a slow group
+        for (int i = 0; i < CreateLatencyWatch.WINDOW - 1; i++) {
+            assertThat(watch.slowAfter(FAST)).isFalse();
+        }
+        assertThat(watch.slowAfter(50_000_000)).isFalse();
+        assertThat(watch.moves()).isZero();
+    }
+
+    @Test
+    void aWindowOfMostlySlowCreatesAsksForAMove() {
+        CreateLatencyWatch watch = new CreateLatencyWatch();
+        assertThat(window(watch, CreateLatencyWatch.SLOW_IN_WINDOW)).isTrue();
+        assertThat(watch.moves()).isEqualTo(1);
+        assertThat(window(watch, 0)).isFalse();
+        assertThat(window(watch, CreateLatencyWatch.WINDOW)).isTrue();
+        assertThat(watch.moves()).isEqualTo(2);
+    }
+
+    @Test
+    void restartDropsTheCreatesOfTheWindowSoFar() {
+        CreateLatencyWatch watch = new CreateLatencyWatch();
+        for (int i = 0; i < CreateLatencyWatch.WINDOW - 1; i++) {
+            watch.slowAfter(SLOW);
+        }
+        watch.restart();
+        assertThat(window(watch, CreateLatencyWatch.SLOW_IN_WINDOW - 1)).isFalse();
+    }
+
+    @Test
+    void movesStopAtTheLimitOnAFileSystemSlowEverywhere() {
+        CreateLatencyWatch watch = new CreateLatencyWatch();
+        int asked = 0;
+        for (int w = 0; w < 3 * CreateLatencyWatch.MAX_MOVES; w++) {
+            asked += window(watch, CreateLatencyWatch.WINDOW) ? 1 : 0;
+        }
+        assertThat(asked).isEqualTo(CreateLatencyWatch.MAX_MOVES);
+        assertThat(watch.moves()).isEqualTo(CreateLatencyWatch.MAX_MOVES);
+    }
+}
