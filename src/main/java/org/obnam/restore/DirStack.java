@@ -33,6 +33,8 @@ final class DirStack implements AutoCloseable {
     private final List<RawName> stagings = new ArrayList<>();
     private int placement;
     private int madeInStaging;
+    /** Whether the last {@link #createOrOpen} made the directory, rather than finding it there. */
+    private boolean madeNew;
     private Dir lastCreatedIn;
     private RawName lastCreated;
     private int lastCreatedPlacement;
@@ -73,7 +75,7 @@ final class DirStack implements AutoCloseable {
                 }
             } catch (IOException e) {
                 opened = create(current, next, 0755);
-                madeIn = placement;
+                madeIn = madeNew ? placement : -1;
             }
             names.add(next);
             placements.add(madeIn);
@@ -90,9 +92,11 @@ final class DirStack implements AutoCloseable {
      */
     Dir create(Dir parent, RawName name, int permissions) throws IOException {
         Dir created = createReplacing(parent, name, permissions);
-        lastCreatedIn = parent;
-        lastCreated = name;
-        lastCreatedPlacement = placement;
+        if (madeNew) {
+            lastCreatedIn = parent;
+            lastCreated = name;
+            lastCreatedPlacement = placement;
+        }
         if (!root) {
             try {
                 FileStat st = created.stat();
@@ -149,6 +153,7 @@ final class DirStack implements AutoCloseable {
         RawName next = temporaryName();
         try {
             top.createDir(next, 0700).close();
+            top.chmod(next, 0700); // under a umask without owner write, nothing could be made in it
         } catch (IOException e) {
             return;
         }
@@ -168,39 +173,71 @@ final class DirStack implements AutoCloseable {
         return madeInStaging;
     }
 
+    /**
+     * Makes or opens the directory, setting {@link #madeNew}. A new directory is made in the
+     * staging directory when there is one and every directory above it was made by this restore:
+     * a directory inherits from the one it is made in (a setgid group, default ACLs), and one made
+     * in the staging directory must inherit what it would have where it belongs.
+     */
     private Dir createOrOpen(Dir parent, RawName name, int permissions) throws IOException {
-        Dir from = staging != null && !parent.exists(name) ? openStaging() : null;
-        if (from != null) {
-            try (from) {
+        madeNew = !parent.exists(name);
+        Dir made = null;
+        if (madeNew && staging != null && !placements.contains(-1)) {
+            made = createInStaging(parent, name, permissions);
+        } else if (madeNew && parent == top && spreadTopLevel) {
+            made = createAndRename(top, top, name, permissions);
+        }
+        return made != null ? made : parent.createDir(name, permissions);
+    }
+
+    private Dir createInStaging(Dir parent, RawName name, int permissions) {
+        Dir from = openStaging();
+        if (from == null) {
+            return null;
+        }
+        try (from) {
+            Dir made = createAndRename(from, parent, name, permissions);
+            if (made == null) {
+                staging = null; // made in place from now on, until the next move
+            } else {
                 madeInStaging++;
-                return createAndRename(from, parent, name, permissions);
             }
+            return made;
         }
-        if (parent != top || !spreadTopLevel || top.exists(name)) {
-            return parent.createDir(name, permissions);
-        }
-        return createAndRename(top, top, name, permissions);
     }
 
     /**
      * Makes the directory in {@code from} under a random name and renames it to {@code name} in
-     * {@code parent}; where that cannot be done (the name is taken, or {@code parent} is on
-     * another file system mounted inside the target), makes it in {@code parent} directly.
+     * {@code parent}; null, with nothing left behind where possible, when that cannot be done (the
+     * name is taken, {@code parent} is on another file system mounted inside the target, or
+     * {@code from} was removed meanwhile), for the caller to make it in place.
      */
-    private static Dir createAndRename(Dir from, Dir parent, RawName name, int permissions) throws IOException {
+    private static Dir createAndRename(Dir from, Dir parent, RawName name, int permissions) {
         RawName temporary = temporaryName();
-        from.createDir(temporary, permissions).close();
+        try {
+            from.createDir(temporary, permissions).close();
+        } catch (IOException e) {
+            return null;
+        }
         boolean renamed = false;
         try {
             renamed = from.renameNoReplace(temporary, parent, name);
         } catch (IOException e) {
-            // made in place below
-        } finally {
-            if (!renamed) {
-                from.removeDir(temporary);
-            }
+            // made in place by the caller
         }
-        return renamed ? parent.openDir(name) : parent.createDir(name, permissions);
+        if (!renamed) {
+            try {
+                from.removeDir(temporary);
+            } catch (IOException e) {
+                // gone with its staging directory, or left behind empty
+            }
+            return null;
+        }
+        try {
+            return parent.openDir(name);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private Dir openStaging() {

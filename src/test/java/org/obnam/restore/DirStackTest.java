@@ -74,6 +74,52 @@ class DirStackTest {
     }
 
     @Test
+    void aDirectoryEntryForADirectoryThatWasThereIsNotWatched() throws Exception {
+        Files.createDirectories(tmp.resolve("a/b"));
+        try (Dir top = top(); DirStack dirs = new DirStack(top, true)) {
+            Dir a = dirs.parentOf(RawPath.ofUtf8("a/b"));
+            dirs.create(a, RawName.ofUtf8("b"), 0700).close(); // found there, not made
+            Dir b = dirs.parentOf(RawPath.ofUtf8("a/b/f"));
+            creates(dirs, b, 10 * CreateLatencyWatch.WINDOW, SLOW);
+            assertThat(dirs.moves()).isZero();
+        }
+    }
+
+    @Test
+    void underADirectoryThatWasThereNewDirectoriesAreMadeInPlaceAfterAMove() throws Exception {
+        // A directory inherits from the one it is made in (setgid group, default ACLs): one made
+        // in the staging directory would not inherit what the existing directory passes on.
+        Files.createDirectories(tmp.resolve("old"));
+        try (Dir top = top(); DirStack dirs = new DirStack(top, true)) {
+            Dir b = dirs.parentOf(RawPath.ofUtf8("new/b/f"));
+            creates(dirs, b, CreateLatencyWatch.WINDOW, SLOW);
+            assertThat(dirs.moves()).isEqualTo(1);
+            dirs.parentOf(RawPath.ofUtf8("new/c/f"));
+            assertThat(dirs.madeInStaging()).isEqualTo(1);
+            dirs.parentOf(RawPath.ofUtf8("old/x/y/f"));
+            assertThat(dirs.madeInStaging()).isEqualTo(1);
+        }
+        assertThat(tmp.resolve("old/x/y")).isDirectory();
+        assertThat(tmp.resolve("new/c")).isDirectory();
+        assertThat(staging()).isEmpty();
+    }
+
+    @Test
+    void aStagingDirectoryRemovedMidRestoreOnlyMeansDirectoriesAreMadeInPlace() throws Exception {
+        try (Dir top = top(); DirStack dirs = new DirStack(top, true)) {
+            Dir b = dirs.parentOf(RawPath.ofUtf8("a/b/f"));
+            creates(dirs, b, CreateLatencyWatch.WINDOW, SLOW);
+            assertThat(staging()).hasSize(1);
+            Files.delete(tmp.resolve(staging().getFirst()));
+            Dir c = dirs.parentOf(RawPath.ofUtf8("a/c/d/f"));
+            dirs.create(c, RawName.ofUtf8("e"), 0700).close();
+            assertThat(dirs.madeInStaging()).isZero();
+        }
+        assertThat(tmp.resolve("a/c/d/e")).isDirectory();
+        assertThat(staging()).isEmpty();
+    }
+
+    @Test
     void fastCreatesAndSlowOnesInDirectoriesThatWereThereMoveNothing() throws Exception {
         Files.createDirectories(tmp.resolve("old/dir"));
         try (Dir top = top(); DirStack dirs = new DirStack(top, true)) {
