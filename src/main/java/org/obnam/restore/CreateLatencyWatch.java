@@ -6,22 +6,26 @@ package org.obnam.restore;
  * cost a look at each of them: a file that takes 10 to 50 µs to create elsewhere takes 100 µs to
  * several ms there, and a 50,000-file restore 10 to 35 s instead of 2. A window is slow when most
  * of its creates are, so that a single slow one (a page fault, the thread preempted) does not
- * count; a limit on the moves keeps a file system that is slow everywhere from being chased
- * across the disk.
+ * count. A move is futile when the first window after it is slow too; after {@link #MAX_FUTILE}
+ * futile moves in a row the watch gives up, so that a file system slow everywhere is not chased
+ * across the disk, while one where many groups were emptied lately gets as many moves as it needs.
  */
 final class CreateLatencyWatch {
     static final int WINDOW = 32;
     static final long SLOW_NANOS = 100_000;
     static final int SLOW_IN_WINDOW = 24;
-    static final int MAX_MOVES = 32;
+    static final int MAX_FUTILE = 16;
 
     private int samples;
     private int slowSamples;
     private int moves;
+    private int futileInARow;
+    private boolean fastSinceMove;
+    private boolean givenUp;
 
     /** Records how long one create took; true when the window just filled was slow and a move is allowed. */
     boolean slowAfter(long nanos) {
-        if (moves >= MAX_MOVES) {
+        if (givenUp) {
             return false;
         }
         if (nanos > SLOW_NANOS) {
@@ -32,10 +36,18 @@ final class CreateLatencyWatch {
         }
         boolean slow = slowSamples >= SLOW_IN_WINDOW;
         restart();
-        if (slow) {
-            moves++;
+        if (!slow) {
+            fastSinceMove = true;
+            futileInARow = 0;
+            return false;
         }
-        return slow;
+        if (moves > 0 && !fastSinceMove && ++futileInARow >= MAX_FUTILE) {
+            givenUp = true;
+            return false;
+        }
+        moves++;
+        fastSinceMove = false;
+        return true;
     }
 
     /** Starts a new window, so creates from before a move do not count after it. */

@@ -31,8 +31,12 @@ final class PackCache {
     static final int SMALL_CHUNK = 256 << 10;
     /** Arrays are made in whole MiB, so that one fits the next pack of about the same size. */
     private static final int ARRAY_STEP = 1 << 20;
-    /** Free arrays kept for the next fetch: one, as a cached pack's array is free again only once it is evicted. */
-    private static final int FREE_ARRAYS = 1;
+    /**
+     * Free arrays kept for the next fetches. With one, packs of varying sizes kept replacing it:
+     * restoring 200,000 small files made 107 to 141 new arrays (450 MiB, 14 to 17 full
+     * collections); with two, 6 or 7 and no full collection.
+     */
+    private static final int FREE_ARRAYS = 2;
 
     /** A cached pack's body, readable until the lease is closed. */
     final class Lease implements AutoCloseable {

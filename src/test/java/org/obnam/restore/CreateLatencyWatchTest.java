@@ -61,13 +61,39 @@ class CreateLatencyWatchTest {
     }
 
     @Test
-    void movesStopAtTheLimitOnAFileSystemSlowEverywhere() {
+    void onAFileSystemSlowEverywhereMovesStopAfterTheFutileOnes() {
         CreateLatencyWatch watch = new CreateLatencyWatch();
         int asked = 0;
-        for (int w = 0; w < 3 * CreateLatencyWatch.MAX_MOVES; w++) {
+        for (int w = 0; w < 10 * CreateLatencyWatch.MAX_FUTILE; w++) {
             asked += window(watch, CreateLatencyWatch.WINDOW) ? 1 : 0;
         }
-        assertThat(asked).isEqualTo(CreateLatencyWatch.MAX_MOVES);
-        assertThat(watch.moves()).isEqualTo(CreateLatencyWatch.MAX_MOVES);
+        assertThat(asked).isEqualTo(CreateLatencyWatch.MAX_FUTILE);
+        assertThat(window(watch, 0)).isFalse();
+        assertThat(window(watch, CreateLatencyWatch.WINDOW)).as("given up for good").isFalse();
+    }
+
+    @Test
+    void movesThatHelpAreNotLimited() {
+        // Many groups emptied lately: each move finds a fast group for a while, then a slow one.
+        CreateLatencyWatch watch = new CreateLatencyWatch();
+        int asked = 0;
+        for (int i = 0; i < 10 * CreateLatencyWatch.MAX_FUTILE; i++) {
+            asked += window(watch, CreateLatencyWatch.WINDOW) ? 1 : 0;
+            window(watch, 0);
+        }
+        assertThat(asked).isEqualTo(10 * CreateLatencyWatch.MAX_FUTILE);
+    }
+
+    @Test
+    void aFastWindowEndsARunOfFutileMoves() {
+        CreateLatencyWatch watch = new CreateLatencyWatch();
+        int asked = 0;
+        for (int round = 0; round < 3; round++) {
+            for (int w = 0; w < CreateLatencyWatch.MAX_FUTILE - 1; w++) {
+                asked += window(watch, CreateLatencyWatch.WINDOW) ? 1 : 0;
+            }
+            window(watch, 0);
+        }
+        assertThat(asked).isEqualTo(3 * (CreateLatencyWatch.MAX_FUTILE - 1));
     }
 }
