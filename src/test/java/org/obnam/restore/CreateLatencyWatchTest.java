@@ -60,40 +60,48 @@ class CreateLatencyWatchTest {
         assertThat(window(watch, CreateLatencyWatch.SLOW_IN_WINDOW - 1)).isFalse();
     }
 
+    /** Feeds windows whose slow creates {@code pattern} gives in turn; returns how many moves were asked for. */
+    private static int moves(CreateLatencyWatch watch, int... pattern) {
+        int asked = 0;
+        for (int slow : pattern) {
+            asked += window(watch, slow) ? 1 : 0;
+        }
+        return asked;
+    }
+
+    private static int[] repeat(int times, int... windows) {
+        int[] all = new int[times * windows.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = windows[i % windows.length];
+        }
+        return all;
+    }
+
     @Test
     void onAFileSystemSlowEverywhereMovesStopAfterTheFutileOnes() {
         CreateLatencyWatch watch = new CreateLatencyWatch();
-        int asked = 0;
-        for (int w = 0; w < 10 * CreateLatencyWatch.MAX_FUTILE; w++) {
-            asked += window(watch, CreateLatencyWatch.WINDOW) ? 1 : 0;
-        }
-        assertThat(asked).isEqualTo(CreateLatencyWatch.MAX_FUTILE);
-        assertThat(window(watch, 0)).isFalse();
-        assertThat(window(watch, CreateLatencyWatch.WINDOW)).as("given up for good").isFalse();
+        int slow = CreateLatencyWatch.WINDOW;
+        assertThat(moves(watch, repeat(10 * CreateLatencyWatch.MAX_FUTILE, slow))).isEqualTo(CreateLatencyWatch.MAX_FUTILE);
+        assertThat(moves(watch, 0, slow)).as("given up for good").isZero();
     }
 
     @Test
     void movesThatHelpAreNotLimited() {
         // Many groups emptied lately: each move finds a fast group for a while, then a slow one.
         CreateLatencyWatch watch = new CreateLatencyWatch();
-        int asked = 0;
-        for (int i = 0; i < 10 * CreateLatencyWatch.MAX_FUTILE; i++) {
-            asked += window(watch, CreateLatencyWatch.WINDOW) ? 1 : 0;
-            window(watch, 0);
-        }
-        assertThat(asked).isEqualTo(10 * CreateLatencyWatch.MAX_FUTILE);
+        int rounds = 10 * CreateLatencyWatch.MAX_FUTILE;
+        assertThat(moves(watch, repeat(rounds, CreateLatencyWatch.WINDOW, 0))).isEqualTo(rounds);
     }
 
     @Test
     void aFastWindowEndsARunOfFutileMoves() {
         CreateLatencyWatch watch = new CreateLatencyWatch();
-        int asked = 0;
-        for (int round = 0; round < 3; round++) {
-            for (int w = 0; w < CreateLatencyWatch.MAX_FUTILE - 1; w++) {
-                asked += window(watch, CreateLatencyWatch.WINDOW) ? 1 : 0;
-            }
-            window(watch, 0);
+        int[] round = repeat(CreateLatencyWatch.MAX_FUTILE, CreateLatencyWatch.WINDOW);
+        round[round.length - 1] = 0; // MAX_FUTILE - 1 slow windows, then a fast one
+        int[] rounds = new int[3 * round.length];
+        for (int i = 0; i < rounds.length; i++) {
+            rounds[i] = round[i % round.length];
         }
-        assertThat(asked).isEqualTo(3 * (CreateLatencyWatch.MAX_FUTILE - 1));
+        assertThat(moves(watch, rounds)).isEqualTo(3 * (CreateLatencyWatch.MAX_FUTILE - 1));
     }
 }
