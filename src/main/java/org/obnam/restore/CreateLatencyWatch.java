@@ -6,15 +6,17 @@ package org.obnam.restore;
  * cost a look at each of them: a file that takes 10 to 50 µs to create elsewhere takes 100 µs to
  * several ms there, and a 50,000-file restore 10 to 35 s instead of 2. A window is slow when most
  * of its creates are, so that a single slow one (a page fault, the thread preempted) does not
- * count. A move is futile when the first window after it is slow too; after {@link #MAX_FUTILE}
- * futile moves in a row the watch gives up, so that a file system slow everywhere is not chased
- * across the disk, while one where many groups were emptied lately gets as many moves as it needs.
+ * count. A move is futile when the first window after it is slow too. The watch gives up after
+ * {@link #MAX_FUTILE} futile moves in a row (ext4 may pick one freshly emptied group after another:
+ * up to 20 were seen) or {@link #MAX_MOVES} moves in all, so that a file system slow everywhere,
+ * or slow about half the time, is not chased across the disk.
  */
 final class CreateLatencyWatch {
     static final int WINDOW = 32;
     static final long SLOW_NANOS = 100_000;
     static final int SLOW_IN_WINDOW = 24;
-    static final int MAX_FUTILE = 16;
+    static final int MAX_FUTILE = 32;
+    static final int MAX_MOVES = 64;
 
     private int samples;
     private int slowSamples;
@@ -41,7 +43,7 @@ final class CreateLatencyWatch {
             futileInARow = 0;
             return false;
         }
-        if (moves > 0 && !fastSinceMove && ++futileInARow >= MAX_FUTILE) {
+        if (moves >= MAX_MOVES || moves > 0 && !fastSinceMove && ++futileInARow >= MAX_FUTILE) {
             givenUp = true;
             return false;
         }

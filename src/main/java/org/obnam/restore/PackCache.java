@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.obnam.repository.PackLayout;
 import org.obnam.store.ObjectBody;
 import org.obnam.store.ObjectId;
 import org.obnam.store.Store;
@@ -32,11 +33,13 @@ final class PackCache {
     /** Arrays are made in whole MiB, so that one fits the next pack of about the same size. */
     private static final int ARRAY_STEP = 1 << 20;
     /**
-     * Free arrays kept for the next fetches. With one, packs of varying sizes kept replacing it:
-     * restoring 200,000 small files made 107 to 141 new arrays (450 MiB, 14 to 17 full
-     * collections); with two, 6 or 7 and no full collection.
+     * Free arrays kept for the next fetches. Two threads fetching two packs at once need two; with
+     * one kept, one of the two freed after them was dropped: restoring 200,000 small files made
+     * 107 to 141 new arrays (450 MiB, 14 to 17 full collections), with two 6 or 7 and none.
      */
-    private static final int FREE_ARRAYS = 2;
+    static final int FREE_ARRAYS = 2;
+    /** What the free arrays may hold at most, for a restore's memory budget: packs of small chunks fill to the pack size. */
+    static final long FREE_ARRAY_BYTES = (long) FREE_ARRAYS * (PackLayout.TARGET_BYTES + ARRAY_STEP);
 
     /** A cached pack's body, readable until the lease is closed. */
     final class Lease implements AutoCloseable {
@@ -148,15 +151,18 @@ final class PackCache {
         }
     }
 
-    /** An array for a body of {@code length} bytes: a free one that fits, or a new one. */
+    /** An array for a body of {@code length} bytes: the smallest free one that fits, or a new one. */
     private byte[] array(int length) {
         synchronized (this) {
-            for (Iterator<byte[]> it = freeArrays.iterator(); it.hasNext(); ) {
-                byte[] a = it.next();
-                if (a.length >= length) {
-                    it.remove();
-                    return a;
+            byte[] best = null;
+            for (byte[] a : freeArrays) {
+                if (a.length >= length && (best == null || a.length < best.length)) {
+                    best = a;
                 }
+            }
+            if (best != null) {
+                freeArrays.remove(best);
+                return best;
             }
         }
         long rounded = (length + (long) ARRAY_STEP - 1) / ARRAY_STEP * ARRAY_STEP;

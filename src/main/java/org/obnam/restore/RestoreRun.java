@@ -99,7 +99,7 @@ public final class RestoreRun {
     }
 
     /**
-     * How a restore shares the heap: the pack cache, each thread's three reused decode buffers
+     * How a restore shares the heap: the pack cache and its free arrays, each thread's three reused decode buffers
      * (which never grow past {@code reusedBufferLimit} for the chunks sent to them) and the permits
      * for chunks above that limit, which get arrays of their own.
      */
@@ -110,7 +110,7 @@ public final class RestoreRun {
             // threads straddle two packs (with one for eight threads, 3% of the packs were read twice).
             long packCacheBytes = Math.max(PackLayout.TARGET_BYTES,
                     Math.min(Math.min(48L << 20, heap / 6), (long) PackLayout.TARGET_BYTES * ((threads + 3) / 4)));
-            long decodeBudget = Math.max(16L << 20, heap * 3 / 4 - packCacheBytes);
+            long decodeBudget = Math.max(16L << 20, heap * 3 / 4 - packCacheBytes - PackCache.FREE_ARRAY_BYTES);
             // Three quarters for the reused buffers, so that with the launcher's default heap a
             // default-size chunk fits them on any number of CPUs; a quarter for bigger chunks.
             // With half for the reused buffers and room left for growing by half past the limit,

@@ -86,11 +86,22 @@ class CreateLatencyWatchTest {
     }
 
     @Test
-    void movesThatHelpAreNotLimited() {
+    void movesThatHelpAreLimitedOnlyInAll() {
         // Many groups emptied lately: each move finds a fast group for a while, then a slow one.
         CreateLatencyWatch watch = new CreateLatencyWatch();
-        int rounds = 10 * CreateLatencyWatch.MAX_FUTILE;
-        assertThat(moves(watch, repeat(rounds, CreateLatencyWatch.WINDOW, 0))).isEqualTo(rounds);
+        int rounds = 10 * CreateLatencyWatch.MAX_MOVES;
+        assertThat(moves(watch, repeat(rounds, CreateLatencyWatch.WINDOW, 0))).isEqualTo(CreateLatencyWatch.MAX_MOVES);
+    }
+
+    @Test
+    void aFileSystemSlowAboutHalfTheTimeGetsNoMoreMovesThanTheLimit() {
+        java.util.Random random = new java.util.Random(5);
+        CreateLatencyWatch watch = new CreateLatencyWatch();
+        int asked = 0;
+        for (int i = 0; i < 1_000_000; i++) {
+            asked += watch.slowAfter(random.nextDouble() < 0.7 ? 300_000 : 20_000) ? 1 : 0;
+        }
+        assertThat(asked).isEqualTo(CreateLatencyWatch.MAX_MOVES);
     }
 
     @Test
@@ -98,10 +109,10 @@ class CreateLatencyWatchTest {
         CreateLatencyWatch watch = new CreateLatencyWatch();
         int[] round = repeat(CreateLatencyWatch.MAX_FUTILE, CreateLatencyWatch.WINDOW);
         round[round.length - 1] = 0; // MAX_FUTILE - 1 slow windows, then a fast one
-        int[] rounds = new int[3 * round.length];
-        for (int i = 0; i < rounds.length; i++) {
-            rounds[i] = round[i % round.length];
-        }
-        assertThat(moves(watch, rounds)).isEqualTo(3 * (CreateLatencyWatch.MAX_FUTILE - 1));
+        assertThat(moves(watch, round)).isEqualTo(CreateLatencyWatch.MAX_FUTILE - 1);
+        assertThat(moves(watch, round)).as("the count of futile moves starts again")
+                .isEqualTo(CreateLatencyWatch.MAX_FUTILE - 1);
+        assertThat(moves(watch, round)).as("up to the limit in all")
+                .isEqualTo(CreateLatencyWatch.MAX_MOVES - 2 * (CreateLatencyWatch.MAX_FUTILE - 1));
     }
 }

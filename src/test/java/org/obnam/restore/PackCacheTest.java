@@ -99,6 +99,55 @@ class PackCacheTest {
     }
 
     @Test
+    void twoFetchesAtOnceKeepReusingTheirArrays() throws Exception {
+        // Two restore threads fetch two packs at once, so both need a free array; with only one
+        // kept, one of the two freed afterwards was dropped and the next round made a new one.
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            ObjectId[] packs = new ObjectId[16];
+            for (int i = 0; i < packs.length; i++) {
+                packs[i] = pack(store, i + 1, MIB + MIB / 2);
+            }
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            Store pairwise = (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(),
+                    new Class<?>[] {Store.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("getBody")) {
+                            together.await(10, TimeUnit.SECONDS);
+                        }
+                        try {
+                            return method.invoke(store, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            PackCache cache = new PackCache(pairwise, 2L * MIB);
+            Set<byte[]> arrays = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+            ExecutorService threads = Executors.newFixedThreadPool(2);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    int first = t;
+                    done.add(threads.submit(() -> {
+                        for (int i = first; i < packs.length; i += 2) {
+                            cache.bodyForSmallChunk(packs[i]);
+                            try (PackCache.Lease l = cache.bodyForSmallChunk(packs[i])) {
+                                assertThat(l.body()[MIB]).isEqualTo((byte) (i + 1));
+                                arrays.add(l.body());
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                threads.shutdownNow();
+            }
+            assertThat(arrays).as("arrays made for sixteen packs fetched two at a time").hasSizeLessThanOrEqualTo(5);
+        }
+    }
+
+    @Test
     void anEvictedPacksArrayIsNotReusedWhileAThreadStillReadsIt() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
             ObjectId[] ids = new ObjectId[4];
