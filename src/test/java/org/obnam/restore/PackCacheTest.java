@@ -121,28 +121,15 @@ class PackCacheTest {
                     });
             PackCache cache = new PackCache(pairwise, 2L * MIB);
             Set<byte[]> arrays = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
-            ExecutorService threads = Executors.newFixedThreadPool(2);
-            try {
-                List<Future<?>> done = new ArrayList<>();
-                for (int t = 0; t < 2; t++) {
-                    int first = t;
-                    done.add(threads.submit(() -> {
-                        for (int i = first; i < packs.length; i += 2) {
-                            cache.bodyForSmallChunk(packs[i]);
-                            try (PackCache.Lease l = cache.bodyForSmallChunk(packs[i])) {
-                                assertThat(l.body()[MIB]).isEqualTo((byte) (i + 1));
-                                arrays.add(l.body());
-                            }
-                        }
-                        return null;
-                    }));
+            onThreads(2, first -> {
+                for (int i = first; i < packs.length; i += 2) {
+                    cache.bodyForSmallChunk(packs[i]);
+                    try (PackCache.Lease l = cache.bodyForSmallChunk(packs[i])) {
+                        assertThat(l.body()[MIB]).isEqualTo((byte) (i + 1));
+                        arrays.add(l.body());
+                    }
                 }
-                for (Future<?> f : done) {
-                    f.get(30, TimeUnit.SECONDS);
-                }
-            } finally {
-                threads.shutdownNow();
-            }
+            });
             assertThat(arrays).as("arrays made for sixteen packs fetched two at a time").hasSizeLessThanOrEqualTo(5);
         }
     }
@@ -218,35 +205,46 @@ class PackCacheTest {
                 ids[i] = pack(store, i + 1, 3000 + i);
             }
             PackCache cache = new PackCache(store, 2L * MIB);
-            ExecutorService pool = Executors.newFixedThreadPool(6);
-            try {
-                List<Future<?>> done = new ArrayList<>();
-                for (int t = 0; t < 6; t++) {
-                    int seed = t;
-                    done.add(pool.submit(() -> {
-                        Random random = new Random(seed);
-                        for (int n = 0; n < 400; n++) {
-                            int i = random.nextInt(packs);
-                            try (PackCache.Lease l = cache.bodyForSmallChunk(ids[i])) {
-                                if (l != null) {
-                                    byte[] b = l.body();
-                                    for (int k = 0; k < 3000 + i; k++) {
-                                        if (b[k] != (byte) (i + 1)) {
-                                            throw new AssertionError("pack " + i + " byte " + k + " is " + b[k]);
-                                        }
-                                    }
+            onThreads(6, seed -> {
+                Random random = new Random(seed);
+                for (int n = 0; n < 400; n++) {
+                    int i = random.nextInt(packs);
+                    try (PackCache.Lease l = cache.bodyForSmallChunk(ids[i])) {
+                        if (l != null) {
+                            byte[] b = l.body();
+                            for (int k = 0; k < 3000 + i; k++) {
+                                if (b[k] != (byte) (i + 1)) {
+                                    throw new AssertionError("pack " + i + " byte " + k + " is " + b[k]);
                                 }
                             }
                         }
-                        return null;
-                    }));
+                    }
                 }
-                for (Future<?> f : done) {
-                    f.get(60, TimeUnit.SECONDS);
-                }
-            } finally {
-                pool.shutdownNow();
+            });
+        }
+    }
+
+    private interface ThreadBody {
+        void run(int thread) throws Exception;
+    }
+
+    /** Runs {@code body} on {@code count} threads at once, each given its number; rethrows the first failure. */
+    private static void onThreads(int count, ThreadBody body) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(count);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < count; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    body.run(thread);
+                    return null;
+                }));
             }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 }
