@@ -8,7 +8,7 @@ package org.obnam.restore;
  * of its creates are, so that a single slow one (a page fault, the thread preempted) does not
  * count. A move is futile when the first window after it is slow too. The watch gives up after
  * {@link #MAX_FUTILE} futile moves in a row (ext4 may pick one freshly emptied group after another:
- * up to 20 were seen) or {@link #MAX_MOVES} moves in all, so that a file system slow everywhere,
+ * 13 in a row were seen) or {@link #MAX_MOVES} moves in all, so that a file system slow everywhere,
  * or slow about half the time, is not chased across the disk.
  */
 final class CreateLatencyWatch {

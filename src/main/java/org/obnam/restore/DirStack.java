@@ -33,7 +33,7 @@ final class DirStack implements AutoCloseable {
     private final List<RawName> stagings = new ArrayList<>();
     private int placement;
     private int madeInStaging;
-    /** Whether the last {@link #createOrOpen} made the directory, rather than finding it there. */
+    /** Whether the last {@link #createOrOpen} made the directory, rather than finding it there; only tracked with {@code spreadTopLevel}. */
     private boolean madeNew;
     private Dir lastCreatedIn;
     private RawName lastCreated;
@@ -160,7 +160,6 @@ final class DirStack implements AutoCloseable {
         stagings.add(next);
         staging = next;
         placement++;
-        watch.restart();
     }
 
     /** How many times new directories were moved to a new staging directory. */
@@ -180,11 +179,13 @@ final class DirStack implements AutoCloseable {
      * in the staging directory must inherit what it would have where it belongs.
      */
     private Dir createOrOpen(Dir parent, RawName name, int permissions) throws IOException {
-        madeNew = !parent.exists(name);
+        // Only where directories are placed at all: elsewhere nothing needs to know, and the
+        // look-up would be one more system call per directory.
+        madeNew = spreadTopLevel && !parent.exists(name);
         Dir made = null;
         if (madeNew && staging != null && !placements.contains(-1)) {
             made = createInStaging(parent, name, permissions);
-        } else if (madeNew && parent == top && spreadTopLevel) {
+        } else if (madeNew && parent == top) {
             made = createAndRename(top, top, name, permissions);
         }
         return made != null ? made : parent.createDir(name, permissions);

@@ -99,9 +99,9 @@ public final class RestoreRun {
     }
 
     /**
-     * How a restore shares the heap: the pack cache and its free arrays, each thread's three reused decode buffers
-     * (which never grow past {@code reusedBufferLimit} for the chunks sent to them) and the permits
-     * for chunks above that limit, which get arrays of their own.
+     * How a restore shares the heap: the pack cache and its free arrays, each thread's three
+     * reused decode buffers (which never grow past {@code reusedBufferLimit} for the chunks sent
+     * to them) and the permits for chunks above that limit, which get arrays of their own.
      */
     record DecodeMemory(long packCacheBytes, int reusedBufferLimit, int bigChunkPermits) {
         static DecodeMemory of(long heap, int threads) {
