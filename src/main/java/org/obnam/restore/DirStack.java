@@ -33,7 +33,10 @@ final class DirStack implements AutoCloseable {
     private final List<RawName> stagings = new ArrayList<>();
     private int placement;
     private int madeInStaging;
-    /** Whether the last {@link #createOrOpen} made the directory, rather than finding it there; only tracked with {@code spreadTopLevel}. */
+    /**
+     * Whether the last {@link #createOrOpen} made the directory, rather than finding it there;
+     * only tracked with {@code spreadTopLevel}.
+     */
     private boolean madeNew;
     private Dir lastCreatedIn;
     private RawName lastCreated;

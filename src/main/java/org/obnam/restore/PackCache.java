@@ -38,7 +38,7 @@ final class PackCache {
      * 107 to 141 new arrays (450 MiB, 14 to 17 full collections), with two 6 or 7 and none.
      */
     static final int FREE_ARRAYS = 2;
-    /** What the free arrays may hold at most, for a restore's memory budget: packs of small chunks fill to the pack size. */
+    /** What the free arrays may hold at most, for a restore's budget: packs of small chunks fill to the pack size. */
     static final long FREE_ARRAY_BYTES = (long) FREE_ARRAYS * (PackLayout.TARGET_BYTES + ARRAY_STEP);
 
     /** A cached pack's body, readable until the lease is closed. */
