@@ -135,6 +135,32 @@ class PackCacheTest {
     }
 
     @Test
+    void arraysFreedTogetherByManyReadersAreAllKeptForTheNextPacks() throws Exception {
+        // Four restore threads finishing with four packs at once free four arrays together; with
+        // two kept, every later round of four made new ones, garbage in the old generation.
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            ObjectId[] packs = new ObjectId[16];
+            for (int i = 0; i < packs.length; i++) {
+                packs[i] = pack(store, i + 1, MIB + MIB / 2); // arrays of 2 MiB
+            }
+            PackCache cache = new PackCache(store, 2L * MIB); // one pack cached
+            Set<byte[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (int round = 0; round < packs.length / 4; round++) {
+                List<PackCache.Lease> held = new ArrayList<>();
+                for (int i = round * 4; i < round * 4 + 4; i++) {
+                    cache.bodyForSmallChunk(packs[i]);
+                    PackCache.Lease l = cache.bodyForSmallChunk(packs[i]);
+                    assertThat(l.body()[MIB]).isEqualTo((byte) (i + 1));
+                    arrays.add(l.body());
+                    held.add(l);
+                }
+                held.forEach(PackCache.Lease::close);
+            }
+            assertThat(arrays.size()).as("arrays made for four rounds of four packs read at once").isLessThanOrEqualTo(5);
+        }
+    }
+
+    @Test
     void anEvictedPacksArrayIsNotReusedWhileAThreadStillReadsIt() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
             ObjectId[] ids = new ObjectId[4];
