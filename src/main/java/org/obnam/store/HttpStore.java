@@ -144,10 +144,22 @@ public final class HttpStore implements Store {
 
     @Override
     public StoredObject get(ObjectId id) throws StoreException {
+        Reply resp = fetch(id);
+        return new StoredObject(meta(resp, id), resp.content());
+    }
+
+    /** The body alone: a pack's metadata (up to 36 KB of JSON) is not parsed when it is not used. */
+    @Override
+    public ObjectBody getBody(ObjectId id, java.util.function.IntFunction<byte[]> arrays) throws StoreException {
+        byte[] body = fetch(id).content();
+        return new ObjectBody(body, body.length);
+    }
+
+    private Reply fetch(ObjectId id) throws StoreException {
         String what = "fetching chunk " + id;
         Reply resp = connection.send(connection.request(HttpMethod.GET, chunkPath(id)), what);
         connection.expect(resp, what, 200);
-        return new StoredObject(meta(resp, id), resp.content());
+        return resp;
     }
 
     @Override

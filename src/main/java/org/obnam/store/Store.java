@@ -63,7 +63,8 @@ public interface Store extends AutoCloseable {
     StoredObject get(ObjectId id) throws StoreException;
 
     /**
-     * The body of an object, checked as {@link #get} checks it, read into an array from
+     * The body of an object, checked as {@link #get} checks it (its metadata, not returned, need
+     * not be parsed), read into an array from
      * {@code arrays} (asked for the body's length, it may give a longer array) where the store can
      * read into one, so that a caller can reuse its arrays; other stores return one of their own.
      */

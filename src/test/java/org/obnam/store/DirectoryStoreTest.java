@@ -107,6 +107,18 @@ class DirectoryStoreTest extends StoreContract {
     }
 
     @Test
+    void aFlippedByteInAnObjectsMetadataFailsABodyReadThoughTheMetadataIsNotReturned() throws Exception {
+        ObjectId id = store.put(ObjectMeta.single("abc"), new byte[100]);
+        Path file = onlyObjectFile();
+        byte[] content = Files.readAllBytes(file);
+        int at = new String(content, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("abc");
+        content[at] = 'x';
+        Files.write(file, content);
+        assertThatThrownBy(() -> store.getBody(id, byte[]::new)).isInstanceOf(StoreException.Corrupt.class)
+                .hasMessageContaining("checksum");
+    }
+
+    @Test
     void anOpenObjectGivesItsBodyInPiecesAndChecksItsSumOnlyWhenAsked() throws Exception {
         byte[] body = new byte[3 * FileDraft.IO_SLICE + 17];
         new java.util.Random(3).nextBytes(body);
