@@ -198,10 +198,9 @@ final class PackCache {
 
     /**
      * Keeps an unread array for the next fetch; beyond {@link #FREE_ARRAY_BYTES}, the smallest
-     * free arrays go. Dropping the new array instead, when it was the larger, left a 2 MiB array
-     * from a small pack in the free list while the 2.1 MB packs after it each needed a new 3 MiB
-     * one: a restore of 50,000 small files allocated a third of its packs afresh and made three
-     * full collections.
+     * free arrays go. Keeping the arrays freed first instead left a 2 MiB array from a small pack
+     * in the free list while the 2.1 MB packs after it each needed a new 3 MiB one: a restore of
+     * 50,000 small files allocated a third of its packs afresh and made three full collections.
      */
     private void recycle(Cached cached) {
         byte[] array = cached.body.join().array();
