@@ -67,6 +67,7 @@ final class PackCache {
 
     private static final class Cached {
         final CompletableFuture<ObjectBody> body = new CompletableFuture<>();
+        boolean reusable; // the body is in an array from this cache (a store may use its own)
         int readers; // guarded by the cache: leases open, and threads waiting for the fetch
         boolean evicted; // guarded by the cache
     }
@@ -134,8 +135,10 @@ final class PackCache {
 
     private void fetch(ObjectId id, Cached cached) throws StoreException {
         try {
-            ObjectBody body = store.getBody(id, this::array);
+            byte[][] given = new byte[1][];
+            ObjectBody body = store.getBody(id, n -> given[0] = array(n));
             synchronized (this) {
+                cached.reusable = body.array() == given[0];
                 bytes += body.array().length;
                 cached.body.complete(body);
                 evict();
@@ -152,6 +155,11 @@ final class PackCache {
             }
             throw e;
         }
+    }
+
+    /** Bytes in the free arrays kept for the next fetches. */
+    synchronized long freeBytes() {
+        return freeBytes;
     }
 
     /** An array for a body of {@code length} bytes: the smallest free one that fits, or a new one. */
@@ -203,6 +211,9 @@ final class PackCache {
      * 50,000 small files allocated a third of its packs afresh and made three full collections.
      */
     private void recycle(Cached cached) {
+        if (!cached.reusable) {
+            return; // the store (over HTTP) reads into arrays of its own: none would be taken again
+        }
         byte[] array = cached.body.join().array();
         freeArrays.push(array);
         freeBytes += array.length;

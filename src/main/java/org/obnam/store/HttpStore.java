@@ -148,10 +148,19 @@ public final class HttpStore implements Store {
         return new StoredObject(meta(resp, id), resp.content());
     }
 
-    /** The body alone: a pack's metadata (up to 36 KB of JSON) is not parsed when it is not used. */
+    /**
+     * The body alone: a pack's metadata (up to 36 KB of JSON) is not parsed when it is not used,
+     * but an answer without any is not a chunk (a proxy's page, say) and is refused as {@link #get}
+     * refuses it.
+     */
     @Override
     public ObjectBody getBody(ObjectId id, java.util.function.IntFunction<byte[]> arrays) throws StoreException {
-        byte[] body = fetch(id).content();
+        Reply resp = fetch(id);
+        String meta = resp.headers().get(ChunkMetaHeader.NAME);
+        if (meta == null || meta.isBlank()) {
+            meta(meta, "fetching chunk " + id); // throws, naming the missing header
+        }
+        byte[] body = resp.content();
         return new ObjectBody(body, body.length);
     }
 

@@ -108,15 +108,42 @@ final class ObjectFile {
 
     /** Checks the checksum over the metadata and the first {@code bodyLength} bytes of {@code body}. */
     static ObjectMeta verify(Header h, byte[] meta, byte[] body, int bodyLength, String what) throws StoreException.Corrupt {
-        verifyChecksum(h, meta, body, bodyLength, what);
+        checksum(h, meta, body, bodyLength, what);
         return parseMeta(meta, 0, meta.length, what);
     }
 
     /**
      * As {@link #verify}, for a caller that has no use for the metadata: parsing a pack's (up to
-     * 36 KB of JSON for 512 labels) cost more than reading it.
+     * 36 KB of JSON for 512 labels) cost more than reading it. The checksum does not cover the
+     * header, whose format version says whether the metadata comes before or after the body: a
+     * version changed from one to the other cuts the file in the wrong places with the checksum
+     * still right. Objects of an older format are therefore parsed in full, and the metadata of
+     * the current one must look like a JSON object (braces at both ends, no control bytes), which
+     * a piece of ciphertext does not.
      */
     static void verifyChecksum(Header h, byte[] meta, byte[] body, int bodyLength, String what)
+            throws StoreException.Corrupt {
+        checksum(h, meta, body, bodyLength, what);
+        if (h.version() != VERSION) {
+            parseMeta(meta, 0, meta.length, what);
+        } else if (!looksLikeJsonObject(meta)) {
+            throw new StoreException.Corrupt(what + " has damaged metadata: not a JSON object");
+        }
+    }
+
+    private static boolean looksLikeJsonObject(byte[] meta) {
+        if (meta.length < 2 || meta[0] != '{' || meta[meta.length - 1] != '}') {
+            return false;
+        }
+        for (byte b : meta) {
+            if (b >= 0 && b < 0x20 && b != '\t' && b != '\n' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void checksum(Header h, byte[] meta, byte[] body, int bodyLength, String what)
             throws StoreException.Corrupt {
         CRC32C crc = new CRC32C();
         if (h.version() == 1) {

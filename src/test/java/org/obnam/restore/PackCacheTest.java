@@ -161,6 +161,37 @@ class PackCacheTest {
     }
 
     @Test
+    void arraysOfAStoreThatReadsIntoItsOwnAreNotKept() throws Exception {
+        // Over HTTP the store hands back arrays of its own and never asks for one of ours: keeping
+        // its arrays would only hold heap that no fetch takes again.
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            ObjectId[] packs = new ObjectId[6];
+            for (int i = 0; i < packs.length; i++) {
+                packs[i] = pack(store, i + 1, MIB);
+            }
+            Store ownArrays = (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(),
+                    new Class<?>[] {Store.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("getBody")) {
+                            return store.getBody((ObjectId) args[0], byte[]::new);
+                        }
+                        try {
+                            return method.invoke(store, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            PackCache cache = new PackCache(ownArrays, MIB);
+            for (int i = 0; i < packs.length; i++) {
+                cache.bodyForSmallChunk(packs[i]);
+                try (PackCache.Lease l = cache.bodyForSmallChunk(packs[i])) {
+                    assertThat(l.body()[10]).isEqualTo((byte) (i + 1));
+                }
+            }
+            assertThat(cache.freeBytes()).as("free arrays kept").isZero();
+        }
+    }
+
+    @Test
     void anEvictedPacksArrayIsNotReusedWhileAThreadStillReadsIt() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
             ObjectId[] ids = new ObjectId[4];

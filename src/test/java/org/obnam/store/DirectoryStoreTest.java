@@ -119,6 +119,35 @@ class DirectoryStoreTest extends StoreContract {
     }
 
     @Test
+    void aFormatVersionChangedInTheHeaderFailsABodyReadThoughTheChecksumStillHolds() throws Exception {
+        // The checksum covers everything after the header in file order, so changing the format
+        // version (metadata first or body first) keeps it right and only cuts the file elsewhere.
+        byte[] body = new byte[3000];
+        new java.util.Random(7).nextBytes(body);
+        ObjectId current = store.put(ObjectMeta.pack(List.of("a", "b"), List.of(1000L, 2000L)), body);
+        Path file = onlyObjectFile();
+        byte[] content = Files.readAllBytes(file);
+        content[9] = 1; // format 2 read as format 1: the "metadata" is the start of the body
+        Files.write(file, content);
+        assertThatThrownBy(() -> store.getBody(current, byte[]::new)).isInstanceOf(StoreException.Corrupt.class)
+                .hasMessageContaining("metadata");
+
+        byte[] meta = ObjectMeta.single("c").json().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(meta);
+        crc.update(body);
+        java.nio.ByteBuffer old = java.nio.ByteBuffer.allocate(ObjectFile.HEADER_SIZE + meta.length + body.length);
+        old.put(ObjectFile.MAGIC).putShort((short) 2).putShort((short) 0).putInt(meta.length).putLong(body.length)
+                .putInt((int) crc.getValue()).put(meta).put(body); // format 1's layout, format 2 in the header
+        ObjectId formatOne = ObjectId.random();
+        Path path = dir.resolve("repo/objects").resolve(formatOne.value().substring(0, 2)).resolve(formatOne.value());
+        Files.createDirectories(path.getParent());
+        Files.write(path, old.array());
+        assertThatThrownBy(() -> store.getBody(formatOne, byte[]::new)).isInstanceOf(StoreException.Corrupt.class)
+                .hasMessageContaining("metadata");
+    }
+
+    @Test
     void anOpenObjectGivesItsBodyInPiecesAndChecksItsSumOnlyWhenAsked() throws Exception {
         byte[] body = new byte[3 * FileDraft.IO_SLICE + 17];
         new java.util.Random(3).nextBytes(body);
