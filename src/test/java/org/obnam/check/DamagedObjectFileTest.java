@@ -164,6 +164,30 @@ class DamagedObjectFileTest {
         }
     }
 
+    @Test
+    void checkingDataOnManyThreadsReportsTheSameProblemsInTheSameOrderEveryTime() throws Exception {
+        // Objects are read and verified on a pool; what they show is recorded in listing order.
+        List<Path> files = objectFiles();
+        List<String> damagedIds = new java.util.ArrayList<>();
+        for (Path f : files.subList(0, Math.min(3, files.size()))) {
+            byte[] content = Files.readAllBytes(f);
+            content[content.length / 2] ^= 0x40; // inside metadata or body: the checksum fails
+            Files.write(f, content);
+            damagedIds.add(f.getFileName().toString());
+        }
+        CheckReport first = check(true);
+        assertThat(first.ok()).isFalse();
+        for (String id : damagedIds) {
+            assertThat(first.problems()).as(id).anyMatch(p -> p.startsWith("object " + id + ": "));
+        }
+        for (int i = 0; i < 4; i++) {
+            CheckReport again = check(true);
+            assertThat(again.problems()).as("run %d", i + 2).isEqualTo(first.problems());
+            assertThat(again.chunksVerified).isEqualTo(first.chunksVerified);
+            assertThat(again.bytesVerified).isEqualTo(first.bytesVerified);
+        }
+    }
+
     private List<Path> objectFiles() throws Exception {
         try (Stream<Path> all = Files.walk(repoDir.resolve("objects"))) {
             return all.filter(Files::isRegularFile).sorted().toList();
