@@ -200,6 +200,9 @@ public final class Checker {
         try {
             read = pending.get();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error; // out of memory, say: named as such, as on this thread
+            }
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
         ObjectId id = read.id();
