@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.obnam.store.DirectoryStore;
+import org.obnam.store.ObjectBody;
 import org.obnam.store.ObjectId;
 import org.obnam.store.ObjectMeta;
 import org.obnam.store.Store;
@@ -26,6 +27,48 @@ class PackCacheTest {
 
     @TempDir
     Path dir;
+
+    /** {@code count} packs of {@code size} bytes, the i-th filled with i + 1. */
+    private static ObjectId[] packs(Store store, int count, int size) throws Exception {
+        ObjectId[] ids = new ObjectId[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = pack(store, i + 1, size);
+        }
+        return ids;
+    }
+
+    private interface GetBody {
+        ObjectBody get(ObjectId id, java.util.function.IntFunction<byte[]> arrays) throws Throwable;
+    }
+
+    /** {@code store} with {@code getBody} replaced; every other call goes to {@code store}. */
+    private static Store withGetBody(Store store, GetBody getBody) {
+        return (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(),
+                new Class<?>[] {Store.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getBody")) {
+                        @SuppressWarnings("unchecked")
+                        var arrays = (java.util.function.IntFunction<byte[]>) args[1];
+                        return getBody.get((ObjectId) args[0], arrays);
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    /**
+     * Reads {@code id} as a restore reads its second small chunk (the first is read alone, so the
+     * pack is fetched whole then), checks the byte at {@code at}, and gives the array it was in.
+     */
+    private static byte[] wholePack(PackCache cache, ObjectId id, int at, int seed) throws Exception {
+        cache.bodyForSmallChunk(id);
+        try (PackCache.Lease l = cache.bodyForSmallChunk(id)) {
+            assertThat(l.body()[at]).isEqualTo((byte) seed);
+            return l.body();
+        }
+    }
 
     private static ObjectId pack(Store store, int seed, int size) throws Exception {
         byte[] body = new byte[size];
@@ -79,20 +122,13 @@ class PackCacheTest {
     void aSmallPacksArrayDoesNotKeepTheLargerPacksAfterItFromReusingTheirs() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
             ObjectId small = pack(store, 100, 600); // an array of 1 MiB
-            ObjectId[] larger = new ObjectId[8];
-            for (int i = 0; i < larger.length; i++) {
-                larger[i] = pack(store, i + 1, MIB + MIB / 2); // arrays of 2 MiB
-            }
+            ObjectId[] larger = packs(store, 8, MIB + MIB / 2); // arrays of 2 MiB
             PackCache cache = new PackCache(store, 2L * MIB);
             cache.bodyForSmallChunk(small);
             cache.bodyForSmallChunk(small).close();
             Set<byte[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
             for (int i = 0; i < larger.length; i++) {
-                cache.bodyForSmallChunk(larger[i]);
-                try (PackCache.Lease l = cache.bodyForSmallChunk(larger[i])) {
-                    assertThat(l.body()[MIB]).isEqualTo((byte) (i + 1));
-                    arrays.add(l.body());
-                }
+                arrays.add(wholePack(cache, larger[i], MIB, i + 1));
             }
             assertThat(arrays).as("arrays made for eight packs of the same size").hasSizeLessThanOrEqualTo(3);
         }
@@ -103,31 +139,17 @@ class PackCacheTest {
         // Two restore threads fetch two packs at once, so both need a free array; with only one
         // kept, one of the two freed afterwards was dropped and the next round made a new one.
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId[] packs = new ObjectId[16];
-            for (int i = 0; i < packs.length; i++) {
-                packs[i] = pack(store, i + 1, MIB + MIB / 2);
-            }
+            ObjectId[] packs = packs(store, 16, MIB + MIB / 2);
             java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
-            Store pairwise = (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(),
-                    new Class<?>[] {Store.class}, (proxy, method, args) -> {
-                        if (method.getName().equals("getBody")) {
-                            together.await(10, TimeUnit.SECONDS);
-                        }
-                        try {
-                            return method.invoke(store, args);
-                        } catch (java.lang.reflect.InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    });
+            Store pairwise = withGetBody(store, (id, arrays) -> {
+                together.await(10, TimeUnit.SECONDS);
+                return store.getBody(id, arrays);
+            });
             PackCache cache = new PackCache(pairwise, 2L * MIB);
             Set<byte[]> arrays = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
             onThreads(2, first -> {
                 for (int i = first; i < packs.length; i += 2) {
-                    cache.bodyForSmallChunk(packs[i]);
-                    try (PackCache.Lease l = cache.bodyForSmallChunk(packs[i])) {
-                        assertThat(l.body()[MIB]).isEqualTo((byte) (i + 1));
-                        arrays.add(l.body());
-                    }
+                    arrays.add(wholePack(cache, packs[i], MIB, i + 1));
                 }
             });
             assertThat(arrays).as("arrays made for sixteen packs fetched two at a time").hasSizeLessThanOrEqualTo(5);
@@ -139,10 +161,7 @@ class PackCacheTest {
         // Four restore threads finishing with four packs at once free four arrays together; with
         // two kept, every later round of four made new ones, garbage in the old generation.
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId[] packs = new ObjectId[16];
-            for (int i = 0; i < packs.length; i++) {
-                packs[i] = pack(store, i + 1, MIB + MIB / 2); // arrays of 2 MiB
-            }
+            ObjectId[] packs = packs(store, 16, MIB + MIB / 2); // arrays of 2 MiB
             PackCache cache = new PackCache(store, 2L * MIB); // one pack cached
             Set<byte[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
             for (int round = 0; round < packs.length / 4; round++) {
@@ -165,27 +184,11 @@ class PackCacheTest {
         // Over HTTP the store hands back arrays of its own and never asks for one of ours: keeping
         // its arrays would only hold heap that no fetch takes again.
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId[] packs = new ObjectId[6];
-            for (int i = 0; i < packs.length; i++) {
-                packs[i] = pack(store, i + 1, MIB);
-            }
-            Store ownArrays = (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(),
-                    new Class<?>[] {Store.class}, (proxy, method, args) -> {
-                        if (method.getName().equals("getBody")) {
-                            return store.getBody((ObjectId) args[0], byte[]::new);
-                        }
-                        try {
-                            return method.invoke(store, args);
-                        } catch (java.lang.reflect.InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    });
+            ObjectId[] packs = packs(store, 6, MIB);
+            Store ownArrays = withGetBody(store, (id, arrays) -> store.getBody(id, byte[]::new));
             PackCache cache = new PackCache(ownArrays, MIB);
             for (int i = 0; i < packs.length; i++) {
-                cache.bodyForSmallChunk(packs[i]);
-                try (PackCache.Lease l = cache.bodyForSmallChunk(packs[i])) {
-                    assertThat(l.body()[10]).isEqualTo((byte) (i + 1));
-                }
+                wholePack(cache, packs[i], 10, i + 1);
             }
             assertThat(cache.freeBytes()).as("free arrays kept").isZero();
         }
@@ -194,10 +197,7 @@ class PackCacheTest {
     @Test
     void anEvictedPacksArrayIsNotReusedWhileAThreadStillReadsIt() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId[] ids = new ObjectId[4];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = pack(store, i + 1, 1000);
-            }
+            ObjectId[] ids = packs(store, 4, 1000);
             PackCache cache = new PackCache(store, MIB);
             for (ObjectId id : ids) {
                 cache.bodyForSmallChunk(id);
@@ -220,19 +220,11 @@ class PackCacheTest {
             ObjectId id = pack(store, 9, 1000);
             java.util.concurrent.CountDownLatch fetching = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CountDownLatch fail = new java.util.concurrent.CountDownLatch(1);
-            Store failing = (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(),
-                    new Class<?>[] {Store.class}, (proxy, method, args) -> {
-                        if (method.getName().equals("getBody")) {
-                            fetching.countDown();
-                            fail.await();
-                            throw new OutOfMemoryError("Java heap space (from the test)");
-                        }
-                        try {
-                            return method.invoke(store, args);
-                        } catch (java.lang.reflect.InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    });
+            Store failing = withGetBody(store, (fetched, arrays) -> {
+                fetching.countDown();
+                fail.await();
+                throw new OutOfMemoryError("Java heap space (from the test)");
+            });
             PackCache cache = new PackCache(failing, 1 << 20);
             assertThat(cache.bodyForSmallChunk(id)).isNull();
             ExecutorService pool = Executors.newFixedThreadPool(2);
