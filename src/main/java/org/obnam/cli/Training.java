@@ -11,7 +11,10 @@ import java.util.stream.Stream;
  * The workload the build runs once with {@code -XX:AOTCacheOutput} to make {@code target/obnam.aot}:
  * the classes and method profiles of typical commands, so {@code obnam list} starts in a fraction
  * of the time and backups reach full speed sooner. Run by the build with HOME set to a scratch
- * directory (DIR), never by users.
+ * directory (DIR), never by users. With a second argument, a file of configuration lines naming
+ * a server ({@code server_url}, {@code access_token}, {@code ca_cert}), the same commands use
+ * that server instead of a local repository: {@code build-tools/RemoteTraining.java} runs it so
+ * for {@code target/obnam-remote.aot}.
  */
 public final class Training {
     private Training() {}
@@ -35,7 +38,9 @@ public final class Training {
         write(live.resolve("big.bin"), big);
         write(live.resolve("text.txt"), "the quick brown fox jumps over the lazy dog\n".repeat(200_000).getBytes());
         Path config = dir.resolve("obnam.yaml");
-        Files.writeString(config, "server_url: " + dir.resolve("repo") + "\nroots: [" + live + "]\n");
+        String repository = args.length > 1 ? Files.readString(Path.of(args[1])) : "server_url: " + dir.resolve("repo") + "\n";
+        Files.writeString(config, repository + "roots: [" + live + "]\n");
+        Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String c = config.toString();
         run("--config", c, "init", "--insecure-passphrase=training");
         run("--config", c, "backup");

@@ -350,7 +350,7 @@ public final class Obnam {
                     Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rwxr-xr-x"));
                 }
             }
-            for (String f : List.of("target/obnam.jar", "target/obnam.aot")) {
+            for (String f : List.of("target/obnam.jar", "target/obnam.aot", "target/obnam-remote.aot", "target/obnam-server.aot")) {
                 Path from = project.resolve(f);
                 if (Files.exists(from)) {
                     Files.copy(from, top.resolve(f), StandardCopyOption.COPY_ATTRIBUTES); // keeps the aot newer than the jar
