@@ -90,10 +90,7 @@ public final class Checker {
             readAllObjects();
         }
         Set<ObjectId> referenced = new HashSet<>();
-        boolean everyFileListRead = true;
-        for (GenerationList.Item g : list.generations()) {
-            everyFileListRead &= checkGeneration(g, referenced);
-        }
+        boolean everyFileListRead = checkGenerations(list.generations(), referenced);
         // What the file lists that could not be read refer to is unknown: no object is called unused then.
         if (everyFileListRead) {
             long unreferenced = objectSizes.keySet().stream()
@@ -196,15 +193,7 @@ public final class Checker {
         if (done % 100 == 0) {
             progress.accept("read " + done + " of " + objectSizes.size() + " objects");
         }
-        ObjectRead read;
-        try {
-            read = pending.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Error error) {
-                throw error; // out of memory, say: named as such, as on this thread
-            }
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        }
+        ObjectRead read = outcome(pending);
         ObjectId id = read.id();
         switch (read.failure()) {
             case null -> {}
@@ -381,44 +370,101 @@ public final class Checker {
         return hex.hashCode();
     }
 
-    /** Checks one generation; true when its whole file list was read (so all it refers to is known). */
-    private boolean checkGeneration(GenerationList.Item g, Set<ObjectId> referenced) throws Exception {
-        progress.accept("checking generation " + g.id());
+    /** What checking one generation found, for this thread to record in the report. */
+    private record GenerationCheck(boolean fileListRead, long files, long chunkReferences, List<String> problems,
+            Set<ObjectId> referenced) {}
+
+    /**
+     * Checks the generations, several at once on a pool of one thread per CPU (each fetches and
+     * reads its own file list; what they look up, the objects and their damage, is complete and no
+     * longer changes); their findings are recorded in list order, so the report does not depend on
+     * the threads' timing. True when every file list was read (so all they refer to is known).
+     */
+    private boolean checkGenerations(List<GenerationList.Item> generations, Set<ObjectId> referenced) throws Exception {
+        int threads = Math.max(1, Math.min(generations.size(), Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads,
+                r -> Thread.ofPlatform().name("obnam-check").daemon().unstarted(r));
+        boolean everyFileListRead = true;
+        try {
+            ArrayDeque<Future<GenerationCheck>> ahead = new ArrayDeque<>();
+            for (GenerationList.Item g : generations) {
+                progress.accept("checking generation " + g.id());
+                ahead.add(pool.submit(() -> checkGeneration(g)));
+                if (ahead.size() > threads) {
+                    everyFileListRead &= record(ahead.poll(), referenced);
+                }
+            }
+            while (!ahead.isEmpty()) {
+                everyFileListRead &= record(ahead.poll(), referenced);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return everyFileListRead;
+    }
+
+    private boolean record(Future<GenerationCheck> pending, Set<ObjectId> referenced) throws Exception {
+        GenerationCheck c = outcome(pending);
         report.generations++;
+        report.files += c.files();
+        report.chunkReferences += c.chunkReferences();
+        c.problems().forEach(report::problem);
+        referenced.addAll(c.referenced());
+        return c.fileListRead();
+    }
+
+    /** What a pool thread's task returned; what it threw, rethrown here as itself. */
+    private static <T> T outcome(Future<T> pending) throws Exception {
+        try {
+            return pending.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error; // out of memory, say: named as such, as on this thread
+            }
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    /** On a pool thread: checks one generation, changing nothing shared. */
+    private GenerationCheck checkGeneration(GenerationList.Item g) throws Exception {
+        List<String> problems = new ArrayList<>();
+        Set<ObjectId> referenced = new HashSet<>();
         referenced.add(g.id());
         if (unreadable.contains(g.id())) {
-            report.problem("generation " + g.id() + ": its record is damaged (object " + g.id() + ")");
-            return false;
+            problems.add("generation " + g.id() + ": its record is damaged (object " + g.id() + ")");
+            return new GenerationCheck(false, 0, 0, problems, referenced);
         }
         if (!objectSizes.containsKey(g.id())) {
-            report.problem("generation " + g.id() + ": its record is missing");
-            return false;
+            problems.add("generation " + g.id() + ": its record is missing");
+            return new GenerationCheck(false, 0, 0, problems, referenced);
         }
         GenerationRecord record;
         try {
             record = repo.generation(g);
         } catch (Exception e) {
-            report.problem("generation " + g.id() + ": its record cannot be read: " + e.getMessage());
-            return false;
+            problems.add("generation " + g.id() + ": its record cannot be read: " + e.getMessage());
+            return new GenerationCheck(false, 0, 0, problems, referenced);
         }
         for (ChunkRef ref : record.dbChunks()) {
             referenced.add(ref.object());
             String f = fault(ref);
             if (f != null) {
-                report.problem("generation " + g.id() + ": its file list " + f + "; none of its files can be listed");
-                return false;
+                problems.add("generation " + g.id() + ": its file list " + f + "; none of its files can be listed");
+                return new GenerationCheck(false, 0, 0, problems, referenced);
             }
         }
+        long[] files = {0};
+        long[] chunkReferences = {0};
         Path db = scratch.resolve("check-" + UUID.randomUUID() + ".db");
         try {
             Files.createDirectories(scratch);
             repo.fetchDatabase(record, db);
             try (GenerationReader reader = GenerationReader.open(db)) {
                 reader.forEach((StoredEntry e) -> {
-                    report.files++;
+                    files[0]++;
                     String firstFault = null;
                     for (ChunkRef ref : e.chunks()) {
-                        report.chunkReferences++;
+                        chunkReferences[0]++;
                         referenced.add(ref.object());
                         String f = firstFault == null ? fault(ref) : null;
                         if (f != null) {
@@ -426,19 +472,18 @@ public final class Checker {
                         }
                     }
                     if (firstFault != null) {
-                        report.problem("generation " + g.id() + ": file " + e.entry().path() + ": " + firstFault);
+                        problems.add("generation " + g.id() + ": file " + e.entry().path() + ": " + firstFault);
                     }
                 });
             }
-            return true;
+            return new GenerationCheck(true, files[0], chunkReferences[0], problems, referenced);
         } catch (CorruptChunkException e) {
-            report.problem("generation " + g.id() + ": its file list is damaged: " + e.getMessage());
-            return false;
+            problems.add("generation " + g.id() + ": its file list is damaged: " + e.getMessage());
         } catch (Exception e) {
-            report.problem("generation " + g.id() + ": its file list cannot be read: " + e.getMessage());
-            return false;
+            problems.add("generation " + g.id() + ": its file list cannot be read: " + e.getMessage());
         } finally {
             Files.deleteIfExists(db);
         }
+        return new GenerationCheck(false, files[0], chunkReferences[0], problems, referenced);
     }
 }

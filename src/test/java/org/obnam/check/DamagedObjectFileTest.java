@@ -188,6 +188,64 @@ class DamagedObjectFileTest {
         }
     }
 
+    @Test
+    void checkingGenerationsOnManyThreadsReportsTheirProblemsInGenerationOrderEveryTime() throws Exception {
+        // Generations are checked on a pool; what each shows is recorded in the generation list's order.
+        try (DirectoryStore store = DirectoryStore.create(repoDir)) {
+            BackupOptions options = new BackupOptions(List.of(dir.resolve("live").toString()), 64 << 10, true,
+                    SchemaVersion.V0, 2, dir.resolve("scratch"), null);
+            for (int i = 0; i < 4; i++) {
+                Files.writeString(dir.resolve("live/f2"), "changed " + i);
+                BackupRun.run(repository(store), options, Progress.NONE, w -> { });
+            }
+        }
+        List<String> generations;
+        try (DirectoryStore store = DirectoryStore.open(repoDir)) {
+            generations = repository(store).generations().generations().stream().map(g -> g.id().value()).toList();
+        }
+        assertThat(generations).hasSize(6);
+        // The object with the big unchanged file's chunks: every generation has a file that uses it.
+        Path shared = null;
+        for (Path f : objectFiles()) {
+            byte[] before = Files.readAllBytes(f);
+            Damage.TRUNCATED.doTo(f);
+            long affected = generations.stream()
+                    .filter(g -> problemsOf(g, uncheckedCheck()).anyMatch(p -> p.contains(": file ")))
+                    .count();
+            Files.write(f, before);
+            if (affected == generations.size()) {
+                shared = f;
+                break;
+            }
+        }
+        assertThat(shared).as("an object every generation uses").isNotNull();
+        Damage.TRUNCATED.doTo(shared);
+
+        CheckReport first = check(false);
+        List<String> order = first.problems().stream().filter(p -> p.startsWith("generation "))
+                .map(p -> p.substring("generation ".length(), p.indexOf(':'))).distinct().toList();
+        assertThat(order).isEqualTo(generations);
+        assertThat(first.generations).isEqualTo(6);
+        for (int i = 0; i < 4; i++) {
+            CheckReport again = check(false);
+            assertThat(again.problems()).as("run %d", i + 2).isEqualTo(first.problems());
+            assertThat(again.files).isEqualTo(first.files);
+            assertThat(again.chunkReferences).isEqualTo(first.chunkReferences);
+        }
+    }
+
+    private CheckReport uncheckedCheck() {
+        try {
+            return check(false);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Stream<String> problemsOf(String generation, CheckReport report) {
+        return report.problems().stream().filter(p -> p.startsWith("generation " + generation + ": "));
+    }
+
     private List<Path> objectFiles() throws Exception {
         try (Stream<Path> all = Files.walk(repoDir.resolve("objects"))) {
             return all.filter(Files::isRegularFile).sorted().toList();
