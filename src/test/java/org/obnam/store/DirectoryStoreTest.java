@@ -298,6 +298,61 @@ class DirectoryStoreTest extends StoreContract {
     }
 
     @Test
+    void aListingOfManyObjectsGivesEveryOneInTheOrderOfTheWalk() throws Exception {
+        // The visitor sees every object on the listing's own thread, in the order the walk of
+        // objects/ finds them, damaged ones and strays in their places, the same in every listing.
+        List<ObjectId> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ids.add(store.put(ObjectMeta.pack(List.of("a" + i, "b" + i), List.of(10L, 20L)), new byte[30]));
+        }
+        store.flush();
+        for (int i = 0; i < 300; i += 37) {
+            truncate(objectFile(ids.get(i)), 10);
+        }
+        Files.writeString(objectFile(ids.get(5)).resolveSibling("notes.txt"), "an editor's leftover");
+        List<String> walk = new java.util.ArrayList<>();
+        try (var fans = Files.newDirectoryStream(dir.resolve("repo/objects"))) {
+            for (Path fan : fans) {
+                try (var files = Files.newDirectoryStream(fan)) {
+                    for (Path f : files) {
+                        String name = f.getFileName().toString();
+                        walk.add(ObjectId.isValid(name) ? name : "stray " + f);
+                    }
+                }
+            }
+        }
+        Thread caller = Thread.currentThread();
+
+        for (int round = 0; round < 3; round++) {
+            List<String> seen = new java.util.ArrayList<>();
+            List<Thread> threads = new java.util.ArrayList<>();
+            store.list(new ObjectVisitor() {
+                @Override
+                public void object(ObjectInfo info) {
+                    threads.add(Thread.currentThread());
+                    assertThat(info.meta().labels()).hasSize(2);
+                    seen.add(info.id().value());
+                }
+
+                @Override
+                public void damaged(ObjectId id, StoreException problem) {
+                    threads.add(Thread.currentThread());
+                    assertThat(problem.getMessage()).contains("is truncated");
+                    seen.add(id.value());
+                }
+
+                @Override
+                public void stray(String where, String why) {
+                    threads.add(Thread.currentThread());
+                    seen.add("stray " + where);
+                }
+            });
+            assertThat(seen).as("round %d", round).isEqualTo(walk);
+            assertThat(threads).as("the visitor is called on the listing's caller").containsOnly(caller);
+        }
+    }
+
+    @Test
     void aTruncatedObjectIsNamedAsTruncatedAndTheOthersAreStillListed() throws Exception {
         List<ObjectId> ids = threeObjects();
         ObjectId pack = ids.getFirst();
