@@ -11,7 +11,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The server's label index keeps working after its disk filled up, once there is room again. */
+/**
+ * The label index: it keeps working after its disk filled up, once there is room again; and its
+ * look-ups do not miss rows on their way from memory to the database.
+ */
 class LabelIndexTest {
     @TempDir
     Path dir;
@@ -69,6 +72,57 @@ class LabelIndexTest {
         }
         try (LabelIndex reopened = new LabelIndex(dir.resolve("labels.db"))) {
             assertThat(reopened.isEmpty()).isFalse();
+        }
+    }
+
+    @Test
+    void whileObjectsAreAddedAndWrittenEveryLabelAddedBeforeALookUpIsFound() throws Exception {
+        // Rows move from memory to the database while look-ups run: none may be missed in between.
+        try (LabelIndex index = new LabelIndex(dir.resolve("labels.db"))) {
+            java.util.concurrent.ConcurrentLinkedQueue<String> added = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                Random random = new Random(w);
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < 120; i++) { // some 1.2 s: a dozen 100 ms write intervals
+                            List<LabelRange> ranges = labels(random, 64);
+                            index.add(ObjectId.random(), ranges, "boot");
+                            ranges.forEach(r -> added.add(r.label()));
+                            Thread.sleep(10);
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            Thread checker = Thread.ofPlatform().start(() -> {
+                try {
+                    while (!done.get()) {
+                        List<String> before = List.copyOf(added);
+                        List<String> sample = new ArrayList<>();
+                        for (int i = Math.max(0, before.size() - 300); i < before.size(); i++) {
+                            sample.add(before.get(i)); // the newest: in memory, being written, or just written
+                        }
+                        for (int i = 0; i < before.size(); i += Math.max(1, before.size() / 200)) {
+                            sample.add(before.get(i));
+                        }
+                        assertThat(index.find(sample).keySet()).containsAll(sample);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            for (Thread t : threads) {
+                t.join(60_000);
+            }
+            done.set(true);
+            checker.join(60_000);
+            assertThat(failure.get()).isNull();
+            assertThat(added).hasSizeGreaterThan(64 * 10);
+            assertThat(index.find(List.copyOf(added)).keySet()).containsAll(added);
         }
     }
 
