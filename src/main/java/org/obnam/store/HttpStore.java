@@ -155,10 +155,17 @@ public final class HttpStore implements Store {
      */
     @Override
     public ObjectBody getBody(ObjectId id, java.util.function.IntFunction<byte[]> arrays) throws StoreException {
-        Reply resp = fetch(id);
+        String what = "fetching chunk " + id;
+        ServerConnection.BodyReply answer = connection.sendInto(connection.request(HttpMethod.GET, chunkPath(id)), what,
+                arrays);
+        Reply resp = answer.reply();
+        connection.expect(resp, what, 200);
         String meta = resp.headers().get(ChunkMetaHeader.NAME);
         if (meta == null || meta.isBlank()) {
-            meta(meta, "fetching chunk " + id); // throws, naming the missing header
+            meta(meta, what); // throws, naming the missing header
+        }
+        if (answer.array() != null) {
+            return new ObjectBody(answer.array(), answer.length());
         }
         byte[] body = resp.content();
         return new ObjectBody(body, body.length);

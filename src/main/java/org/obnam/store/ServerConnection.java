@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContinueProtocolHandler;
@@ -201,42 +202,59 @@ final class ServerConnection implements AutoCloseable {
     /** A response to a range request whose body, if the server sent the range, is in the caller's array. */
     record RangeReply(Reply reply, boolean inArray, int length) {}
 
+    /** A response whose body, if it is a 200 answer of a stated length, is in {@code array} (else null). */
+    record BodyReply(Reply reply, byte[] array, int length) {}
+
     /**
-     * Collects a range response: the body of a 206 answer goes straight into the caller's array
-     * (a restore reads megabytes per chunk, and buffering each in a response, then copying it, made
-     * two arrays per chunk that only a collection of the old generation freed); any other answer
-     * is collected like any response, for the caller to handle. The fields are read once the
-     * reply is complete.
+     * Collects a response whose body goes straight into the caller's array when its status is the
+     * one expected (a restore reads megabytes per chunk and pack, and buffering each in a response,
+     * then copying it, made two arrays each that only a collection of the old generation freed);
+     * any other answer is collected like any response, for the caller to handle. The fields are
+     * read once the reply is complete.
      */
-    private static final class RangeCollector extends Collector {
-        private final byte[] dest;
-        private final int capacity;
-        private boolean inArray;
+    private abstract static class IntoArrayCollector extends Collector {
+        private byte[] dest;
+        private int capacity;
         private int filled;
 
-        RangeCollector(byte[] dest, int capacity) {
-            this.dest = dest;
-            this.capacity = capacity;
+        /** The array for this response's body and how much of it may be filled, or null to buffer it. */
+        abstract byte[] arrayFor(Response response);
+
+        /** The array the body went into, or null when it was buffered as any response's. */
+        byte[] dest() {
+            return dest;
         }
+
+        int filled() {
+            return filled;
+        }
+
+        int capacity() {
+            return capacity;
+        }
+
+        abstract int capacityOf(Response response, byte[] array);
 
         @Override
         public void onHeaders(Response response) {
-            inArray = response.getStatus() == 206;
-            if (!inArray) {
+            dest = arrayFor(response);
+            if (dest == null) {
                 super.onHeaders(response);
+            } else {
+                capacity = capacityOf(response, dest);
             }
         }
 
         @Override
         public void onContent(Response response, Content.Chunk chunk, Runnable demander) throws Exception {
-            if (!inArray) {
+            if (dest == null) {
                 super.onContent(response, chunk, demander);
                 return;
             }
             java.nio.ByteBuffer content = chunk.getByteBuffer();
             int n = content.remaining();
             if (n > capacity - filled) {
-                response.abort(new IOException("the server sent more than the " + capacity + " bytes asked for"));
+                response.abort(new IOException("the server sent more than the " + capacity + " bytes it announced"));
             } else {
                 content.get(dest, filled, n);
                 filled += n;
@@ -245,11 +263,71 @@ final class ServerConnection implements AutoCloseable {
         }
     }
 
+    private static final class RangeCollector extends IntoArrayCollector {
+        private final byte[] given;
+        private final int givenCapacity;
+
+        RangeCollector(byte[] given, int givenCapacity) {
+            this.given = given;
+            this.givenCapacity = givenCapacity;
+        }
+
+        @Override
+        byte[] arrayFor(Response response) {
+            return response.getStatus() == 206 ? given : null;
+        }
+
+        @Override
+        int capacityOf(Response response, byte[] array) {
+            return givenCapacity;
+        }
+    }
+
+    /** Fills an array from {@code arrays}, asked for the body's length, with a 200 answer's body of a stated length. */
+    private static final class BodyCollector extends IntoArrayCollector {
+        private final IntFunction<byte[]> arrays;
+
+        BodyCollector(IntFunction<byte[]> arrays) {
+            this.arrays = arrays;
+        }
+
+        @Override
+        byte[] arrayFor(Response response) {
+            long length = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            if (response.getStatus() != 200 || length < 0 || length > MAX_RESPONSE_BYTES) {
+                return null;
+            }
+            return arrays.apply((int) length);
+        }
+
+        @Override
+        int capacityOf(Response response, byte[] array) {
+            return (int) response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        }
+    }
+
     /** Like {@link #send}, for a range request whose body may go into {@code dest} (at most {@code capacity} bytes). */
     RangeReply sendRange(Request request, String what, byte[] dest, int capacity) throws StoreException {
         RangeCollector collector = new RangeCollector(dest, capacity);
         Reply reply = await(request, collector, what);
-        return new RangeReply(reply, collector.inArray, collector.filled);
+        return new RangeReply(reply, collector.dest() != null, collector.filled());
+    }
+
+    /**
+     * Like {@link #send}, for a request whose 200 answer's body goes into an array from
+     * {@code arrays}; a body shorter than its stated length is an error.
+     */
+    BodyReply sendInto(Request request, String what, IntFunction<byte[]> arrays) throws StoreException {
+        BodyCollector collector = new BodyCollector(arrays);
+        Reply reply = await(request, collector, what);
+        if (collector.dest() == null) {
+            return new BodyReply(reply, null, 0);
+        }
+        if (collector.filled() != collector.capacity()) {
+            throw new StoreException.Transient("the server at " + base + " sent " + collector.filled() + " of the "
+                    + collector.capacity() + " bytes it announced while " + what, null);
+        }
+        return new BodyReply(reply, collector.dest(), collector.filled());
     }
 
     Reply send(Request request, String what) throws StoreException {

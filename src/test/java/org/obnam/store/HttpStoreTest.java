@@ -69,6 +69,19 @@ class HttpStoreTest extends StoreContract {
         }
     }
 
+    @Test
+    void aBodyGoesStraightIntoTheArrayGivenForItSoThatARestoreCanReuseItsArrays() throws Exception {
+        byte[] body = new byte[300_000];
+        new java.util.Random(3).nextBytes(body);
+        ObjectId id = store.put(ObjectMeta.single("straight"), body);
+        byte[] given = new byte[400_000];
+
+        ObjectBody got = store.getBody(id, n -> given);
+
+        assertThat(got.array()).isSameAs(given);
+        assertThat(java.util.Arrays.copyOf(got.array(), got.length())).isEqualTo(body);
+    }
+
     private static List<String> draftFiles() throws java.io.IOException {
         if (!Files.isDirectory(drafts())) {
             return List.of();
