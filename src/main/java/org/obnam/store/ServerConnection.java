@@ -294,7 +294,9 @@ final class ServerConnection implements AutoCloseable {
         @Override
         byte[] arrayFor(Response response) {
             long length = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-            if (response.getStatus() != 200 || length < 0 || length > MAX_RESPONSE_BYTES) {
+            // An encoded body (a proxy's gzip, say) is decoded to another length than it states.
+            if (response.getStatus() != 200 || length < 0 || length > MAX_RESPONSE_BYTES
+                    || response.getHeaders().contains(HttpHeader.CONTENT_ENCODING)) {
                 return null;
             }
             return arrays.apply((int) length);
