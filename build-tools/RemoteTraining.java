@@ -46,7 +46,23 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Usage: java -cp target/obnam.jar build-tools/RemoteTraining.java JAVA target/obnam.jar target WORKDIR
  */
 public class RemoteTraining {
+    /** Why the training failed, with the end of the log that shows it. */
+    private static final class Failed extends Exception {
+        Failed(String message) {
+            super(message);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
+        try {
+            train(args);
+        } catch (Failed e) {
+            System.err.println("RemoteTraining: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void train(String[] args) throws Exception {
         String java = args[0];
         Path jar = Path.of(args[1]).toAbsolutePath();
         Path target = Path.of(args[2]).toAbsolutePath();
@@ -86,6 +102,8 @@ public class RemoteTraining {
         Path serverLog = work.resolve("server.log");
         Process server = start(command(java, List.of("-XX:AOTCacheOutput=" + serverAot), jvm,
                 "org.obnam.server.ServerMain", serverConfig.toString()), env, serverLog);
+        // Whatever stops this program, the server does not outlive it.
+        Runtime.getRuntime().addShutdownHook(new Thread(server::destroyForcibly));
         try {
             waitForPort(port, server, serverLog);
             Path repository = work.resolve("repository.yaml");
@@ -127,7 +145,7 @@ public class RemoteTraining {
     }
 
     private static void run(List<String> command, Map<String, String> env, Path log, Duration limit)
-            throws IOException, InterruptedException {
+            throws IOException, InterruptedException, Failed {
         Process p = start(command, env, log);
         if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -138,7 +156,8 @@ public class RemoteTraining {
         }
     }
 
-    private static void waitForPort(int port, Process server, Path log) throws IOException, InterruptedException {
+    private static void waitForPort(int port, Process server, Path log)
+            throws IOException, InterruptedException, Failed {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {
@@ -154,13 +173,13 @@ public class RemoteTraining {
         fail("obnam-server did not listen on 127.0.0.1:" + port + " within 60 s", log);
     }
 
-    private static void fail(String problem, Path log) throws IOException {
-        System.err.println("RemoteTraining: " + problem + "; the end of " + log + ":");
+    private static void fail(String problem, Path log) throws IOException, Failed {
+        StringBuilder b = new StringBuilder(problem).append("; the end of ").append(log).append(':');
         if (Files.exists(log)) {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            lines.subList(Math.max(0, lines.size() - 20), lines.size()).forEach(System.err::println);
+            lines.subList(Math.max(0, lines.size() - 20), lines.size()).forEach(l -> b.append('\n').append(l));
         }
-        System.exit(1);
+        throw new Failed(b.toString());
     }
 
     /** An EC key and a self-signed certificate for 127.0.0.1, valid for a day: only this build uses them. */
