@@ -1,10 +1,6 @@
 import java.io.IOException;
 import java.io.Writer;
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +16,8 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
@@ -77,18 +75,19 @@ public class RemoteTraining {
         Path key = work.resolve("server-key.pem");
         Path cert = work.resolve("server-cert.pem");
         selfSigned(key, cert);
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
         Path serverConfig = work.resolve("server.yaml");
-        Files.writeString(serverConfig, "address: 127.0.0.1:" + port + "\nchunks: " + work.resolve("chunks")
+        // Port 0: the server takes a free port and names it in its log, so that no other program
+        // can take it between a choice made here and the server's start.
+        Files.writeString(serverConfig, "address: 127.0.0.1:0\nchunks: " + work.resolve("chunks")
                 + "\ntls_key: " + key + "\ntls_cert: " + cert + "\n");
 
         // The flags that matter for a cache to be usable: the collector, and a heap small enough
-        // for compressed pointers, as the launcher gives.
+        // for compressed pointers, as the launcher gives. And the launcher's Jetty setting
+        // (bin/obnam-launch): without it Jetty starts JMX, whose classes would then be in the
+        // caches and so loaded at every start.
         List<String> jvm = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTRecordTraining", "-XX:+UseSerialGC",
-                "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "-cp", jar.toString());
+                "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "-Dorg.eclipse.jetty.util.referencesPerCacheLine=16",
+                "-cp", jar.toString());
         Path added = work.resolve("client-add.log");
         run(command(java, List.of(), jvm, "org.obnam.server.ServerMain", "client", "add", "--config",
                 serverConfig.toString(), "training"), env, added, Duration.ofMinutes(2));
@@ -100,24 +99,38 @@ public class RemoteTraining {
         Files.deleteIfExists(serverAot);
         Files.deleteIfExists(remoteAot);
         Path serverLog = work.resolve("server.log");
+        Map<String, String> serverEnv = new java.util.HashMap<>(env);
+        serverEnv.put("OBNAM_SERVER_LOG", "warn,obnam=info"); // for its "listening on" line
         Process server = start(command(java, List.of("-XX:AOTCacheOutput=" + serverAot), jvm,
-                "org.obnam.server.ServerMain", serverConfig.toString()), env, serverLog);
+                "org.obnam.server.ServerMain", serverConfig.toString()), serverEnv, serverLog);
         // Whatever stops this program, the server does not outlive it.
         Runtime.getRuntime().addShutdownHook(new Thread(server::destroyForcibly));
+        Exception first = null;
         try {
-            waitForPort(port, server, serverLog);
+            int port = listeningPort(server, serverLog);
             Path repository = work.resolve("repository.yaml");
             Files.writeString(repository, "server_url: https://127.0.0.1:" + port + "\naccess_token: " + token
                     + "\nca_cert: " + cert + "\n");
             run(command(java, List.of("-XX:AOTCacheOutput=" + remoteAot), jvm, "org.obnam.cli.Training",
                     work.resolve("client").toString(), repository.toString()), env, work.resolve("client.log"),
                     Duration.ofMinutes(10));
-        } finally {
-            server.destroy(); // SIGTERM
-            if (!server.waitFor(5, TimeUnit.MINUTES)) {
-                server.destroyForcibly();
+        } catch (Exception e) {
+            first = e;
+        }
+        server.destroy(); // SIGTERM
+        if (!server.waitFor(5, TimeUnit.MINUTES)) {
+            server.destroyForcibly();
+            try {
                 fail("obnam-server did not stop within 5 minutes of SIGTERM", serverLog);
+            } catch (Failed stuck) {
+                if (first == null) {
+                    throw stuck;
+                }
+                first.addSuppressed(stuck);
             }
+        }
+        if (first != null) {
+            throw first;
         }
         for (Path cache : List.of(serverAot, remoteAot)) {
             if (!Files.isRegularFile(cache) || Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) < 0) {
@@ -141,6 +154,7 @@ public class RemoteTraining {
         ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         b.environment().putAll(env);
         b.environment().remove("JAVA_TOOL_OPTIONS");
+        b.environment().remove("JDK_JAVA_OPTIONS");
         return b.start();
     }
 
@@ -156,21 +170,22 @@ public class RemoteTraining {
         }
     }
 
-    private static void waitForPort(int port, Process server, Path log)
-            throws IOException, InterruptedException, Failed {
+    /** The port the server names in its log once it listens. */
+    private static int listeningPort(Process server, Path log) throws IOException, InterruptedException, Failed {
+        Pattern listening = Pattern.compile("listening on https://127\\.0\\.0\\.1:(\\d+)");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
+            Matcher m = listening.matcher(Files.exists(log) ? Files.readString(log) : "");
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
             if (!server.isAlive()) {
                 fail("obnam-server exited with code " + server.exitValue() + " before it listened", log);
             }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
+            Thread.sleep(50);
         }
-        fail("obnam-server did not listen on 127.0.0.1:" + port + " within 60 s", log);
+        fail("obnam-server did not say it listened within 60 s", log);
+        return -1; // not reached
     }
 
     private static void fail(String problem, Path log) throws IOException, Failed {

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.obnam.crypto.ChunkKind;
 import org.obnam.crypto.KeyRecord;
@@ -89,7 +90,9 @@ public final class Checker {
         if (readData) {
             readAllObjects();
         }
-        Set<ObjectId> referenced = new HashSet<>();
+        // One set for all generations, filled by the threads that check them: most objects are
+        // used by many generations.
+        Set<ObjectId> referenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
         boolean everyFileListRead = checkGenerations(list.generations(), referenced);
         // What the file lists that could not be read refer to is unknown: no object is called unused then.
         if (everyFileListRead) {
@@ -371,8 +374,7 @@ public final class Checker {
     }
 
     /** What checking one generation found, for this thread to record in the report. */
-    private record GenerationCheck(boolean fileListRead, long files, long chunkReferences, List<String> problems,
-            Set<ObjectId> referenced) {}
+    private record GenerationCheck(boolean fileListRead, long files, long chunkReferences, List<String> problems) {}
 
     /**
      * Checks the generations, several at once on a pool of one thread per CPU (each fetches and
@@ -388,28 +390,28 @@ public final class Checker {
         try {
             ArrayDeque<Future<GenerationCheck>> ahead = new ArrayDeque<>();
             for (GenerationList.Item g : generations) {
-                progress.accept("checking generation " + g.id());
-                ahead.add(pool.submit(() -> checkGeneration(g)));
+                ahead.add(pool.submit(() -> checkGeneration(g, referenced)));
                 if (ahead.size() > threads) {
-                    everyFileListRead &= record(ahead.poll(), referenced);
+                    everyFileListRead &= record(ahead.poll());
                 }
             }
             while (!ahead.isEmpty()) {
-                everyFileListRead &= record(ahead.poll(), referenced);
+                everyFileListRead &= record(ahead.poll());
             }
         } finally {
             pool.shutdownNow();
+            // A task stopped early still deletes its copy of a file list: let it, for a while.
+            pool.awaitTermination(10, TimeUnit.SECONDS);
         }
         return everyFileListRead;
     }
 
-    private boolean record(Future<GenerationCheck> pending, Set<ObjectId> referenced) throws Exception {
+    private boolean record(Future<GenerationCheck> pending) throws Exception {
         GenerationCheck c = outcome(pending);
         report.generations++;
         report.files += c.files();
         report.chunkReferences += c.chunkReferences();
         c.problems().forEach(report::problem);
-        referenced.addAll(c.referenced());
         return c.fileListRead();
     }
 
@@ -425,32 +427,32 @@ public final class Checker {
         }
     }
 
-    /** On a pool thread: checks one generation, changing nothing shared. */
-    private GenerationCheck checkGeneration(GenerationList.Item g) throws Exception {
+    /** On a pool thread: checks one generation, changing nothing shared but {@code referenced}, a concurrent set. */
+    private GenerationCheck checkGeneration(GenerationList.Item g, Set<ObjectId> referenced) throws Exception {
+        progress.accept("checking generation " + g.id());
         List<String> problems = new ArrayList<>();
-        Set<ObjectId> referenced = new HashSet<>();
         referenced.add(g.id());
         if (unreadable.contains(g.id())) {
             problems.add("generation " + g.id() + ": its record is damaged (object " + g.id() + ")");
-            return new GenerationCheck(false, 0, 0, problems, referenced);
+            return new GenerationCheck(false, 0, 0, problems);
         }
         if (!objectSizes.containsKey(g.id())) {
             problems.add("generation " + g.id() + ": its record is missing");
-            return new GenerationCheck(false, 0, 0, problems, referenced);
+            return new GenerationCheck(false, 0, 0, problems);
         }
         GenerationRecord record;
         try {
             record = repo.generation(g);
         } catch (Exception e) {
             problems.add("generation " + g.id() + ": its record cannot be read: " + e.getMessage());
-            return new GenerationCheck(false, 0, 0, problems, referenced);
+            return new GenerationCheck(false, 0, 0, problems);
         }
         for (ChunkRef ref : record.dbChunks()) {
             referenced.add(ref.object());
             String f = fault(ref);
             if (f != null) {
                 problems.add("generation " + g.id() + ": its file list " + f + "; none of its files can be listed");
-                return new GenerationCheck(false, 0, 0, problems, referenced);
+                return new GenerationCheck(false, 0, 0, problems);
             }
         }
         long[] files = {0};
@@ -476,7 +478,7 @@ public final class Checker {
                     }
                 });
             }
-            return new GenerationCheck(true, files[0], chunkReferences[0], problems, referenced);
+            return new GenerationCheck(true, files[0], chunkReferences[0], problems);
         } catch (CorruptChunkException e) {
             problems.add("generation " + g.id() + ": its file list is damaged: " + e.getMessage());
         } catch (Exception e) {
@@ -484,6 +486,6 @@ public final class Checker {
         } finally {
             Files.deleteIfExists(db);
         }
-        return new GenerationCheck(false, files[0], chunkReferences[0], problems, referenced);
+        return new GenerationCheck(false, files[0], chunkReferences[0], problems);
     }
 }

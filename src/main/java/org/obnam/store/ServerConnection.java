@@ -216,6 +216,8 @@ final class ServerConnection implements AutoCloseable {
         private byte[] dest;
         private int capacity;
         private int filled;
+        /** What went wrong taking the caller's array (Jetty only logs what a listener throws). */
+        private volatile Throwable failure;
 
         /** The array for this response's body and how much of it may be filled, or null to buffer it. */
         abstract byte[] arrayFor(Response response);
@@ -235,13 +237,34 @@ final class ServerConnection implements AutoCloseable {
 
         abstract int capacityOf(Response response, byte[] array);
 
+        /** Rethrows, as itself, what went wrong taking the caller's array, if anything did. */
+        void rethrowFailure() {
+            switch (failure) {
+                case null -> {}
+                case Error e -> throw e;
+                case RuntimeException e -> throw e;
+                default -> throw new IllegalStateException(failure);
+            }
+        }
+
         @Override
         public void onHeaders(Response response) {
-            dest = arrayFor(response);
+            try {
+                dest = arrayFor(response);
+                if (dest != null) {
+                    capacity = capacityOf(response, dest);
+                    if (dest.length < capacity) {
+                        throw new IllegalArgumentException("an array of " + dest.length + " bytes cannot take " + capacity);
+                    }
+                }
+            } catch (Throwable t) {
+                failure = t;
+                dest = null;
+                response.abort(t);
+                return;
+            }
             if (dest == null) {
                 super.onHeaders(response);
-            } else {
-                capacity = capacityOf(response, dest);
             }
         }
 
@@ -311,7 +334,7 @@ final class ServerConnection implements AutoCloseable {
     /** Like {@link #send}, for a range request whose body may go into {@code dest} (at most {@code capacity} bytes). */
     RangeReply sendRange(Request request, String what, byte[] dest, int capacity) throws StoreException {
         RangeCollector collector = new RangeCollector(dest, capacity);
-        Reply reply = await(request, collector, what);
+        Reply reply = awaitInto(request, collector, what);
         return new RangeReply(reply, collector.dest() != null, collector.filled());
     }
 
@@ -321,7 +344,7 @@ final class ServerConnection implements AutoCloseable {
      */
     BodyReply sendInto(Request request, String what, IntFunction<byte[]> arrays) throws StoreException {
         BodyCollector collector = new BodyCollector(arrays);
-        Reply reply = await(request, collector, what);
+        Reply reply = awaitInto(request, collector, what);
         if (collector.dest() == null) {
             return new BodyReply(reply, null, 0);
         }
@@ -330,6 +353,15 @@ final class ServerConnection implements AutoCloseable {
                     + collector.capacity() + " bytes it announced while " + what, null);
         }
         return new BodyReply(reply, collector.dest(), collector.filled());
+    }
+
+    /** As {@link #await}, but a failure to take the caller's array is the caller's, not the network's. */
+    private Reply awaitInto(Request request, IntoArrayCollector collector, String what) throws StoreException {
+        try {
+            return await(request, collector, what);
+        } finally {
+            collector.rethrowFailure();
+        }
     }
 
     Reply send(Request request, String what) throws StoreException {

@@ -62,8 +62,23 @@ class LauncherAotCacheIT {
             assertThat(out).as(url).contains("org.eclipse.jetty.client.HttpClient source: shared objects file")
                     .contains("org.obnam.store.HttpStore source: shared objects file")
                     .contains("sun.security.ssl.SSLEngineImpl source: shared objects file")
-                    .doesNotContain("org.obnam.server.ChunkServer ");
+                    .doesNotContain("org.obnam.server.ChunkServer ")
+                    .doesNotContain("javax.management.MBeanServer ");
         }
+    }
+
+    @Test
+    void theLauncherReadsNoFurtherIntoAConfigurationThanItsFirstThousandLines() throws Exception {
+        // A --config naming some big file by mistake must not hold the launcher up for long;
+        // a server_url beyond the first 1,000 lines is not seen (only the cache depends on it).
+        Obnam local = Obnam.in(dir);
+        Path config = local.configFileWith("long.yaml", "# a comment\n".repeat(200_000) + "server_url: https://127.0.0.1:9\n");
+
+        ExternalCommand.Result result = local.withConfig(config).withEnv("OBNAM_JAVA_OPTS", LOG_CLASS_LOADING)
+                .ok("--version");
+
+        assertThat(result.elapsed()).isLessThan(java.time.Duration.ofSeconds(20));
+        assertThat(result.stdout()).doesNotContain("org.eclipse.jetty.client.HttpClient ");
     }
 
     @Test
@@ -73,7 +88,9 @@ class LauncherAotCacheIT {
         assertThat(run.exitCode()).isZero();
         assertThat(run.stdout()).contains("org.obnam.server.ChunkServer source: shared objects file")
                 .contains("org.eclipse.jetty.server.Server source: shared objects file")
-                .doesNotContain("org.obnam.cli.Main ");
+                .doesNotContain("org.obnam.cli.Main ")
+                // recorded without Jetty starting JMX (the launcher's setting, in the training too)
+                .doesNotContain("javax.management.MBeanServer ");
     }
 
     @Test

@@ -82,6 +82,20 @@ class HttpStoreTest extends StoreContract {
         assertThat(java.util.Arrays.copyOf(got.array(), got.length())).isEqualTo(body);
     }
 
+    @Test
+    void whatGoesWrongTakingTheGivenArrayReachesTheCallerAsItself() throws Exception {
+        ObjectId id = store.put(ObjectMeta.single("no-array"), new byte[300_000]);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+
+        assertThatThrownBy(() -> store.getBody(id, n -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("no array for " + n + " bytes");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("no array for 300000 bytes");
+        assertThatThrownBy(() -> store.getBody(id, n -> new byte[10]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot take 300000");
+        assertThat(calls).hasValue(1);
+    }
+
     private static List<String> draftFiles() throws java.io.IOException {
         if (!Files.isDirectory(drafts())) {
             return List.of();
