@@ -219,8 +219,11 @@ final class ServerConnection implements AutoCloseable {
         /** What went wrong taking the caller's array (Jetty only logs what a listener throws). */
         private volatile Throwable failure;
 
-        /** The array for this response's body and how much of it may be filled, or null to buffer it. */
-        abstract byte[] arrayFor(Response response);
+        /** Where a response's body goes: {@code array}, of which at most {@code capacity} bytes. */
+        record Target(byte[] array, int capacity) {}
+
+        /** Where this response's body goes, or null to buffer it as any response's. */
+        abstract Target targetFor(Response response);
 
         /** The array the body went into, or null when it was buffered as any response's. */
         byte[] dest() {
@@ -235,8 +238,6 @@ final class ServerConnection implements AutoCloseable {
             return capacity;
         }
 
-        abstract int capacityOf(Response response, byte[] array);
-
         /** Rethrows, as itself, what went wrong taking the caller's array, if anything did. */
         void rethrowFailure() {
             switch (failure) {
@@ -250,12 +251,14 @@ final class ServerConnection implements AutoCloseable {
         @Override
         public void onHeaders(Response response) {
             try {
-                dest = arrayFor(response);
-                if (dest != null) {
-                    capacity = capacityOf(response, dest);
-                    if (dest.length < capacity) {
-                        throw new IllegalArgumentException("an array of " + dest.length + " bytes cannot take " + capacity);
+                Target target = targetFor(response);
+                if (target != null) {
+                    if (target.array().length < target.capacity()) {
+                        throw new IllegalArgumentException("an array of " + target.array().length + " bytes cannot take "
+                                + target.capacity());
                     }
+                    dest = target.array();
+                    capacity = target.capacity();
                 }
             } catch (Throwable t) {
                 failure = t;
@@ -296,13 +299,8 @@ final class ServerConnection implements AutoCloseable {
         }
 
         @Override
-        byte[] arrayFor(Response response) {
-            return response.getStatus() == 206 ? given : null;
-        }
-
-        @Override
-        int capacityOf(Response response, byte[] array) {
-            return givenCapacity;
+        Target targetFor(Response response) {
+            return response.getStatus() == 206 ? new Target(given, givenCapacity) : null;
         }
     }
 
@@ -315,19 +313,14 @@ final class ServerConnection implements AutoCloseable {
         }
 
         @Override
-        byte[] arrayFor(Response response) {
+        Target targetFor(Response response) {
             long length = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
             // An encoded body (a proxy's gzip, say) is decoded to another length than it states.
             if (response.getStatus() != 200 || length < 0 || length > MAX_RESPONSE_BYTES
                     || response.getHeaders().contains(HttpHeader.CONTENT_ENCODING)) {
                 return null;
             }
-            return arrays.apply((int) length);
-        }
-
-        @Override
-        int capacityOf(Response response, byte[] array) {
-            return (int) response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            return new Target(arrays.apply((int) length), (int) length);
         }
     }
 
