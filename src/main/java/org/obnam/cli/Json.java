@@ -1,20 +1,13 @@
 package org.obnam.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import org.obnam.util.JsonTree;
 
 /** JSON output for commands. */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private Json() {}
 
+    /** Maps, lists, strings, numbers and booleans as JSON indented by two spaces. */
     static String pretty(Object value) {
-        try {
-            return MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return new String(JsonTree.writePretty(g -> JsonTree.writeValue(g, value)), java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -1,8 +1,5 @@
 package org.obnam.crypto;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -16,6 +13,7 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
+import org.obnam.util.JsonTree;
 import org.obnam.util.SystemRandom;
 
 /**
@@ -26,7 +24,6 @@ import org.obnam.util.SystemRandom;
  */
 public final class KeyRecord {
     public static final int VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HexFormat HEX = HexFormat.of();
 
     private final String repositoryId;
@@ -94,32 +91,38 @@ public final class KeyRecord {
     }
 
     public byte[] toJson() {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("format", "obnam-key");
-        n.put("version", VERSION);
-        n.put("repository_id", repositoryId);
-        ObjectNode kdf = n.putObject("kdf");
-        kdf.put("algorithm", "argon2id");
-        kdf.put("argon2_version", 19);
-        kdf.put("memory_kib", params.memoryKib());
-        kdf.put("iterations", params.iterations());
-        kdf.put("parallelism", params.parallelism());
-        kdf.put("salt", HEX.formatHex(salt));
-        n.put("cipher", "aes-256-gcm");
-        n.put("wrapped_key", HEX.formatHex(wrapped));
-        n.put("mac", HEX.formatHex(mac));
-        return (n.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] json = JsonTree.writePretty(g -> {
+            g.writeStartObject();
+            g.writeStringField("format", "obnam-key");
+            g.writeNumberField("version", VERSION);
+            g.writeStringField("repository_id", repositoryId);
+            g.writeObjectFieldStart("kdf");
+            g.writeStringField("algorithm", "argon2id");
+            g.writeNumberField("argon2_version", 19);
+            g.writeNumberField("memory_kib", params.memoryKib());
+            g.writeNumberField("iterations", params.iterations());
+            g.writeNumberField("parallelism", params.parallelism());
+            g.writeStringField("salt", HEX.formatHex(salt));
+            g.writeEndObject();
+            g.writeStringField("cipher", "aes-256-gcm");
+            g.writeStringField("wrapped_key", HEX.formatHex(wrapped));
+            g.writeStringField("mac", HEX.formatHex(mac));
+            g.writeEndObject();
+        });
+        byte[] withNewline = java.util.Arrays.copyOf(json, json.length + 1);
+        withNewline[json.length] = '\n';
+        return withNewline;
     }
 
     /** Parses a stored key record; IllegalArgumentException names what is damaged or unsupported. */
     public static KeyRecord parse(byte[] json) {
-        JsonNode n;
+        JsonTree n;
         try {
-            n = JSON.readTree(json);
+            n = JsonTree.parse(json);
         } catch (IOException e) {
             throw new IllegalArgumentException("the key record is not valid JSON");
         }
-        if (n == null || !"obnam-key".equals(n.path("format").asText())) {
+        if (!"obnam-key".equals(n.path("format").asText())) {
             throw new IllegalArgumentException("the key record is damaged (not an Obnam key record)");
         }
         int version = n.path("version").asInt(-1);
@@ -127,7 +130,7 @@ public final class KeyRecord {
             throw new IllegalArgumentException("the key record has version " + version + ", this Obnam reads version "
                     + VERSION + (version > VERSION ? ": upgrade Obnam" : ""));
         }
-        JsonNode kdf = n.path("kdf");
+        JsonTree kdf = n.path("kdf");
         if (!"argon2id".equals(kdf.path("algorithm").asText()) || kdf.path("argon2_version").asInt() != 19
                 || !"aes-256-gcm".equals(n.path("cipher").asText())) {
             throw new IllegalArgumentException("the key record names an unknown algorithm");

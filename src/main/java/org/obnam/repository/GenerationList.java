@@ -1,16 +1,12 @@
 package org.obnam.repository;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.obnam.crypto.Label;
 import org.obnam.store.ObjectId;
+import org.obnam.util.JsonTree;
 
 /**
  * The client's list of generations, oldest first (Rust Obnam's "client trust"). Stored encrypted
@@ -19,7 +15,6 @@ import org.obnam.store.ObjectId;
  */
 public record GenerationList(long counter, long recordVersion, List<Item> generations) {
     public static final int FORMAT_VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One generation as listed: enough to show and resolve it without fetching it. */
     public record Item(ObjectId id, Label label, Instant ended, String schemaVersion, long fileCount, long fileBytes) {}
@@ -71,26 +66,30 @@ public record GenerationList(long counter, long recordVersion, List<Item> genera
     }
 
     public byte[] toJson() {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("format", "obnam-generation-list");
-        n.put("version", FORMAT_VERSION);
-        n.put("counter", counter);
-        ArrayNode gens = n.putArray("generations");
-        for (Item i : generations) {
-            ObjectNode o = gens.addObject();
-            o.put("id", i.id().value());
-            o.put("label", i.label().hex());
-            o.put("ended", i.ended().toString());
-            o.put("schema_version", i.schemaVersion());
-            o.put("file_count", i.fileCount());
-            o.put("file_bytes", i.fileBytes());
-        }
-        return n.toString().getBytes(StandardCharsets.UTF_8);
+        return JsonTree.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("format", "obnam-generation-list");
+            g.writeNumberField("version", FORMAT_VERSION);
+            g.writeNumberField("counter", counter);
+            g.writeArrayFieldStart("generations");
+            for (Item i : generations) {
+                g.writeStartObject();
+                g.writeStringField("id", i.id().value());
+                g.writeStringField("label", i.label().hex());
+                g.writeStringField("ended", i.ended().toString());
+                g.writeStringField("schema_version", i.schemaVersion());
+                g.writeNumberField("file_count", i.fileCount());
+                g.writeNumberField("file_bytes", i.fileBytes());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
     }
 
     public static GenerationList parse(byte[] json, long recordVersion) throws RepositoryException {
         try {
-            JsonNode n = JSON.readTree(json);
+            JsonTree n = JsonTree.parse(json);
             if (!"obnam-generation-list".equals(n.path("format").asText())) {
                 throw new RepositoryException("the generation list is damaged");
             }
@@ -99,7 +98,7 @@ public record GenerationList(long counter, long recordVersion, List<Item> genera
                         + ", newer than this Obnam understands: upgrade Obnam");
             }
             List<Item> items = new ArrayList<>();
-            for (JsonNode o : n.path("generations")) {
+            for (JsonTree o : n.path("generations")) {
                 items.add(new Item(new ObjectId(o.path("id").asText()), Label.fromHex(o.path("label").asText()),
                         Instant.parse(o.path("ended").asText()), o.path("schema_version").asText(),
                         o.path("file_count").asLong(), o.path("file_bytes").asLong()));

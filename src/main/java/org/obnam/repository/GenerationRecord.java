@@ -1,11 +1,6 @@
 package org.obnam.repository;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +8,7 @@ import org.obnam.crypto.Label;
 import org.obnam.generation.ChunkRef;
 import org.obnam.generation.SchemaVersion;
 import org.obnam.store.ObjectId;
+import org.obnam.util.JsonTree;
 
 /**
  * A generation as stored: when it was made, what it holds in brief, and the chunks that make up
@@ -27,35 +23,39 @@ public record GenerationRecord(
         long dbBytes,
         List<ChunkRef> dbChunks) {
     public static final int FORMAT_VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public byte[] toJson() {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("format", "obnam-generation");
-        n.put("version", FORMAT_VERSION);
-        ObjectNode sv = n.putObject("schema_version");
-        sv.put("major", schemaVersion.major());
-        sv.put("minor", schemaVersion.minor());
-        n.put("started", started.toString());
-        n.put("ended", ended.toString());
-        n.put("file_count", fileCount);
-        n.put("file_bytes", fileBytes);
-        n.put("db_bytes", dbBytes);
-        ArrayNode chunks = n.putArray("db_chunks");
-        for (ChunkRef c : dbChunks) {
-            ObjectNode o = chunks.addObject();
-            o.put("label", c.label().hex());
-            o.put("object", c.object().value());
-            o.put("offset", c.offset());
-            o.put("length", c.length());
-            o.put("size", c.size());
-        }
-        return n.toString().getBytes(StandardCharsets.UTF_8);
+        return JsonTree.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("format", "obnam-generation");
+            g.writeNumberField("version", FORMAT_VERSION);
+            g.writeObjectFieldStart("schema_version");
+            g.writeNumberField("major", schemaVersion.major());
+            g.writeNumberField("minor", schemaVersion.minor());
+            g.writeEndObject();
+            g.writeStringField("started", started.toString());
+            g.writeStringField("ended", ended.toString());
+            g.writeNumberField("file_count", fileCount);
+            g.writeNumberField("file_bytes", fileBytes);
+            g.writeNumberField("db_bytes", dbBytes);
+            g.writeArrayFieldStart("db_chunks");
+            for (ChunkRef c : dbChunks) {
+                g.writeStartObject();
+                g.writeStringField("label", c.label().hex());
+                g.writeStringField("object", c.object().value());
+                g.writeNumberField("offset", c.offset());
+                g.writeNumberField("length", c.length());
+                g.writeNumberField("size", c.size());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
     }
 
     public static GenerationRecord parse(byte[] json) throws CorruptChunkException, RepositoryException {
         try {
-            JsonNode n = JSON.readTree(json);
+            JsonTree n = JsonTree.parse(json);
             if (!"obnam-generation".equals(n.path("format").asText())) {
                 throw new CorruptChunkException("not a generation record");
             }
@@ -65,11 +65,11 @@ public record GenerationRecord(
                         + ", newer than this Obnam understands: upgrade Obnam");
             }
             List<ChunkRef> chunks = new ArrayList<>();
-            for (JsonNode c : n.path("db_chunks")) {
+            for (JsonTree c : n.path("db_chunks")) {
                 chunks.add(new ChunkRef(Label.fromHex(c.path("label").asText()), new ObjectId(c.path("object").asText()),
                         c.path("offset").asLong(), c.path("length").asInt(), c.path("size").asInt()));
             }
-            JsonNode sv = n.path("schema_version");
+            JsonTree sv = n.path("schema_version");
             return new GenerationRecord(new SchemaVersion(sv.path("major").asInt(), sv.path("minor").asInt()),
                     Instant.parse(n.path("started").asText()), Instant.parse(n.path("ended").asText()),
                     n.path("file_count").asLong(), n.path("file_bytes").asLong(), n.path("db_bytes").asLong(), chunks);

@@ -1,9 +1,7 @@
 package org.obnam.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import org.obnam.util.JsonTree;
 
 /**
  * The {@code Chunk-Meta} HTTP header: an object's metadata as JSON, with every non-ASCII character
@@ -11,14 +9,13 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  */
 public final class ChunkMetaHeader {
     public static final String NAME = "Chunk-Meta";
-    private static final ObjectMapper ASCII = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
     private ChunkMetaHeader() {}
 
     public static String encode(ObjectMeta meta) {
         try {
-            return ASCII.writeValueAsString(ASCII.readTree(meta.json()));
-        } catch (JsonProcessingException e) {
+            return JsonTree.parse(meta.json()).toAsciiString();
+        } catch (IOException e) {
             throw new IllegalStateException("object metadata is not JSON", e);
         }
     }

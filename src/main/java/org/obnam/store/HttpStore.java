@@ -1,9 +1,5 @@
 package org.obnam.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.channels.FileChannel;
@@ -26,6 +22,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.obnam.store.ServerConnection.Reply;
+import org.obnam.util.JsonTree;
 
 /**
  * A repository on an {@code obnam-server}: the chunk API over HTTPS, HTTP/2 when the server offers
@@ -41,7 +38,6 @@ public final class HttpStore implements Store {
     /** Labels per batch look-up request; servers accept at least this many. */
     static final int LOOKUP_BATCH = 1000;
     static final int PAGE = 1000;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final ServerConnection connection;
@@ -267,16 +263,24 @@ public final class HttpStore implements Store {
         // As in every store, a string that cannot be a label is found nowhere; the API would refuse it.
         Iterator<String> it = labels.stream().filter(HttpStore::canBeLabel).distinct().iterator();
         while (it.hasNext()) {
-            ObjectNode body = JSON.createObjectNode();
-            ArrayNode batch = body.putArray("labels");
+            List<String> batch = new ArrayList<>(LOOKUP_BATCH);
             while (it.hasNext() && batch.size() < LOOKUP_BATCH) {
                 batch.add(it.next());
             }
+            byte[] body = JsonTree.write(g -> {
+                g.writeStartObject();
+                g.writeArrayFieldStart("labels");
+                for (String label : batch) {
+                    g.writeString(label);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            });
             Reply resp = connection.send(connection.request(HttpMethod.POST, "/v1/labels")
-                    .body(new BytesRequestContent("application/json", bytes(body))), "looking up labels");
+                    .body(new BytesRequestContent("application/json", body)), "looking up labels");
             connection.expect(resp, "looking up labels", 200);
-            for (Map.Entry<String, JsonNode> e : connection.json(resp).path("found").properties()) {
-                JsonNode loc = e.getValue();
+            for (Map.Entry<String, JsonTree> e : connection.json(resp).path("found").properties().entrySet()) {
+                JsonTree loc = e.getValue();
                 found.put(e.getKey(), new ObjectLocation(objectId(loc.path("chunk_id").asText(), "looking up labels"),
                         loc.path("offset").asLong(), loc.path("length").asLong()));
             }
@@ -294,7 +298,7 @@ public final class HttpStore implements Store {
                 "/v1/chunks?label=" + URLEncoder.encode(label, StandardCharsets.UTF_8)), what);
         connection.expect(resp, what, 200);
         Map<ObjectId, ObjectMeta> result = new HashMap<>();
-        for (Map.Entry<String, JsonNode> e : connection.json(resp).properties()) {
+        for (Map.Entry<String, JsonTree> e : connection.json(resp).properties().entrySet()) {
             result.put(objectId(e.getKey(), what), meta(e.getValue().toString(), what));
         }
         return result;
@@ -319,8 +323,8 @@ public final class HttpStore implements Store {
             String path = "/v1/objects?limit=" + pageSize + (after == null ? "" : "&after=" + after);
             Reply resp = connection.send(connection.request(HttpMethod.GET, path), "listing objects");
             connection.expect(resp, "listing objects", 200);
-            JsonNode page = connection.json(resp);
-            for (JsonNode o : page.path("objects")) {
+            JsonTree page = connection.json(resp);
+            for (JsonTree o : page.path("objects")) {
                 ObjectId id = objectId(o.path("chunk_id").asText(), "listing objects");
                 if (o.path("damaged").asBoolean(false)) {
                     visitor.damaged(id, new StoreException.Corrupt("the server at " + connection.base()
@@ -330,7 +334,7 @@ public final class HttpStore implements Store {
                 visitor.object(new ObjectInfo(id, meta(o.path("meta").toString(), "listing objects"),
                         o.path("size").asLong()));
             }
-            JsonNode next = page.path("next");
+            JsonTree next = page.path("next");
             after = next.isTextual() ? objectId(next.asText(), "listing objects").value() : null;
         } while (after != null);
     }
@@ -384,7 +388,7 @@ public final class HttpStore implements Store {
         Reply resp = connection.send(connection.request(HttpMethod.GET, "/v1/records"), "listing records");
         connection.expect(resp, "listing records", 200);
         List<String> names = new ArrayList<>();
-        for (JsonNode n : connection.json(resp).path("records")) {
+        for (JsonTree n : connection.json(resp).path("records")) {
             names.add(n.asText());
         }
         names.sort(null);
@@ -434,11 +438,4 @@ public final class HttpStore implements Store {
         return new ObjectId(text);
     }
 
-    private static byte[] bytes(JsonNode node) throws StoreException {
-        try {
-            return JSON.writeValueAsBytes(node);
-        } catch (IOException e) {
-            throw new StoreException("cannot encode JSON: " + e.getMessage(), e);
-        }
-    }
 }

@@ -1,12 +1,9 @@
 package org.obnam.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.obnam.util.JsonTree;
 
 /**
  * An object's metadata, Rust Obnam's {@code Chunk-Meta}: a JSON object naming the chunk label the
@@ -17,8 +14,6 @@ import java.util.List;
 public final class ObjectMeta {
     /** Packs list at most this many chunks, so that the metadata fits an HTTP header. */
     public static final int MAX_LABELS = 512;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String json;
     private final List<String> labels;
@@ -32,43 +27,56 @@ public final class ObjectMeta {
 
     public static ObjectMeta single(String label) {
         checkLabel(label);
-        ObjectNode node = JSON.createObjectNode().put("label", label);
-        return new ObjectMeta(node.toString(), List.of(label), null);
+        String json = JsonTree.writeText(g -> {
+            g.writeStartObject();
+            g.writeStringField("label", label);
+            g.writeEndObject();
+        });
+        return new ObjectMeta(json, List.of(label), null);
     }
 
     public static ObjectMeta pack(List<String> labels, List<Long> lengths) {
         if (labels.isEmpty() || labels.size() != lengths.size() || labels.size() > MAX_LABELS) {
             throw new IllegalArgumentException("a pack needs 1 to " + MAX_LABELS + " labels, each with a length");
         }
-        ObjectNode node = JSON.createObjectNode();
-        ArrayNode l = node.putArray("labels");
-        ArrayNode n = node.putArray("lengths");
         long[] lens = new long[lengths.size()];
         for (int i = 0; i < labels.size(); i++) {
             checkLabel(labels.get(i));
             if (lengths.get(i) < 0) {
                 throw new IllegalArgumentException("negative chunk length in pack");
             }
-            l.add(labels.get(i));
-            n.add(lengths.get(i));
             lens[i] = lengths.get(i);
         }
-        return new ObjectMeta(node.toString(), labels, lens);
+        String json = JsonTree.writeText(g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("labels");
+            for (String l : labels) {
+                g.writeString(l);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("lengths");
+            for (long n : lens) {
+                g.writeNumber(n);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+        return new ObjectMeta(json, labels, lens);
     }
 
     /** Parses and validates metadata from JSON text; IllegalArgumentException names what is wrong. */
     public static ObjectMeta parse(String text) {
-        JsonNode node;
+        JsonTree node;
         try {
-            node = JSON.readTree(text);
-        } catch (JsonProcessingException e) {
+            node = JsonTree.parse(text);
+        } catch (IOException e) {
             throw new IllegalArgumentException("chunk metadata is not valid JSON");
         }
-        if (node == null || !node.isObject()) {
+        if (!node.isObject()) {
             throw new IllegalArgumentException("chunk metadata must be a JSON object");
         }
-        JsonNode label = node.get("label");
-        JsonNode labelList = node.get("labels");
+        JsonTree label = node.get("label");
+        JsonTree labelList = node.get("labels");
         if (label != null && labelList != null) {
             throw new IllegalArgumentException("chunk metadata has both \"label\" and \"labels\"");
         }
@@ -83,19 +91,19 @@ public final class ObjectMeta {
             throw new IllegalArgumentException(
                     "chunk metadata needs \"label\" (a string) or \"labels\" (1 to " + MAX_LABELS + " strings)");
         }
-        JsonNode lengthList = node.get("lengths");
+        JsonTree lengthList = node.get("lengths");
         if (lengthList == null || !lengthList.isArray() || lengthList.size() != labelList.size()) {
             throw new IllegalArgumentException("chunk metadata \"lengths\" must list one length per label");
         }
         List<String> labels = new ArrayList<>(labelList.size());
         long[] lengths = new long[labelList.size()];
         for (int i = 0; i < labelList.size(); i++) {
-            JsonNode l = labelList.get(i);
-            JsonNode n = lengthList.get(i);
+            JsonTree l = labelList.get(i);
+            JsonTree n = lengthList.get(i);
             if (!l.isTextual()) {
                 throw new IllegalArgumentException("chunk metadata labels must be strings");
             }
-            if (!n.canConvertToLong() || !n.isIntegralNumber() || n.asLong() < 0) {
+            if (!n.isLong() || n.asLong() < 0) {
                 throw new IllegalArgumentException("chunk metadata lengths must be non-negative integers");
             }
             checkLabel(l.asText());

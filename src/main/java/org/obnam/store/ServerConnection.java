@@ -1,7 +1,5 @@
 package org.obnam.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -32,6 +30,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.obnam.util.JsonTree;
 
 /**
  * {@link HttpStore}'s HTTP plumbing: one Jetty client (TLS, HTTP/2 or HTTP/1.1 by ALPN) for one
@@ -47,7 +46,6 @@ final class ServerConnection implements AutoCloseable {
      */
     static final int EXPECT_CONTINUE_BYTES = 1 << 20;
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String base;
     private final String authorization;
@@ -399,7 +397,7 @@ final class ServerConnection implements AutoCloseable {
 
     private StoreException failure(Reply resp, String what) {
         int status = resp.status();
-        JsonNode body = errorBody(resp);
+        JsonTree body = errorBody(resp);
         String message = body.path("error").asText("");
         if (message.isEmpty()) {
             message = "HTTP " + status + (resp.reason() == null ? "" : " " + resp.reason());
@@ -431,19 +429,18 @@ final class ServerConnection implements AutoCloseable {
         };
     }
 
-    private static JsonNode errorBody(Reply resp) {
+    private static JsonTree errorBody(Reply resp) {
         try {
-            JsonNode n = JSON.readTree(resp.content());
-            return n == null ? JSON.createObjectNode() : n;
+            return JsonTree.parse(resp.content());
         } catch (IOException e) {
-            return JSON.createObjectNode();
+            return JsonTree.missing();
         }
     }
 
-    JsonNode json(Reply resp) throws StoreException {
+    JsonTree json(Reply resp) throws StoreException {
         try {
-            JsonNode n = JSON.readTree(resp.content());
-            if (n == null || n.isMissingNode()) {
+            JsonTree n = JsonTree.parse(resp.content());
+            if (n.isMissing()) {
                 throw new IOException("empty body");
             }
             return n;

@@ -42,7 +42,10 @@ class LauncherAotCacheIT {
 
         assertThat(out).contains("org.obnam.store.DirectoryStore source: shared objects file")
                 .doesNotContain("org.eclipse.jetty.client.HttpClient ")
-                .doesNotContain("org.obnam.store.HttpStore ");
+                .doesNotContain("org.obnam.store.HttpStore ")
+                // the client reads its JSON with jackson-core alone (JsonTree); databind is the server's
+                .contains("com.fasterxml.jackson.core.JsonParser source: shared objects file")
+                .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper ");
     }
 
     @Test
@@ -63,6 +66,7 @@ class LauncherAotCacheIT {
                     .contains("org.obnam.store.HttpStore source: shared objects file")
                     .contains("sun.security.ssl.SSLEngineImpl source: shared objects file")
                     .doesNotContain("org.obnam.server.ChunkServer ")
+                    .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper ")
                     .doesNotContain("javax.management.MBeanServer ");
         }
     }

@@ -50,6 +50,15 @@ class LayeringTest {
     }
 
     @Test
+    void onlyTheServerUsesJacksonDatabind() {
+        noClasses().that().resideOutsideOfPackage("org.obnam.server..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.fasterxml.jackson.databind..")
+                .because("creating its first ObjectMapper costs every client command some 25 ms of start-up, and its"
+                        + " classes an eighth of the client's AOT cache; the client uses jackson-core (JsonTree)")
+                .check(MAIN);
+    }
+
+    @Test
     void fileSystemLayerKnowsNothingOfRepositories() {
         noClasses().that().resideInAPackage("org.obnam.fs..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.obnam.store..", "org.obnam.repository..",

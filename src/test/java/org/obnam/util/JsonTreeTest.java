@@ -1,0 +1,129 @@
+package org.obnam.util;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+/**
+ * JsonTree against jackson-databind, which the client used before and the server still uses: the
+ * same documents must read the same and be written back byte for byte the same.
+ */
+class JsonTreeTest {
+    private static final ObjectMapper DATABIND = new ObjectMapper();
+    private static final ObjectMapper DATABIND_ASCII = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+
+    @Property(tries = 300)
+    void anyDocumentIsWrittenBackAsDatabindWritesIt(@ForAll("documents") Object document) throws IOException {
+        String text = DATABIND.writeValueAsString(document);
+        JsonTree tree = JsonTree.parse(text);
+        assertThat(tree.toString()).isEqualTo(DATABIND.readTree(text).toString());
+        assertThat(tree.toAsciiString()).isEqualTo(DATABIND_ASCII.writeValueAsString(DATABIND.readTree(text)));
+        assertThat(JsonTree.parse(tree.toString())).isEqualTo(tree);
+        assertThat(new String(JsonTree.write(g -> JsonTree.writeValue(g, document)), StandardCharsets.UTF_8))
+                .isEqualTo(text);
+    }
+
+    @Property(tries = 300)
+    void prettyOutputIsDatabindsIndentedOutput(@ForAll("documents") Object document) throws IOException {
+        String expected = DATABIND.writerWithDefaultPrettyPrinter().writeValueAsString(document);
+        assertThat(new String(JsonTree.writePretty(g -> JsonTree.writeValue(g, document)), StandardCharsets.UTF_8))
+                .isEqualTo(expected);
+    }
+
+    @Provide
+    Arbitrary<Object> documents() {
+        Arbitrary<Object> scalars = Arbitraries.oneOf(
+                Arbitraries.strings().ofMaxLength(12).map(s -> (Object) s),
+                Arbitraries.strings().withCharRange('\u0000', '\u00ff').ofMaxLength(6).map(s -> (Object) s),
+                Arbitraries.longs().map(l -> (Object) l),
+                Arbitraries.integers().between(-5, 5).map(i -> (Object) (long) i),
+                Arbitraries.bigIntegers().between(BigInteger.TWO.pow(70), BigInteger.TWO.pow(80)).map(b -> (Object) b),
+                Arbitraries.of(true, false).map(b -> (Object) b),
+                Arbitraries.just(null));
+        return Arbitraries.recursive(() -> scalars, inner -> Arbitraries.oneOf(
+                inner.list().ofMaxSize(4).map(l -> (Object) new ArrayList<>(l)),
+                Arbitraries.maps(Arbitraries.strings().ofMaxLength(5), inner).ofMaxSize(4)
+                        .map(m -> (Object) new LinkedHashMap<>(m))), 0, 4);
+    }
+
+    @Test
+    void pathAndItsConversionsGiveDefaultsForWhatIsNotThere() throws IOException {
+        JsonTree t = JsonTree.parse("{\"a\":{\"b\":\"12\"},\"n\":7,\"big\":123456789012,\"t\":true,\"z\":null,\"s\":\"x\"}");
+        assertThat(t.path("a").path("b").asInt()).isEqualTo(12);
+        assertThat(t.path("n").asText()).isEqualTo("7");
+        assertThat(t.path("big").asLong()).isEqualTo(123456789012L);
+        assertThat(t.path("big").isLong()).isTrue();
+        assertThat(t.path("s").isLong()).isFalse();
+        assertThat(t.path("s").asInt(-1)).isEqualTo(-1);
+        assertThat(t.path("t").asBoolean(false)).isTrue();
+        assertThat(t.path("z").asText("none")).isEqualTo("none");
+        assertThat(t.path("missing").path("deeper").isMissing()).isTrue();
+        assertThat(t.path("missing").asText()).isEmpty();
+        assertThat(t.path("missing").asLong(-1)).isEqualTo(-1);
+        assertThat(t.path("a").asText()).isEmpty();
+        assertThat(t.get("missing")).isNull();
+        assertThat(t.path("n").path("x").isMissing()).isTrue();
+        assertThat(t.properties().keySet()).containsExactly("a", "n", "big", "t", "z", "s");
+    }
+
+    @Test
+    void arraysAndObjectsIterateOverTheirValues() throws IOException {
+        JsonTree t = JsonTree.parse("{\"list\":[1,\"two\",[3]],\"map\":{\"x\":1,\"y\":2}}");
+        List<String> listed = new ArrayList<>();
+        t.path("list").forEach(e -> listed.add(e.toString()));
+        assertThat(listed).containsExactly("1", "\"two\"", "[3]");
+        assertThat(t.path("list").size()).isEqualTo(3);
+        assertThat(t.path("list").get(1).asText()).isEqualTo("two");
+        assertThat(t.path("list").get(3)).isNull();
+        long sum = 0;
+        for (JsonTree v : t.path("map")) {
+            sum += v.asLong();
+        }
+        assertThat(sum).isEqualTo(3);
+        assertThat(t.path("list").path("x").isMissing()).isTrue();
+        assertThat(JsonTree.parse("[]").isEmpty()).isTrue();
+    }
+
+    @Test
+    void aRepeatedNameKeepsItsLastValueInItsFirstPlaceAsDatabindDoes() throws IOException {
+        String text = "{\"a\":1,\"b\":2,\"a\":3}";
+        assertThat(JsonTree.parse(text).toString()).isEqualTo(DATABIND.readTree(text).toString()).isEqualTo("{\"a\":3,\"b\":2}");
+    }
+
+    @Test
+    void whatIsNotJsonIsAnIoExceptionAndNothingIsAMissingNode() throws IOException {
+        assertThatThrownBy(() -> JsonTree.parse("{\"a\":")).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> JsonTree.parse("{\"a\" 1}")).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> JsonTree.parse(new byte[] {(byte) 0xff, (byte) 0xfe, 1})).isInstanceOf(IOException.class);
+        assertThat(JsonTree.parse(new byte[0]).isMissing()).isTrue();
+        assertThat(JsonTree.parse("  ").isMissing()).isTrue();
+        assertThat(JsonTree.missing().toString()).isEmpty();
+    }
+
+    @Test
+    void valuesOtherThanJsonTypesAreWrittenAsTheirText() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", java.nio.file.Path.of("/tmp/x"));
+        m.put("n", 1.5);
+        m.put("i", 3);
+        assertThat(new String(JsonTree.write(g -> JsonTree.writeValue(g, m)), StandardCharsets.UTF_8))
+                .isEqualTo("{\"path\":\"/tmp/x\",\"n\":1.5,\"i\":3}");
+        assertThat(JsonTree.writeText(g -> g.writeString("\u00e9"))).isEqualTo("\"\u00e9\"");
+    }
+}
