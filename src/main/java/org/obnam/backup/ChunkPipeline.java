@@ -197,6 +197,15 @@ final class ChunkPipeline implements AutoCloseable {
         return plaintext.take(length);
     }
 
+    /**
+     * Says that no more than {@code bytes} of plaintext will be submitted from now on when none has
+     * been yet, so that the ring is made no bigger (an unchanged backup stores only its generation
+     * database).
+     */
+    void expectPlaintextAtMost(long bytes) {
+        plaintext.expectAtMost(bytes);
+    }
+
     /** Gives back a slice from {@link #buffer} that was not submitted. */
     void giveBack(PlaintextRing.Slice slice) {
         plaintext.give(slice);

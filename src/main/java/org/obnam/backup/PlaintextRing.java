@@ -53,6 +53,7 @@ final class PlaintextRing {
 
     private final int capacity;
     private byte[] ring; // made on the first take: a backup that finds nothing to read never needs it
+    private int firstSize; // the array's size when made: the capacity, unless expectAtMost said less
     private final BooleanSupplier cancelled;
     /** Slices taken and not yet reusable, oldest first; the oldest may have been given back already. */
     private final ArrayDeque<Slice> live = new ArrayDeque<>();
@@ -67,7 +68,21 @@ final class PlaintextRing {
             throw new IllegalArgumentException("ring capacity must be positive, got " + capacity);
         }
         this.capacity = capacity;
+        this.firstSize = capacity;
         this.cancelled = cancelled;
+    }
+
+    /**
+     * Tells a ring that has not made its array yet that at most {@code bytes} will pass through
+     * it, so that it makes the array no bigger: an unchanged backup stores only its generation
+     * database, often a few KiB, and an array of the full capacity would be zeroed and resident
+     * for nothing. A longer slice than the array has room for waits until the ring is empty and
+     * then gets an array of the full capacity.
+     */
+    synchronized void expectAtMost(long bytes) {
+        if (ring == null) {
+            firstSize = (int) Math.max(1, Math.min(capacity, bytes));
+        }
     }
 
     int capacity() {
@@ -101,7 +116,14 @@ final class PlaintextRing {
             throw new IllegalArgumentException("slice of " + length + " bytes in a ring of " + capacity);
         }
         if (ring == null) {
+            ring = new byte[firstSize];
+        }
+        if (length > ring.length) {
+            if (!live.isEmpty()) {
+                return null;
+            }
             ring = new byte[capacity];
+            head = 0;
         }
         int start = placeFor(length);
         if (start < 0) {
@@ -120,7 +142,7 @@ final class PlaintextRing {
         }
         int tail = live.peekFirst().offset();
         if (tail < head) { // in use: [tail, head); free: [head, end) and [0, tail)
-            if (capacity - head >= length) {
+            if (ring.length - head >= length) {
                 return head;
             }
             return length <= tail ? 0 : -1;

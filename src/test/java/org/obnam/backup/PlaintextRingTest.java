@@ -26,8 +26,12 @@ class PlaintextRingTest {
      */
     @Property(tries = 300)
     void slicesInUseNeverOverlap(@ForAll @IntRange(min = 16, max = 4096) int capacity,
+            @ForAll @IntRange(min = 0, max = 8192) int expected,
             @ForAll @Size(min = 1, max = 200) List<@IntRange(min = 0, max = 1 << 20) Integer> ops) {
         PlaintextRing ring = new PlaintextRing(capacity, () -> false);
+        if (expected > 0) {
+            ring.expectAtMost(expected); // a smaller first array, grown when a longer slice comes
+        }
         List<PlaintextRing.Slice> inUse = new ArrayList<>();
         List<Byte> marks = new ArrayList<>();
         byte nextMark = 1;
@@ -49,8 +53,8 @@ class PlaintextRingTest {
                 continue;
             }
             assertThat(s.length()).isEqualTo(length);
-            assertThat(s.offset()).isBetween(0, capacity - length);
-            assertThat(s.array()).hasSize(capacity);
+            assertThat(s.offset()).isBetween(0, s.array().length - length);
+            assertThat(s.array().length).isLessThanOrEqualTo(capacity);
             java.util.Arrays.fill(s.array(), s.offset(), s.offset() + length, nextMark);
             inUse.add(s);
             marks.add(nextMark);
@@ -59,6 +63,34 @@ class PlaintextRingTest {
         long sum = inUse.stream().mapToLong(PlaintextRing.Slice::length).sum();
         assertThat(ring.bytesInUse()).isEqualTo(sum);
         assertThat(sum).isLessThanOrEqualTo(capacity);
+    }
+
+    @Test
+    void aRingToldToExpectLittleMakesALittleArrayAndGrowsItOnlyWhenEmpty() {
+        PlaintextRing ring = new PlaintextRing(1000, () -> false);
+        ring.expectAtMost(100);
+        PlaintextRing.Slice a = ring.tryTake(60);
+        PlaintextRing.Slice b = ring.tryTake(40);
+        assertThat(a.array()).hasSize(100).isSameAs(b.array());
+        assertThat(ring.tryTake(50)).as("longer than the room left, while slices are out").isNull();
+        ring.give(a);
+        assertThat(ring.tryTake(500)).as("longer than the array, while a slice is out").isNull();
+        ring.give(b);
+        PlaintextRing.Slice c = ring.tryTake(500);
+        assertThat(c.array()).as("an empty ring makes its full array").hasSize(1000);
+        assertThat(c.offset()).isZero();
+        ring.expectAtMost(10); // too late: the array is made
+        ring.give(c);
+        assertThat(ring.tryTake(1000).array()).hasSize(1000);
+    }
+
+    @Test
+    void aRingToldNothingMakesItsFullArrayAtOnce() {
+        PlaintextRing ring = new PlaintextRing(1000, () -> false);
+        assertThat(ring.tryTake(1).array()).hasSize(1000);
+        PlaintextRing huge = new PlaintextRing(1000, () -> false);
+        huge.expectAtMost(Long.MAX_VALUE);
+        assertThat(huge.tryTake(1).array()).hasSize(1000);
     }
 
     @Test
