@@ -98,20 +98,6 @@ class LauncherAotCacheIT {
     }
 
     @Test
-    void theClientLeavesTheClassFileStackMapGeneratorToTheInterpreter() throws Exception {
-        // One C1 compilation of it took 7.3 MB of compiler arena, resident to the end of the run.
-        Obnam obnam = Obnam.in(dir).configure("roots: [live]\n").initialised()
-                .withEnv("OBNAM_JAVA_OPTS", "-XX:+PrintCompilation");
-        Files.createDirectories(obnam.cwd().resolve("live"));
-        Files.writeString(obnam.cwd().resolve("live/file"), "data");
-
-        String out = obnam.ok("backup").stdout();
-
-        assertThat(out).as("compilations printed").contains("java.lang.String::");
-        assertThat(out).doesNotContain("StackMapGenerator::processBlock");
-    }
-
-    @Test
     void aCacheOlderThanTheJarIsNotUsed() throws Exception {
         Path copy = dir.resolve("copy");
         Files.createDirectories(copy.resolve("bin"));
