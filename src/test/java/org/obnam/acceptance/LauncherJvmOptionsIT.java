@@ -40,6 +40,20 @@ class LauncherJvmOptionsIT {
         assertThat(dir.resolve("restored").resolve(dir.resolve("live/file").toString().substring(1))).hasContent("data");
     }
 
+    @Test
+    void aRestoreFromAServerKeepsTheDefaultYoungGeneration() {
+        Obnam local = Obnam.in(dir);
+        Obnam remote = local.withConfig(local.configFileWith("remote.yaml", """
+                roots: [live]
+                server_url: https://127.0.0.1:9
+                access_token: not-used
+                """)).withEnv("OBNAM_JAVA_OPTS", "-Xlog:gc+exit");
+
+        long young = youngKib(remote.ok("restore", "--help").stdout());
+
+        assertThat(young).as("young generation of a restore from a server, KiB").isGreaterThan(16 * 1024);
+    }
+
     private Obnam withLiveFile() throws Exception {
         Obnam obnam = Obnam.in(dir).configure("roots: [" + dir.resolve("live") + "]\n").initialised();
         Files.createDirectories(dir.resolve("live"));
