@@ -33,7 +33,7 @@ final class ChunkifyCommand implements Callable<Integer> {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             // Written as the chunks are found: a list of them all ran out of memory for files of
             // some hundred thousand chunks (small chunk_size settings).
-            JsonGenerator json = JsonTree.generator(Output.stream());
+            JsonGenerator json = JsonTree.generator(Output.stream()).useDefaultPrettyPrinter();
             // Not closed on failure: closing writes the array's end, and what was written must
             // not read as a whole list when a file could not be read (exit 1, output cut short).
             json.disable(JsonGenerator.Feature.AUTO_CLOSE_JSON_CONTENT);

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,11 +27,16 @@ import java.util.Map;
  * <p>Why not jackson-databind's {@code JsonNode}: the client's first {@code ObjectMapper} costs
  * 25 ms on the main thread of every command (its date formats load the JDK's locale data), a tenth
  * of an unchanged backup, and its 440 classes are an eighth of the client's AOT cache, all of it
- * resident. The accessors follow {@code JsonNode}'s: {@link #path} gives a missing node instead of
- * null, {@code asText}, {@code asInt} and {@code asLong} give a default for what does not convert.
+ * resident. What it writes is byte for byte what databind wrote for the same values, and the
+ * accessors follow {@code JsonNode}'s: {@link #path} gives a missing node instead of null, and
+ * {@code asText}, {@code asInt}, {@code asLong} and {@code asBoolean} convert as databind's do or
+ * give the default (JsonTreeTest checks both against databind).
  */
 public final class JsonTree implements Iterable<JsonTree> {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    // Characters beyond the Basic Multilingual Plane as UTF-8, as databind's String output had them,
+    // not as escaped halves of a surrogate pair.
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
     private static final JsonFactory ASCII = JsonFactory.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
     private static final JsonTree MISSING = new JsonTree(Kind.MISSING, null);
     private static final JsonTree NULL = new JsonTree(Kind.NULL, null);
@@ -145,8 +151,8 @@ public final class JsonTree implements Iterable<JsonTree> {
     }
 
     /**
-     * Writes maps, collections, strings, numbers, booleans and null as JSON; any other value
-     * (a path, say) as a string of its {@code toString()}.
+     * Writes maps, collections, strings, numbers, booleans and null as JSON; IllegalArgumentException
+     * for any other type, which JSON has no one obvious form for.
      */
     public static void writeValue(JsonGenerator g, Object value) throws IOException {
         switch (value) {
@@ -156,8 +162,12 @@ public final class JsonTree implements Iterable<JsonTree> {
             case Boolean b -> g.writeBoolean(b);
             case Integer i -> g.writeNumber(i);
             case Long l -> g.writeNumber(l);
+            case Short n -> g.writeNumber(n);
+            case Byte n -> g.writeNumber(n);
             case BigInteger b -> g.writeNumber(b);
-            case Number n -> g.writeNumber(n.doubleValue());
+            case Double d -> g.writeNumber(d);
+            case Float f -> g.writeNumber(f);
+            case BigDecimal d -> g.writeNumber(d);
             case Map<?, ?> m -> {
                 g.writeStartObject();
                 for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -173,7 +183,7 @@ public final class JsonTree implements Iterable<JsonTree> {
                 }
                 g.writeEndArray();
             }
-            default -> g.writeString(value.toString());
+            default -> throw new IllegalArgumentException("cannot write a " + value.getClass().getName() + " as JSON");
         }
     }
 
@@ -267,10 +277,11 @@ public final class JsonTree implements Iterable<JsonTree> {
         return value instanceof Long;
     }
 
-    /** A string as it is, a number or boolean as text; "" for objects, arrays, null and missing nodes. */
+    /** A string as it is, a number, boolean or null as text; "" for objects, arrays and missing nodes. */
     public String asText() {
         return switch (kind) {
             case STRING, NUMBER, BOOLEAN -> value.toString();
+            case NULL -> "null";
             default -> "";
         };
     }
@@ -284,37 +295,67 @@ public final class JsonTree implements Iterable<JsonTree> {
         return asInt(0);
     }
 
-    /** A number (cut to an int), a string holding an integer, or {@code otherwise}. */
+    /** A number (cut to an int), a string holding one (as databind reads it), or {@code otherwise}. */
     public int asInt(int otherwise) {
-        return (int) asLong(otherwise);
+        return switch (kind) {
+            case STRING -> (int) parse((String) value, Integer.MIN_VALUE, Integer.MAX_VALUE, otherwise);
+            case NUMBER -> value instanceof Double d ? (int) d.doubleValue() : ((Number) value).intValue();
+            default -> (int) asLong(otherwise);
+        };
     }
 
     public long asLong() {
         return asLong(0);
     }
 
-    /** A number (cut to a long), a string holding an integer, or {@code otherwise}. */
+    /** A number (cut to a long), a string holding one (as databind reads it), or {@code otherwise}. */
     public long asLong(long otherwise) {
         return switch (kind) {
             case NUMBER -> ((Number) value).longValue();
-            case STRING -> {
-                try {
-                    yield Long.parseLong(((String) value).trim());
-                } catch (NumberFormatException e) {
-                    yield otherwise;
-                }
-            }
+            case STRING -> parse((String) value, Long.MIN_VALUE, Long.MAX_VALUE, otherwise);
             case BOOLEAN -> (Boolean) value ? 1 : 0;
             default -> otherwise;
         };
     }
 
-    /** A boolean, the strings "true" and "false", or {@code otherwise}. */
+    /**
+     * A number in text as databind's {@code NumberInput.parseAsInt} and {@code parseAsLong} read it:
+     * digits alone must fit {@code [min, max]}; anything else is read as a double and cut into it.
+     */
+    private static long parse(String text, long min, long max, long otherwise) {
+        String s = text.trim();
+        if (s.startsWith("+")) {
+            s = s.substring(1);
+        }
+        if (s.isEmpty()) {
+            return otherwise;
+        }
+        boolean digitsOnly = true;
+        for (int i = s.charAt(0) == '-' ? 1 : 0; i < s.length() && digitsOnly; i++) {
+            digitsOnly = s.charAt(i) >= '0' && s.charAt(i) <= '9';
+        }
+        try {
+            if (digitsOnly) {
+                long n = Long.parseLong(s);
+                return n >= min && n <= max ? n : otherwise;
+            }
+            double d = Double.parseDouble(s);
+            return Double.isNaN(d) ? 0 : d >= max ? max : d <= min ? min : (long) d;
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
+    }
+
+    /** A boolean, the strings "true" and "false", an integer (true unless 0), or {@code otherwise}. */
     public boolean asBoolean(boolean otherwise) {
         return switch (kind) {
             case BOOLEAN -> (Boolean) value;
             case STRING -> "true".equals(value) || (!"false".equals(value) && otherwise);
-            case NUMBER -> ((Number) value).longValue() != 0;
+            case NUMBER -> switch (value) {
+                case Long n -> n != 0;
+                case BigInteger n -> n.signum() != 0;
+                default -> otherwise;
+            };
             default -> otherwise;
         };
     }

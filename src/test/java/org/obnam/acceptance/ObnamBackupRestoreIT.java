@@ -387,7 +387,9 @@ class ObnamBackupRestoreIT {
         live.file("data.dat", "abc");
         Manifest before = Manifest.of(live.root());
 
-        JsonNode chunks = JSON.readTree(obnam.ok("chunkify", "live/data.dat").stdout());
+        String listed = obnam.ok("chunkify", "live/data.dat").stdout();
+        assertThat(listed).as("indented").contains("{\n  \"filename\" : ");
+        JsonNode chunks = JSON.readTree(listed);
         obnam.backup();
         obnam.ok("restore", "latest", "rest");
 

@@ -49,8 +49,9 @@ class JsonTreeTest {
     @Provide
     Arbitrary<Object> documents() {
         Arbitrary<Object> scalars = Arbitraries.oneOf(
-                Arbitraries.strings().ofMaxLength(12).map(s -> (Object) s),
+                text().map(s -> (Object) s),
                 Arbitraries.strings().withCharRange('\u0000', '\u00ff').ofMaxLength(6).map(s -> (Object) s),
+                Arbitraries.doubles().map(d -> (Object) d),
                 Arbitraries.longs().map(l -> (Object) l),
                 Arbitraries.integers().between(-5, 5).map(i -> (Object) (long) i),
                 Arbitraries.bigIntegers().between(BigInteger.TWO.pow(70), BigInteger.TWO.pow(80)).map(b -> (Object) b),
@@ -60,6 +61,44 @@ class JsonTreeTest {
                 inner.list().ofMaxSize(4).map(l -> (Object) new ArrayList<>(l)),
                 Arbitraries.maps(Arbitraries.strings().ofMaxLength(5), inner).ofMaxSize(4)
                         .map(m -> (Object) new LinkedHashMap<>(m))), 0, 4);
+    }
+
+    /** Valid UTF-16: ASCII, control characters, the rest of the BMP and characters beyond it (surrogate pairs). */
+    private static Arbitrary<String> text() {
+        Arbitrary<Integer> codePoints = Arbitraries.oneOf(Arbitraries.integers().between(0, 0x7f),
+                Arbitraries.integers().between(0x80, 0xd7ff), Arbitraries.integers().between(0xe000, 0xffff),
+                Arbitraries.integers().between(0x10000, 0x10ffff));
+        return codePoints.list().ofMaxSize(8).map(cps -> {
+            StringBuilder b = new StringBuilder();
+            cps.forEach(b::appendCodePoint);
+            return b.toString();
+        });
+    }
+
+    @Property(tries = 500)
+    void conversionsGiveWhatDatabindsGive(@ForAll("scalarTexts") String json) throws IOException {
+        JsonTree t = JsonTree.parse(json);
+        com.fasterxml.jackson.databind.JsonNode n = DATABIND.readTree(json);
+        assertThat(t.asText()).as("asText of %s", json).isEqualTo(n.asText());
+        assertThat(t.asText("dflt")).as("asText(dflt) of %s", json).isEqualTo(n.asText("dflt"));
+        assertThat(t.asInt(-7)).as("asInt of %s", json).isEqualTo(n.asInt(-7));
+        assertThat(t.asLong(-7)).as("asLong of %s", json).isEqualTo(n.asLong(-7));
+        assertThat(t.asBoolean(true)).as("asBoolean(true) of %s", json).isEqualTo(n.asBoolean(true));
+        assertThat(t.asBoolean(false)).as("asBoolean(false) of %s", json).isEqualTo(n.asBoolean(false));
+        assertThat(t.isTextual()).isEqualTo(n.isTextual());
+        assertThat(t.isLong()).as("isLong of %s", json).isEqualTo(n.isIntegralNumber() && n.canConvertToLong());
+    }
+
+    @Provide
+    Arbitrary<String> scalarTexts() {
+        Arbitrary<String> numbers = Arbitraries.oneOf(Arbitraries.longs().map(String::valueOf),
+                Arbitraries.integers().map(String::valueOf), Arbitraries.doubles().map(String::valueOf),
+                Arbitraries.bigIntegers().between(BigInteger.TWO.pow(62), BigInteger.TWO.pow(70)).map(String::valueOf),
+                Arbitraries.of("0", "-0", "0.5", "-0.5", "1.5", "1e3", "4294967297", "2147483648", "-2147483649",
+                        "9223372036854775807", "9223372036854775808", "1e400"));
+        Arbitrary<String> strings = Arbitraries.oneOf(numbers, Arbitraries.of("", " 3 ", "x", "true", "false", "TRUE",
+                "null", " 1.5", "0x10", "+4", "1_000")).map(s -> "\"" + s + "\"");
+        return Arbitraries.oneOf(numbers, strings, Arbitraries.of("true", "false", "null", "{}", "[]", "[1]", "{\"a\":1}"));
     }
 
     @Test
@@ -117,13 +156,21 @@ class JsonTreeTest {
     }
 
     @Test
-    void valuesOtherThanJsonTypesAreWrittenAsTheirText() {
+    void numbersOfEveryJavaTypeAreWrittenAsDatabindWritesThem() throws IOException {
+        List<Object> numbers = List.of((short) 3, (byte) -4, 0.1f, 1.5, new java.math.BigDecimal("0.10"), 7, 8L,
+                BigInteger.TEN.pow(30));
+        assertThat(new String(JsonTree.write(g -> JsonTree.writeValue(g, numbers)), StandardCharsets.UTF_8))
+                .isEqualTo(DATABIND.writeValueAsString(numbers));
+        assertThat(JsonTree.writeText(g -> g.writeString("\u00e9 \ud83d\ude00"))).isEqualTo("\"\u00e9 \ud83d\ude00\"");
+    }
+
+    @Test
+    void typesJsonHasNoOneFormForAreRefused() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("path", java.nio.file.Path.of("/tmp/x"));
-        m.put("n", 1.5);
-        m.put("i", 3);
-        assertThat(new String(JsonTree.write(g -> JsonTree.writeValue(g, m)), StandardCharsets.UTF_8))
-                .isEqualTo("{\"path\":\"/tmp/x\",\"n\":1.5,\"i\":3}");
-        assertThat(JsonTree.writeText(g -> g.writeString("\u00e9"))).isEqualTo("\"\u00e9\"");
+        assertThatThrownBy(() -> JsonTree.write(g -> JsonTree.writeValue(g, m)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sun.nio.fs.UnixPath");
+        assertThatThrownBy(() -> JsonTree.write(g -> JsonTree.writeValue(g, new long[] {1})))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }
