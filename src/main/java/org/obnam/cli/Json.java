@@ -1,5 +1,6 @@
 package org.obnam.cli;
 
+import java.nio.charset.StandardCharsets;
 import org.obnam.util.JsonTree;
 
 /** JSON output for commands. */
@@ -8,6 +9,6 @@ final class Json {
 
     /** Maps, lists, strings, numbers and booleans as JSON indented by two spaces. */
     static String pretty(Object value) {
-        return new String(JsonTree.writePretty(g -> JsonTree.writeValue(g, value)), java.nio.charset.StandardCharsets.UTF_8);
+        return new String(JsonTree.writePretty(g -> JsonTree.writeValue(g, value)), StandardCharsets.UTF_8);
     }
 }

@@ -91,7 +91,7 @@ public final class KeyRecord {
     }
 
     public byte[] toJson() {
-        byte[] json = JsonTree.writePretty(g -> {
+        return JsonTree.writePretty(g -> {
             g.writeStartObject();
             g.writeStringField("format", "obnam-key");
             g.writeNumberField("version", VERSION);
@@ -108,10 +108,8 @@ public final class KeyRecord {
             g.writeStringField("wrapped_key", HEX.formatHex(wrapped));
             g.writeStringField("mac", HEX.formatHex(mac));
             g.writeEndObject();
+            g.writeRaw('\n');
         });
-        byte[] withNewline = java.util.Arrays.copyOf(json, json.length + 1);
-        withNewline[json.length] = '\n';
-        return withNewline;
     }
 
     /** Parses a stored key record; IllegalArgumentException names what is damaged or unsupported. */

@@ -267,13 +267,11 @@ public final class HttpStore implements Store {
             while (it.hasNext() && batch.size() < LOOKUP_BATCH) {
                 batch.add(it.next());
             }
+            String[] names = batch.toArray(String[]::new);
             byte[] body = JsonTree.write(g -> {
                 g.writeStartObject();
-                g.writeArrayFieldStart("labels");
-                for (String label : batch) {
-                    g.writeString(label);
-                }
-                g.writeEndArray();
+                g.writeFieldName("labels");
+                g.writeArray(names, 0, names.length);
                 g.writeEndObject();
             });
             Reply resp = connection.send(connection.request(HttpMethod.POST, "/v1/labels")

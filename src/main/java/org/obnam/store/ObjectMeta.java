@@ -47,18 +47,13 @@ public final class ObjectMeta {
             }
             lens[i] = lengths.get(i);
         }
+        String[] names = labels.toArray(String[]::new);
         String json = JsonTree.writeText(g -> {
             g.writeStartObject();
-            g.writeArrayFieldStart("labels");
-            for (String l : labels) {
-                g.writeString(l);
-            }
-            g.writeEndArray();
-            g.writeArrayFieldStart("lengths");
-            for (long n : lens) {
-                g.writeNumber(n);
-            }
-            g.writeEndArray();
+            g.writeFieldName("labels");
+            g.writeArray(names, 0, names.length);
+            g.writeFieldName("lengths");
+            g.writeArray(lens, 0, lens.length);
             g.writeEndObject();
         });
         return new ObjectMeta(json, labels, lens);

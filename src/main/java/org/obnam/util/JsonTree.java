@@ -120,21 +120,17 @@ public final class JsonTree implements Iterable<JsonTree> {
 
     /** Compact JSON written by {@code body}, as UTF-8. */
     public static byte[] write(Body body) {
-        return write(body, false);
+        return write(FACTORY, body, false);
     }
 
     /** JSON written by {@code body} and indented by two spaces, as UTF-8. */
     public static byte[] writePretty(Body body) {
-        return write(body, true);
+        return write(FACTORY, body, true);
     }
 
     /** Compact JSON written by {@code body}. */
     public static String writeText(Body body) {
         return new String(write(body), StandardCharsets.UTF_8);
-    }
-
-    private static byte[] write(Body body, boolean pretty) {
-        return write(FACTORY, body, pretty);
     }
 
     private static byte[] write(JsonFactory factory, Body body, boolean pretty) {
@@ -363,7 +359,7 @@ public final class JsonTree implements Iterable<JsonTree> {
     /** Compact JSON; "" for a missing node. */
     @Override
     public String toString() {
-        return kind == Kind.MISSING ? "" : new String(write(this::writeTo), StandardCharsets.UTF_8);
+        return kind == Kind.MISSING ? "" : writeText(this::writeTo);
     }
 
     /** Compact JSON with every character beyond ASCII escaped, as an HTTP header needs it. */
