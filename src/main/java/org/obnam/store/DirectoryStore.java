@@ -286,13 +286,7 @@ public final class DirectoryStore implements Store {
         // The index learns of the object before the object counts for a flush: a flush that
         // covers it (this caller's or a concurrent one's) then writes its index rows too, so an
         // object whose put and flush returned is always found by its labels, even after a crash.
-        try {
-            labels.add(id, ranges, bootId);
-        } catch (SQLException e) {
-            // The caller hears of a failure and will never refer to this object: do not keep it.
-            FileDraft.deleteQuietly(target);
-            throw failure("cannot update the label index in " + root, e);
-        }
+        labels.add(id, ranges, bootId); // in memory: written in the background, and at the latest by a flush
         synchronized (state) {
             dirtyDirs.add(dir);
             if (newDir) {
@@ -912,6 +906,11 @@ public final class DirectoryStore implements Store {
                 indexObject(index, id, path);
             }
         });
+        try {
+            index.write();
+        } catch (SQLException e) {
+            throw failure("cannot rebuild the label index in " + root, e);
+        }
     }
 
     private void indexObject(LabelIndex index, ObjectId id, Path path) throws StoreException {
@@ -921,8 +920,6 @@ public final class DirectoryStore implements Store {
         } catch (IOException | IllegalArgumentException e) {
             // Not indexed: a damaged (or unreadable) object must never satisfy a dedup lookup.
             // check reports it.
-        } catch (SQLException e) {
-            throw failure("cannot rebuild the label index in " + root, e);
         }
     }
 

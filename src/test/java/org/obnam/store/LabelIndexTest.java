@@ -7,13 +7,15 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The label index: it keeps working after its disk filled up, once there is room again; and its
- * look-ups do not miss rows on their way from memory to the database.
+ * The label index: it keeps working after its disk filled up, once there is room again; its
+ * look-ups do not miss rows on their way from memory to the database; it writes its rows in the
+ * background; and neither adding rows nor looking labels up waits for a write under way.
  */
 class LabelIndexTest {
     @TempDir
@@ -124,6 +126,68 @@ class LabelIndexTest {
             assertThat(added).hasSize(2 * 50 * 64);
             assertThat(index.find(List.copyOf(added)).keySet()).containsAll(added);
         }
+    }
+
+    private static long rowsInDatabase(Path file) throws SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+                java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM labels")) {
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void rowsAreWrittenInTheBackgroundWithoutAFlush() throws Exception {
+        Path file = dir.resolve("labels.db");
+        try (LabelIndex index = new LabelIndex(file)) {
+            Random random = new Random(7);
+            index.add(ObjectId.random(), labels(random, 30), "boot");
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            // Rows go to the database once the write interval has passed, when the next object comes.
+            while (rowsInDatabase(file) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                index.add(ObjectId.random(), labels(random, 1), "boot");
+            }
+            assertThat(rowsInDatabase(file)).as("rows written by the index's own thread").isGreaterThanOrEqualTo(30);
+        }
+    }
+
+    @Test
+    void addingAndLookingUpGoOnWhileAWriteWaitsForTheDatabase() throws Exception {
+        Path file = dir.resolve("labels.db");
+        Random random = new Random(11);
+        try (LabelIndex index = new LabelIndex(file)) {
+            List<LabelRange> written = labels(random, 20);
+            index.add(ObjectId.random(), written, "boot");
+            index.pending(); // writes what waits
+            List<LabelRange> waiting = labels(random, 20);
+            index.add(ObjectId.random(), waiting, "boot");
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+            // Another process holds the database's write lock: the index's write waits for it.
+            try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+                    java.sql.Statement s = other.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+                java.util.concurrent.Future<?> write = threads.submit(() -> index.pending());
+                Thread.sleep(200); // the write is under way, waiting for the lock
+                assertThat(write).isNotDone();
+                java.util.concurrent.Future<Map<String, ObjectLocation>> lookUp = threads.submit(() -> {
+                    List<LabelRange> more = labels(random, 5);
+                    index.add(ObjectId.random(), more, "boot");
+                    List<String> all = new ArrayList<>();
+                    for (List<LabelRange> l : List.of(written, waiting, more)) {
+                        l.forEach(r -> all.add(r.label()));
+                    }
+                    return index.find(all);
+                });
+                assertThat(lookUp.get(10, java.util.concurrent.TimeUnit.SECONDS)).hasSize(45);
+                s.execute("ROLLBACK");
+                write.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } finally {
+                threads.shutdownNow();
+            }
+            assertThat(rowsInDatabase(file)).as("the rows that waited for the lock").isGreaterThanOrEqualTo(40);
+        }
+        assertThat(rowsInDatabase(file)).as("everything, once closed").isEqualTo(45);
     }
 
     @Test
