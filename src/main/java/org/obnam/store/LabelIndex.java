@@ -178,11 +178,12 @@ final class LabelIndex implements AutoCloseable {
             }
             throw e;
         }
-        synchronized (this) {
-            for (Added a : batch) { // in the database now, where look-ups that miss them here find them
-                for (LabelRange r : a.ranges()) {
-                    waitingLabels.remove(r.label(), new ObjectLocation(a.id(), r.offset(), r.length()));
-                }
+        // In the database now, where look-ups that miss them here find them. Not under this
+        // object's lock, which puts wait for: each removal is atomic and takes only this row's own
+        // entry, and what else changes the map wholesale (remove, clear) holds db, as this does.
+        for (Added a : batch) {
+            for (LabelRange r : a.ranges()) {
+                waitingLabels.remove(r.label(), new ObjectLocation(a.id(), r.offset(), r.length()));
             }
         }
     }
