@@ -191,6 +191,32 @@ class LabelIndexTest {
     }
 
     @Test
+    void aLabelHeldTwiceIsFoundWhereItWasFirstPutInMemoryAndInTheDatabase() throws Exception {
+        Random random = new Random(13);
+        try (LabelIndex index = new LabelIndex(dir.resolve("labels.db"))) {
+            List<LabelRange> first = new ArrayList<>(labels(random, 700)); // more than one hash table's worth of probing
+            String twice = first.get(5).label();
+            first.add(new LabelRange(twice, 999_000, 7)); // the same label again, later in the same object
+            ObjectId a = ObjectId.random();
+            ObjectId b = ObjectId.random();
+            index.add(a, first, "boot");
+            index.add(b, List.of(new LabelRange(twice, 3, 4)), "boot");
+            List<String> all = first.stream().map(LabelRange::label).toList();
+            for (int round = 0; round < 2; round++) { // in memory, then written
+                Map<String, ObjectLocation> found = index.find(all);
+                assertThat(found).hasSize(700);
+                assertThat(found.get(twice)).isEqualTo(new ObjectLocation(a, first.get(5).offset(), 100));
+                for (int i = 0; i < 700; i++) {
+                    assertThat(found.get(all.get(i))).isEqualTo(new ObjectLocation(a, first.get(i).offset(), 100));
+                }
+                assertThat(index.objectsWith(twice)).containsExactlyInAnyOrder(a, b);
+                assertThat(index.find(List.of("z".repeat(64)))).isEmpty();
+                index.write();
+            }
+        }
+    }
+
+    @Test
     void aLookUpOfNothingIsEmpty() throws Exception {
         try (LabelIndex index = new LabelIndex(dir.resolve("labels.db"))) {
             assertThat(index.find(List.of("0".repeat(64)))).isEmpty();
