@@ -191,6 +191,38 @@ class LabelIndexTest {
     }
 
     @Test
+    void putsWaitForTheWriterOnceTooManyRowsWaitAndGoOnWhenItCatchesUp() throws Exception {
+        Path file = dir.resolve("labels.db");
+        Random random = new Random(17);
+        try (LabelIndex index = new LabelIndex(file)) {
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+                    java.sql.Statement s = other.createStatement()) {
+                s.execute("BEGIN IMMEDIATE"); // the index's writer waits for this lock
+                List<List<LabelRange>> objects = new ArrayList<>();
+                for (int i = 0; i < 2 * LabelIndex.MAX_WAITING_ROWS / 500 + 2; i++) {
+                    objects.add(labels(random, 500));
+                }
+                java.util.concurrent.Future<?> puts = threads.submit(() -> {
+                    for (List<LabelRange> o : objects) {
+                        index.add(ObjectId.random(), o, "boot");
+                    }
+                    return null;
+                });
+                Thread.sleep(500);
+                assertThat(puts).as("puts held back while the writer cannot write").isNotDone();
+                s.execute("ROLLBACK");
+                puts.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                List<String> all = new ArrayList<>();
+                objects.forEach(o -> o.forEach(r -> all.add(r.label())));
+                assertThat(index.find(all)).hasSize(all.size());
+            } finally {
+                threads.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void aLabelHeldTwiceIsFoundWhereItWasFirstPutInMemoryAndInTheDatabase() throws Exception {
         Random random = new Random(13);
         try (LabelIndex index = new LabelIndex(dir.resolve("labels.db"))) {
