@@ -186,14 +186,15 @@ final class LabelIndex implements AutoCloseable {
      * 50 ms have passed since the last write, so that no caller waits for that.
      */
     void add(ObjectId id, List<LabelRange> ranges, String bootId) {
-        Added added = new Added(id, List.copyOf(ranges), bootId);
+        Added added = new Added(id, ranges, bootId);
         synchronized (this) {
             waiting.add(added);
             waitingRows += added.size();
             Added[] now = Arrays.copyOf(unwritten, unwritten.length + 1);
             now[now.length - 1] = added;
             unwritten = now;
-            if (!writing && !closed && (waitingRows > MAX_WAITING_ROWS || System.nanoTime() - lastWrite >= WRITE_INTERVAL_NANOS)) {
+            boolean due = waitingRows > MAX_WAITING_ROWS || System.nanoTime() - lastWrite >= WRITE_INTERVAL_NANOS;
+            if (due && !writing && !closed) {
                 writing = true;
                 if (writer == null) {
                     writer = Executors.newSingleThreadExecutor(

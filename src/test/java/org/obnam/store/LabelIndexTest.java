@@ -3,12 +3,20 @@ package org.obnam.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,10 +136,33 @@ class LabelIndexTest {
         }
     }
 
+    /** Another process's connection holding the database's write lock until released. */
+    private static final class OtherWriter implements AutoCloseable {
+        private final Connection connection;
+
+        OtherWriter(Path file) throws SQLException {
+            connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement s = connection.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+            }
+        }
+
+        void release() throws SQLException {
+            try (Statement s = connection.createStatement()) {
+                s.execute("ROLLBACK");
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            connection.close();
+        }
+    }
+
     private static long rowsInDatabase(Path file) throws SQLException {
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
-                java.sql.Statement s = c.createStatement();
-                java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM labels")) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM labels")) {
             return rs.getLong(1);
         }
     }
@@ -142,7 +173,7 @@ class LabelIndexTest {
         try (LabelIndex index = new LabelIndex(file)) {
             Random random = new Random(7);
             index.add(ObjectId.random(), labels(random, 30), "boot");
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             // Rows go to the database once the write interval has passed, when the next object comes.
             while (rowsInDatabase(file) == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
@@ -162,15 +193,12 @@ class LabelIndexTest {
             index.pending(); // writes what waits
             List<LabelRange> waiting = labels(random, 20);
             index.add(ObjectId.random(), waiting, "boot");
-            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
-            // Another process holds the database's write lock: the index's write waits for it.
-            try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
-                    java.sql.Statement s = other.createStatement()) {
-                s.execute("BEGIN IMMEDIATE");
-                java.util.concurrent.Future<?> write = threads.submit(() -> index.pending());
+            ExecutorService threads = Executors.newFixedThreadPool(2);
+            try (OtherWriter other = new OtherWriter(file)) { // the index's write waits for its lock
+                Future<?> write = threads.submit(() -> index.pending());
                 Thread.sleep(200); // the write is under way, waiting for the lock
                 assertThat(write).isNotDone();
-                java.util.concurrent.Future<Map<String, ObjectLocation>> lookUp = threads.submit(() -> {
+                Future<Map<String, ObjectLocation>> lookUp = threads.submit(() -> {
                     List<LabelRange> more = labels(random, 5);
                     index.add(ObjectId.random(), more, "boot");
                     List<String> all = new ArrayList<>();
@@ -179,9 +207,9 @@ class LabelIndexTest {
                     }
                     return index.find(all);
                 });
-                assertThat(lookUp.get(10, java.util.concurrent.TimeUnit.SECONDS)).hasSize(45);
-                s.execute("ROLLBACK");
-                write.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(lookUp.get(10, TimeUnit.SECONDS)).hasSize(45);
+                other.release();
+                write.get(60, TimeUnit.SECONDS);
             } finally {
                 threads.shutdownNow();
             }
@@ -195,15 +223,13 @@ class LabelIndexTest {
         Path file = dir.resolve("labels.db");
         Random random = new Random(17);
         try (LabelIndex index = new LabelIndex(file)) {
-            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newSingleThreadExecutor();
-            try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
-                    java.sql.Statement s = other.createStatement()) {
-                s.execute("BEGIN IMMEDIATE"); // the index's writer waits for this lock
+            ExecutorService threads = Executors.newSingleThreadExecutor();
+            try (OtherWriter other = new OtherWriter(file)) { // the index's writer waits for its lock
                 List<List<LabelRange>> objects = new ArrayList<>();
                 for (int i = 0; i < 2 * LabelIndex.MAX_WAITING_ROWS / 500 + 2; i++) {
                     objects.add(labels(random, 500));
                 }
-                java.util.concurrent.Future<?> puts = threads.submit(() -> {
+                Future<?> puts = threads.submit(() -> {
                     for (List<LabelRange> o : objects) {
                         index.add(ObjectId.random(), o, "boot");
                     }
@@ -211,8 +237,8 @@ class LabelIndexTest {
                 });
                 Thread.sleep(500);
                 assertThat(puts).as("puts held back while the writer cannot write").isNotDone();
-                s.execute("ROLLBACK");
-                puts.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                other.release();
+                puts.get(60, TimeUnit.SECONDS);
                 List<String> all = new ArrayList<>();
                 objects.forEach(o -> o.forEach(r -> all.add(r.label())));
                 assertThat(index.find(all)).hasSize(all.size());
