@@ -15,7 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.obnam.util.Sqlite;
 
@@ -197,8 +198,12 @@ final class LabelIndex implements AutoCloseable {
             if (due && !writing && !closed) {
                 writing = true;
                 if (writer == null) {
-                    writer = Executors.newSingleThreadExecutor(
+                    // Its thread ends after a second without writes: obnam-server keeps an index
+                    // open per client, most of them idle.
+                    ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                             r -> Thread.ofPlatform().name("obnam-index").daemon().unstarted(r));
+                    pool.allowCoreThreadTimeOut(true);
+                    writer = pool;
                 }
                 writer.execute(this::writeInBackground);
             }

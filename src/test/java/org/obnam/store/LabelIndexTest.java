@@ -184,6 +184,31 @@ class LabelIndexTest {
     }
 
     @Test
+    void theWritersThreadEndsWhenThereIsNothingToWrite() throws Exception {
+        // obnam-server keeps an index open per client: idle ones must not each keep a thread.
+        Path file = dir.resolve("labels.db");
+        try (LabelIndex index = new LabelIndex(file)) {
+            Random random = new Random(19);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (rowsInDatabase(file) == 0 && System.nanoTime() < deadline) {
+                index.add(ObjectId.random(), labels(random, 3), "boot");
+                Thread.sleep(20);
+            }
+            assertThat(rowsInDatabase(file)).isPositive();
+            while (writerThreads() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(writerThreads()).as("index writer threads alive while the index is open and idle").isZero();
+            index.add(ObjectId.random(), labels(random, 3), "boot");
+            assertThat(index.find(List.of(labels(new Random(19), 3).get(0).label()))).hasSize(1);
+        }
+    }
+
+    private static long writerThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("obnam-index") && t.isAlive()).count();
+    }
+
+    @Test
     void addingAndLookingUpGoOnWhileAWriteWaitsForTheDatabase() throws Exception {
         Path file = dir.resolve("labels.db");
         Random random = new Random(11);
