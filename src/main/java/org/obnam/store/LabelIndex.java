@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,8 @@ final class LabelIndex implements AutoCloseable {
      * 200,000 small files on two cores had up to 15,000 waiting.
      */
     static final int MAX_WAITING_ROWS = 65_536;
+    /** In {@code PRAGMA user_version}; see {@link #prepareSchema}. */
+    static final int SCHEMA_VERSION = 2;
     private final Path file;
     /** Writes, and answers everything but look-ups; used only while holding it. */
     private final Connection db;
@@ -166,20 +169,127 @@ final class LabelIndex implements AutoCloseable {
     LabelIndex(Path file, int maxPages) throws SQLException {
         this.file = file;
         db = Sqlite.openForWriting(file);
-        try (Statement s = db.createStatement()) {
-            if (maxPages > 0) {
-                s.execute("PRAGMA max_page_count = " + maxPages);
+        try {
+            try (Statement s = db.createStatement()) {
+                if (maxPages > 0) {
+                    s.execute("PRAGMA max_page_count = " + maxPages);
+                }
+                s.execute("PRAGMA busy_timeout = 30000");
+                s.execute("PRAGMA journal_mode = WAL");
+                s.execute("PRAGMA synchronous = NORMAL");
             }
-            s.execute("PRAGMA busy_timeout = 30000");
-            s.execute("PRAGMA journal_mode = WAL");
-            s.execute("PRAGMA synchronous = NORMAL");
-            s.execute("CREATE TABLE IF NOT EXISTS labels (label TEXT NOT NULL, object TEXT NOT NULL, "
-                    + "offset INTEGER NOT NULL, length INTEGER NOT NULL)");
-            s.execute("CREATE INDEX IF NOT EXISTS labels_by_label ON labels (label)");
-            s.execute("CREATE INDEX IF NOT EXISTS labels_by_object ON labels (object)");
-            s.execute("CREATE TABLE IF NOT EXISTS pending (object TEXT PRIMARY KEY, boot TEXT NOT NULL)");
+            prepareSchema(db, file);
+            db.setAutoCommit(false);
+        } catch (SQLException | RuntimeException e) {
+            db.close();
+            throw e;
         }
-        db.setAutoCommit(false);
+    }
+
+    /**
+     * Creates the tables, or converts those of schema 0 (labels as text, in a table with an index
+     * by label and one by object: 245 bytes a row). Inside a write transaction, since another
+     * process may be opening the same index; the caller's connection is in autocommit mode.
+     */
+    private static void prepareSchema(Connection db, Path file) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            if (userVersion(s) == SCHEMA_VERSION) {
+                return;
+            }
+            boolean converted = false;
+            s.execute("BEGIN IMMEDIATE");
+            try {
+                int version = userVersion(s);
+                if (version == 0) {
+                    s.execute("CREATE TABLE IF NOT EXISTS objects (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE)");
+                    s.execute("CREATE TABLE IF NOT EXISTS chunks (label NOT NULL, object INTEGER NOT NULL, "
+                            + "offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (label, object, offset)) WITHOUT ROWID");
+                    s.execute("CREATE INDEX IF NOT EXISTS chunks_by_object ON chunks (object)");
+                    s.execute("CREATE TABLE IF NOT EXISTS pending (object TEXT PRIMARY KEY, boot TEXT NOT NULL)");
+                    boolean old;
+                    try (ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'labels'")) {
+                        old = rs.next();
+                    }
+                    if (old) {
+                        // Objects are numbered in the order their first row was indexed: look-ups
+                        // prefer the lowest number, the object indexed first, as before.
+                        s.execute("INSERT OR IGNORE INTO objects (name) SELECT object FROM labels GROUP BY object ORDER BY MIN(rowid)");
+                        s.execute("INSERT OR IGNORE INTO chunks (label, object, offset, length) SELECT CASE WHEN length(l.label) % 2 = 0 "
+                                + "AND l.label NOT GLOB '*[^0-9a-f]*' THEN unhex(l.label) ELSE l.label END, o.id, l.offset, l.length "
+                                + "FROM labels l JOIN objects o ON o.name = l.object");
+                        s.execute("DROP TABLE labels");
+                        converted = true;
+                    }
+                    s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+                } else if (version != SCHEMA_VERSION) {
+                    throw new SQLException("the label index " + file + " has schema " + version + ", which this version of Obnam "
+                            + "does not know: delete it, and it is rebuilt from the objects");
+                }
+                s.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    s.execute("ROLLBACK");
+                } catch (SQLException alreadyRolledBack) {
+                    e.addSuppressed(alreadyRolledBack);
+                }
+                throw e;
+            }
+            if (converted) {
+                try {
+                    s.execute("VACUUM"); // gives back the old table's pages, more than half the file
+                } catch (SQLException e) { // on a full disk, say: the index works as it is
+                    LOG.log(System.Logger.Level.DEBUG, "cannot compact the label index " + file + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static int userVersion(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    /**
+     * A label as the index keeps it: lowercase hexadecimal of even length, as every label Obnam
+     * makes is, as the bytes it spells (half the size, and the index's rows with it); any other as
+     * text. Both sort the same way, so rows written in label order still walk the index once.
+     */
+    static Object key(String label) {
+        int n = label.length();
+        if (n == 0 || n % 2 != 0) {
+            return label;
+        }
+        byte[] bytes = new byte[n / 2];
+        for (int i = 0; i < n; i += 2) {
+            int hi = hexDigit(label.charAt(i));
+            int lo = hexDigit(label.charAt(i + 1));
+            if (hi < 0 || lo < 0) {
+                return label;
+            }
+            bytes[i / 2] = (byte) (hi << 4 | lo);
+        }
+        return bytes;
+    }
+
+    private static int hexDigit(int c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    }
+
+    private static void bindKey(PreparedStatement ps, int parameter, String label) throws SQLException {
+        if (key(label) instanceof byte[] bytes) {
+            ps.setBytes(parameter, bytes);
+        } else {
+            ps.setString(parameter, label);
+        }
+    }
+
+    /** The label a row's key column holds (see {@link #key}). */
+    private static String labelOf(Object key) {
+        return key instanceof byte[] bytes ? HexFormat.of().formatHex(bytes) : (String) key;
     }
 
     /**
@@ -264,14 +374,15 @@ final class LabelIndex implements AutoCloseable {
             return;
         }
         try (PreparedStatement ins = db.prepareStatement(
-                        "INSERT INTO labels (label, object, offset, length) VALUES (?, ?, ?, ?)");
+                        "INSERT OR IGNORE INTO chunks (label, object, offset, length) VALUES (?, ?, ?, ?)");
                 PreparedStatement pend = db.prepareStatement("INSERT OR REPLACE INTO pending VALUES (?, ?)")) {
+            long[] numbers = objectNumbers(batch);
             int[][] rows = inLabelOrder(batch);
             for (int g = 0; g < rows.length; g++) {
                 Added a = batch.get(rows[g][0]);
                 int i = rows[g][1];
-                ins.setString(1, a.label(i));
-                ins.setString(2, a.id.value());
+                bindKey(ins, 1, a.label(i));
+                ins.setLong(2, numbers[rows[g][0]]);
                 ins.setLong(3, a.offsets[i]);
                 ins.setLong(4, a.lengths[i]);
                 ins.addBatch();
@@ -300,6 +411,25 @@ final class LabelIndex implements AutoCloseable {
         synchronized (this) { // in the database now, where look-ups that miss them here find them
             unwritten = waiting.toArray(new Added[0]);
         }
+    }
+
+    /** The number of each object of {@code batch} in the objects table, which this adds it to if need be. */
+    private long[] objectNumbers(List<Added> batch) throws SQLException {
+        long[] numbers = new long[batch.size()];
+        try (PreparedStatement add = db.prepareStatement("INSERT OR IGNORE INTO objects (name) VALUES (?)");
+                PreparedStatement number = db.prepareStatement("SELECT id FROM objects WHERE name = ?")) {
+            for (int k = 0; k < numbers.length; k++) {
+                String name = batch.get(k).id.value();
+                add.setString(1, name);
+                add.executeUpdate();
+                number.setString(1, name);
+                try (ResultSet rs = number.executeQuery()) {
+                    rs.next();
+                    numbers[k] = rs.getLong(1);
+                }
+            }
+        }
+        return numbers;
     }
 
     /**
@@ -379,12 +509,13 @@ final class LabelIndex implements AutoCloseable {
                     unwritten = waiting.toArray(new Added[0]); // no batch is being written: this holds db
                 }
             }
-            try (PreparedStatement a = db.prepareStatement("DELETE FROM labels WHERE object = ?");
-                    PreparedStatement b = db.prepareStatement("DELETE FROM pending WHERE object = ?")) {
-                a.setString(1, id.value());
-                a.executeUpdate();
-                b.setString(1, id.value());
-                b.executeUpdate();
+            try (PreparedStatement a = db.prepareStatement("DELETE FROM chunks WHERE object = (SELECT id FROM objects WHERE name = ?)");
+                    PreparedStatement b = db.prepareStatement("DELETE FROM objects WHERE name = ?");
+                    PreparedStatement c = db.prepareStatement("DELETE FROM pending WHERE object = ?")) {
+                for (PreparedStatement p : List.of(a, b, c)) {
+                    p.setString(1, id.value());
+                    p.executeUpdate();
+                }
                 commit();
             } catch (SQLException e) {
                 rollback();
@@ -423,15 +554,16 @@ final class LabelIndex implements AutoCloseable {
             Connection r = reader();
             for (int start = 0; start < all.size(); start += BATCH) {
                 List<String> part = all.subList(start, Math.min(all.size(), start + BATCH));
-                String sql = "SELECT label, object, offset, length FROM labels WHERE label IN ("
-                        + "?,".repeat(part.size() - 1) + "?)";
+                // In key order: for each label, the object indexed first before any other.
+                String sql = "SELECT c.label, o.name, c.offset, c.length FROM chunks c JOIN objects o ON o.id = c.object "
+                        + "WHERE c.label IN (" + "?,".repeat(part.size() - 1) + "?) ORDER BY c.label, c.object, c.offset";
                 try (PreparedStatement q = r.prepareStatement(sql)) {
                     for (int i = 0; i < part.size(); i++) {
-                        q.setString(i + 1, part.get(i));
+                        bindKey(q, i + 1, part.get(i));
                     }
                     try (ResultSet rs = q.executeQuery()) {
                         while (rs.next()) {
-                            found.putIfAbsent(rs.getString(1),
+                            found.putIfAbsent(labelOf(rs.getObject(1)),
                                     new ObjectLocation(new ObjectId(rs.getString(2)), rs.getLong(3), rs.getLong(4)));
                         }
                     }
@@ -466,8 +598,9 @@ final class LabelIndex implements AutoCloseable {
     List<ObjectId> objectsWith(String label) throws SQLException {
         synchronized (db) {
             Map<String, ObjectId> ids = new LinkedHashMap<>();
-            try (PreparedStatement q = db.prepareStatement("SELECT object FROM labels WHERE label = ?")) {
-                q.setString(1, label);
+            try (PreparedStatement q = db.prepareStatement(
+                    "SELECT o.name FROM chunks c JOIN objects o ON o.id = c.object WHERE c.label = ? ORDER BY c.object, c.offset")) {
+                bindKey(q, 1, label);
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
                         ids.putIfAbsent(rs.getString(1), new ObjectId(rs.getString(1)));
@@ -496,7 +629,7 @@ final class LabelIndex implements AutoCloseable {
                     return false;
                 }
             }
-            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT 1 FROM labels LIMIT 1")) {
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT 1 FROM chunks LIMIT 1")) {
                 boolean empty = !rs.next();
                 commit();
                 return empty;
@@ -512,7 +645,8 @@ final class LabelIndex implements AutoCloseable {
                 unwritten = new Added[0];
             }
             try (Statement s = db.createStatement()) {
-                s.execute("DELETE FROM labels");
+                s.execute("DELETE FROM chunks");
+                s.execute("DELETE FROM objects");
                 s.execute("DELETE FROM pending");
                 commit();
             } catch (SQLException e) {

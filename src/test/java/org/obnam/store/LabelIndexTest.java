@@ -1,6 +1,7 @@
 package org.obnam.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -162,7 +163,7 @@ class LabelIndexTest {
     private static long rowsInDatabase(Path file) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
                 Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM labels")) {
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM chunks")) {
             return rs.getLong(1);
         }
     }
@@ -306,5 +307,100 @@ class LabelIndexTest {
             List<ObjectId> none = index.objectsWith("0".repeat(64));
             assertThat(none).isEmpty();
         }
+    }
+
+    @Test
+    void labelsThatAreNotLowercaseHexAreKeptAsTheyAreAndFound() throws Exception {
+        List<LabelRange> odd = List.of(new LabelRange("abc", 0, 1), new LabelRange("ABCD", 1, 1), new LabelRange("ab-cd", 2, 1),
+                new LabelRange("sha256:00ff", 3, 1), new LabelRange("00ff", 4, 1), new LabelRange("0g", 5, 1));
+        List<String> names = odd.stream().map(LabelRange::label).toList();
+        ObjectId id = ObjectId.random();
+        try (LabelIndex index = new LabelIndex(dir.resolve("labels.db"))) {
+            index.add(id, odd, null);
+            index.write();
+            Map<String, ObjectLocation> found = index.find(names);
+            for (LabelRange r : odd) {
+                assertThat(found.get(r.label())).as(r.label()).isEqualTo(new ObjectLocation(id, r.offset(), 1));
+                assertThat(index.objectsWith(r.label())).as(r.label()).containsExactly(id);
+            }
+            assertThat(index.find(List.of("00FF", "abcd", "0"))).as("other labels, some spelling the same bytes").isEmpty();
+        }
+        assertThat(LabelIndex.key("00ff")).isEqualTo(new byte[] {0, (byte) 0xff});
+        assertThat(LabelIndex.key("00FF")).isEqualTo("00FF");
+    }
+
+    /** Schema 0 kept labels as text in a table with an index by label and one by object. */
+    @Test
+    void anIndexOfTheFirstSchemaIsConvertedAndKeepsAnsweringAsBefore() throws Exception {
+        Path file = dir.resolve("labels.db");
+        Random random = new Random(17);
+        List<LabelRange> first = labels(random, 300);
+        String shared = first.get(7).label();
+        ObjectId a = ObjectId.random();
+        ObjectId b = ObjectId.random();
+        ObjectId pendingOne = ObjectId.random();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE labels (label TEXT NOT NULL, object TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL)");
+            s.execute("CREATE INDEX labels_by_label ON labels (label)");
+            s.execute("CREATE INDEX labels_by_object ON labels (object)");
+            s.execute("CREATE TABLE pending (object TEXT PRIMARY KEY, boot TEXT NOT NULL)");
+            c.setAutoCommit(false);
+            try (var ins = c.prepareStatement("INSERT INTO labels VALUES (?, ?, ?, ?)")) {
+                for (LabelRange r : first) {
+                    ins.setString(1, r.label());
+                    ins.setString(2, a.value());
+                    ins.setLong(3, r.offset());
+                    ins.setLong(4, r.length());
+                    ins.addBatch();
+                }
+                for (Object[] row : List.of(new Object[] {shared, b, 5L}, new Object[] {"Not-Hex.1", b, 6L})) {
+                    ins.setString(1, (String) row[0]);
+                    ins.setString(2, ((ObjectId) row[1]).value());
+                    ins.setLong(3, (Long) row[2]);
+                    ins.setLong(4, 9);
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+            }
+            s.execute("INSERT INTO pending VALUES ('" + pendingOne.value() + "', 'boot-1')");
+            c.commit();
+        }
+        try (LabelIndex index = new LabelIndex(file)) {
+            Map<String, ObjectLocation> found = index.find(first.stream().map(LabelRange::label).toList());
+            assertThat(found).hasSize(300);
+            for (LabelRange r : first) {
+                assertThat(found.get(r.label())).isEqualTo(new ObjectLocation(a, r.offset(), r.length()));
+            }
+            assertThat(index.find(List.of("Not-Hex.1"))).containsEntry("Not-Hex.1", new ObjectLocation(b, 6, 9));
+            assertThat(index.objectsWith(shared)).containsExactly(a, b);
+            assertThat(index.pending()).containsExactly(Map.entry(pendingOne.value(), "boot-1"));
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("PRAGMA freelist_count")) {
+                assertThat(rs.getInt(1)).as("the old table's pages given back").isZero();
+            }
+            index.remove(a);
+            assertThat(index.find(List.of(shared))).containsEntry(shared, new ObjectLocation(b, 5, 9));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                assertThat(rs.getInt(1)).isEqualTo(LabelIndex.SCHEMA_VERSION);
+            }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'labels%'")) {
+                assertThat(rs.getInt(1)).as("the old table and its indexes are gone").isZero();
+            }
+        }
+        assertThat(rowsInDatabase(file)).isEqualTo(2);
+    }
+
+    @Test
+    void anIndexOfAnUnknownSchemaIsRefusedWithWhatToDo() throws Exception {
+        Path file = dir.resolve("labels.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("PRAGMA user_version = 99");
+        }
+        assertThatThrownBy(() -> new LabelIndex(file))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("has schema 99")
+                .hasMessageContaining("delete it, and it is rebuilt from the objects");
     }
 }
