@@ -339,31 +339,10 @@ class LabelIndexTest {
         ObjectId a = ObjectId.random();
         ObjectId b = ObjectId.random();
         ObjectId pendingOne = ObjectId.random();
+        writeFirstSchema(file, a, first);
+        writeFirstSchema(file, b, List.of(new LabelRange(shared, 5, 9), new LabelRange("Not-Hex.1", 6, 9)));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE labels (label TEXT NOT NULL, object TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL)");
-            s.execute("CREATE INDEX labels_by_label ON labels (label)");
-            s.execute("CREATE INDEX labels_by_object ON labels (object)");
-            s.execute("CREATE TABLE pending (object TEXT PRIMARY KEY, boot TEXT NOT NULL)");
-            c.setAutoCommit(false);
-            try (var ins = c.prepareStatement("INSERT INTO labels VALUES (?, ?, ?, ?)")) {
-                for (LabelRange r : first) {
-                    ins.setString(1, r.label());
-                    ins.setString(2, a.value());
-                    ins.setLong(3, r.offset());
-                    ins.setLong(4, r.length());
-                    ins.addBatch();
-                }
-                for (Object[] row : List.of(new Object[] {shared, b, 5L}, new Object[] {"Not-Hex.1", b, 6L})) {
-                    ins.setString(1, (String) row[0]);
-                    ins.setString(2, ((ObjectId) row[1]).value());
-                    ins.setLong(3, (Long) row[2]);
-                    ins.setLong(4, 9);
-                    ins.addBatch();
-                }
-                ins.executeBatch();
-            }
             s.execute("INSERT INTO pending VALUES ('" + pendingOne.value() + "', 'boot-1')");
-            c.commit();
         }
         try (LabelIndex index = new LabelIndex(file)) {
             Map<String, ObjectLocation> found = index.find(first.stream().map(LabelRange::label).toList());
@@ -390,6 +369,56 @@ class LabelIndexTest {
             }
         }
         assertThat(rowsInDatabase(file)).isEqualTo(2);
+    }
+
+    /** Adds {@code ranges} of {@code id} to a label index of the first schema, which it makes if need be. */
+    private static void writeFirstSchema(Path file, ObjectId id, List<LabelRange> ranges) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS labels (label TEXT NOT NULL, object TEXT NOT NULL, offset INTEGER NOT NULL, "
+                    + "length INTEGER NOT NULL)");
+            s.execute("CREATE INDEX IF NOT EXISTS labels_by_label ON labels (label)");
+            s.execute("CREATE INDEX IF NOT EXISTS labels_by_object ON labels (object)");
+            s.execute("CREATE TABLE IF NOT EXISTS pending (object TEXT PRIMARY KEY, boot TEXT NOT NULL)");
+            c.setAutoCommit(false);
+            try (var ins = c.prepareStatement("INSERT INTO labels VALUES (?, ?, ?, ?)")) {
+                for (LabelRange r : ranges) {
+                    ins.setString(1, r.label());
+                    ins.setString(2, id.value());
+                    ins.setLong(3, r.offset());
+                    ins.setLong(4, r.length());
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+            }
+            c.commit();
+        }
+    }
+
+    @Test
+    void processesOpeningAnIndexOfTheFirstSchemaAtOnceConvertItOnce() throws Exception {
+        Path file = dir.resolve("labels.db");
+        Random random = new Random(19);
+        ObjectId id = ObjectId.random();
+        List<LabelRange> ranges = labels(random, 5_000);
+        writeFirstSchema(file, id, ranges);
+        List<String> names = ranges.stream().map(LabelRange::label).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> opened = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                opened.add(pool.submit(() -> { // a connection each, as separate processes have
+                    try (LabelIndex index = new LabelIndex(file)) {
+                        return index.find(names).size();
+                    }
+                }));
+            }
+            for (Future<Integer> f : opened) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(5_000);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(rowsInDatabase(file)).isEqualTo(5_000);
     }
 
     @Test
