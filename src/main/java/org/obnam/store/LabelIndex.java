@@ -214,8 +214,9 @@ final class LabelIndex implements AutoCloseable {
                         // Objects are numbered in the order their first row was indexed: look-ups
                         // prefer the lowest number, the object indexed first, as before.
                         s.execute("INSERT OR IGNORE INTO objects (name) SELECT object FROM labels GROUP BY object ORDER BY MIN(rowid)");
-                        s.execute("INSERT OR IGNORE INTO chunks (label, object, offset, length) SELECT CASE WHEN length(l.label) % 2 = 0 "
-                                + "AND l.label NOT GLOB '*[^0-9a-f]*' THEN unhex(l.label) ELSE l.label END, o.id, l.offset, l.length "
+                        s.execute("INSERT OR IGNORE INTO chunks (label, object, offset, length) SELECT CASE "
+                                + "WHEN length(l.label) > 0 AND length(l.label) % 2 = 0 AND l.label NOT GLOB '*[^0-9a-f]*' "
+                                + "THEN unhex(l.label) ELSE l.label END, o.id, l.offset, l.length "
                                 + "FROM labels l JOIN objects o ON o.name = l.object");
                         s.execute("DROP TABLE labels");
                         converted = true;
@@ -237,7 +238,7 @@ final class LabelIndex implements AutoCloseable {
             if (converted) {
                 try {
                     s.execute("VACUUM"); // gives back the old table's pages, more than half the file
-                } catch (SQLException e) { // on a full disk, say: the index works as it is
+                } catch (SQLException e) { // a full disk, for one: the index works as it is
                     LOG.log(System.Logger.Level.DEBUG, "cannot compact the label index " + file + ": " + e.getMessage());
                 }
             }
