@@ -127,6 +127,12 @@ final class LabelIndex implements AutoCloseable {
             return new String(labels, starts[i], starts[i + 1] - starts[i], StandardCharsets.UTF_8);
         }
 
+        /** Row i's label as the index keeps it ({@link LabelIndex#key}), straight from its bytes. */
+        Object key(int i) {
+            byte[] bytes = hexBytes(labels, starts[i], starts[i + 1]);
+            return bytes != null ? bytes : label(i);
+        }
+
         /** The first row with {@code label}, or -1. */
         int indexOf(String label) {
             int hash = label.hashCode();
@@ -257,16 +263,23 @@ final class LabelIndex implements AutoCloseable {
      * text. Both sort the same way, so rows written in label order still walk the index once.
      */
     static Object key(String label) {
-        int n = label.length();
+        // Labels are ASCII; a character beyond Latin-1 becomes '?', which is not hexadecimal either.
+        byte[] bytes = hexBytes(label.getBytes(StandardCharsets.ISO_8859_1), 0, label.length());
+        return bytes != null ? bytes : label;
+    }
+
+    /** The bytes that {@code text[from, to)} spells as lowercase hexadecimal of even length, or null. */
+    private static byte[] hexBytes(byte[] text, int from, int to) {
+        int n = to - from;
         if (n == 0 || n % 2 != 0) {
-            return label;
+            return null;
         }
         byte[] bytes = new byte[n / 2];
         for (int i = 0; i < n; i += 2) {
-            int hi = hexDigit(label.charAt(i));
-            int lo = hexDigit(label.charAt(i + 1));
+            int hi = hexDigit(text[from + i]);
+            int lo = hexDigit(text[from + i + 1]);
             if (hi < 0 || lo < 0) {
-                return label;
+                return null;
             }
             bytes[i / 2] = (byte) (hi << 4 | lo);
         }
@@ -281,10 +294,14 @@ final class LabelIndex implements AutoCloseable {
     }
 
     private static void bindKey(PreparedStatement ps, int parameter, String label) throws SQLException {
-        if (key(label) instanceof byte[] bytes) {
+        bind(ps, parameter, key(label));
+    }
+
+    private static void bind(PreparedStatement ps, int parameter, Object key) throws SQLException {
+        if (key instanceof byte[] bytes) {
             ps.setBytes(parameter, bytes);
         } else {
-            ps.setString(parameter, label);
+            ps.setString(parameter, (String) key);
         }
     }
 
@@ -382,7 +399,7 @@ final class LabelIndex implements AutoCloseable {
             for (int g = 0; g < rows.length; g++) {
                 Added a = batch.get(rows[g][0]);
                 int i = rows[g][1];
-                bindKey(ins, 1, a.label(i));
+                bind(ins, 1, a.key(i));
                 ins.setLong(2, numbers[rows[g][0]]);
                 ins.setLong(3, a.offsets[i]);
                 ins.setLong(4, a.lengths[i]);
