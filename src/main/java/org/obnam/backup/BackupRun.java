@@ -491,7 +491,7 @@ public final class BackupRun {
         FileReader reader = new FileReader(ChunkerParams.forMaxSize(GENERATION_DB_CHUNK), repo.codec(), pipeline);
         FileReader.Result result;
         try (Dir dir = Dir.open(path.parent()); OpenFile f = dir.openRead(path.fileName())) {
-            pipeline.expectPlaintextAtMost(f.stat().size());
+            pipeline.expectPlaintextAtMost(f.stat().size(), GENERATION_DB_CHUNK);
             result = reader.read(f, null, ChunkKind.GENERATION_DB);
         }
         pipeline.finish(); // the database is the last thing stored: drain and seal everything

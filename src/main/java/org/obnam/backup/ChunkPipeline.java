@@ -145,6 +145,7 @@ final class ChunkPipeline implements AutoCloseable {
      */
     private final ThreadLocal<byte[]> compressionBuffer = ThreadLocal.withInitial(() -> new byte[0]);
     private final int largestCompressed;
+    private final int encoderCount;
     /** What a small blob's compression needs: the first size of an encoder's buffer. */
     private final int smallCompressed;
     /** Chunks given to the encode pool to label and not yet in the dedup queue. */
@@ -178,6 +179,7 @@ final class ChunkPipeline implements AutoCloseable {
         this.packsLeft = uploadThreads + 2;
         // One window filling, one per encoder still sealing into a closed one, one being written.
         this.windowsLeftToMake = encodeThreads + 2;
+        this.encoderCount = encodeThreads;
         this.dedupThread = Thread.ofPlatform().name("obnam-dedup").daemon().start(this::dedupLoop);
     }
 
@@ -198,12 +200,15 @@ final class ChunkPipeline implements AutoCloseable {
     }
 
     /**
-     * Says that no more than {@code bytes} of plaintext will be submitted from now on when none has
-     * been yet, so that the ring is made no bigger (an unchanged backup stores only its generation
-     * database).
+     * Says that no more than {@code bytes} of plaintext, in chunks of at most {@code largestChunk},
+     * will be submitted from now on when none has been yet, so that the ring is made no bigger
+     * than that, nor than room for a chunk per encoder and two more, which keeps every encoder
+     * busy: an unchanged backup stores only its generation database, in chunks of at most 1 MiB,
+     * and an array of the full capacity would be zeroed and resident for nothing (8 MiB for a
+     * database of 14 MiB, where 4 MiB do on two threads).
      */
-    void expectPlaintextAtMost(long bytes) {
-        plaintext.expectAtMost(bytes);
+    void expectPlaintextAtMost(long bytes, int largestChunk) {
+        plaintext.expectAtMost(Math.min(bytes, (encoderCount + 2L) * largestChunk));
     }
 
     /** Gives back a slice from {@link #buffer} that was not submitted. */
@@ -388,35 +393,47 @@ final class ChunkPipeline implements AutoCloseable {
         }
     }
 
-    /**
-     * This encoder's compression buffer, grown if {@code length} bytes of {@code kind} need it: a
-     * data chunk larger than a small blob grows it to the largest chunk's size at once (a bulk
-     * backup's chunks come in every size up to it, and each growth is another array); the
-     * generation's database, whose chunks come at the end and are at most 1 MiB, only to what it
-     * needs (growing to the largest took 4 MiB more per encoder at the end of every backup of
-     * small files).
-     */
+    /** This encoder's compression buffer, grown if {@code length} bytes of {@code kind} need it. */
     private byte[] compressionBufferFor(ChunkKind kind, int length) {
         byte[] buffer = compressionBuffer.get();
-        // The usual cases without computing the chunk's bound (a native call, which prepare makes
-        // again): a buffer of the largest size, or a small chunk and a buffer for small blobs.
+        // The usual cases without computing the chunk's bound (a native call): a buffer of the
+        // largest size, or a small chunk and a buffer for small blobs.
         if (buffer.length >= largestCompressed || (length <= SMALL_BLOB && buffer.length >= smallCompressed)) {
             return buffer;
         }
-        int needed = ChunkCodec.compressionBufferLength(length);
-        if (buffer.length < needed) {
-            int size;
-            if (length <= SMALL_BLOB) {
-                size = smallCompressed;
-            } else if (kind == ChunkKind.DATA) {
-                size = largestCompressed;
-            } else {
-                size = (int) Math.min(Integer.MAX_VALUE - 8, ((long) needed + SMALL_BLOB - 1) / SMALL_BLOB * SMALL_BLOB);
-            }
-            buffer = new byte[Math.max(needed, size)];
+        int size = compressionBufferLength(kind, length, buffer.length, largestCompressed);
+        if (size != buffer.length) {
+            buffer = new byte[size];
             compressionBuffer.set(buffer);
         }
         return buffer;
+    }
+
+    /**
+     * The length of a compression buffer of {@code current} bytes once a chunk of {@code length}
+     * bytes of {@code kind} comes, where the largest chunk needs {@code largestCompressed}: the
+     * same if it is long enough; for a small chunk, room for any small blob; for a data chunk of
+     * a quarter of the largest or more, the largest at once (a bulk backup's chunks come in every
+     * size up to it, and each growth is another array); for a smaller data chunk, half as long
+     * again at least, so that files of a few hundred KiB, each one chunk, do not make buffers of
+     * the largest size (4 MiB more per encoder); for the generation's database, whose chunks come
+     * at the end and are at most 1 MiB, what it needs in steps of a small blob (growing to the
+     * largest took 4 MiB more per encoder at the end of every backup of small files).
+     */
+    static int compressionBufferLength(ChunkKind kind, int length, int current, int largestCompressed) {
+        int needed = ChunkCodec.compressionBufferLength(length);
+        if (current >= needed) {
+            return current;
+        }
+        int size;
+        if (length <= SMALL_BLOB) {
+            size = Math.min(ChunkCodec.compressionBufferLength(SMALL_BLOB), largestCompressed);
+        } else if (kind == ChunkKind.DATA) {
+            size = ChunkCodec.reusedBufferLength(current, needed, largestCompressed);
+        } else {
+            size = (int) Math.min(Integer.MAX_VALUE - 8, ((long) needed + SMALL_BLOB - 1) / SMALL_BLOB * SMALL_BLOB);
+        }
+        return Math.max(needed, size);
     }
 
     /** Gives back the chunk's memory: after this, its slice may hold another chunk. */

@@ -1,0 +1,75 @@
+package org.obnam.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.obnam.crypto.ChunkKind;
+import org.obnam.crypto.KdfParams;
+import org.obnam.repository.ChunkCodec;
+import org.obnam.repository.Repository;
+import org.obnam.repository.TrustState;
+import org.obnam.store.DirectoryStore;
+
+/** The pipeline's reused buffers are made as big as the chunks that pass need, not bigger. */
+@Timeout(60)
+class ChunkPipelineBuffersTest {
+    private static final int KIB = 1 << 10;
+    private static final int MIB = 1 << 20;
+    private static final int LARGEST = ChunkCodec.compressionBufferLength(4 * MIB);
+
+    @TempDir
+    Path dir;
+
+    private static int after(int current, ChunkKind kind, int length) {
+        return ChunkPipeline.compressionBufferLength(kind, length, current, LARGEST);
+    }
+
+    @Test
+    void aCompressionBufferGrowsWithTheDataChunksItSeesAndToTheLargestOnlyForBigOnes() {
+        int small = after(0, ChunkKind.DATA, 4 * KIB);
+        assertThat(small).as("any small chunk").isEqualTo(ChunkCodec.compressionBufferLength(ChunkPipeline.SMALL_BLOB));
+        assertThat(after(small, ChunkKind.DATA, 200 * KIB)).as("a small buffer holds every small chunk").isEqualTo(small);
+
+        int medium = after(small, ChunkKind.DATA, 300 * KIB);
+        assertThat(medium).as("a chunk of 300 KiB: half as long again, not the largest")
+                .isGreaterThanOrEqualTo(ChunkCodec.compressionBufferLength(300 * KIB))
+                .isLessThan(MIB);
+        assertThat(after(medium, ChunkKind.DATA, 290 * KIB)).as("no growth for a chunk that fits").isEqualTo(medium);
+        int bigger = after(medium, ChunkKind.DATA, 500 * KIB);
+        assertThat(bigger).isGreaterThanOrEqualTo(ChunkCodec.compressionBufferLength(500 * KIB)).isLessThan(MIB);
+
+        assertThat(after(medium, ChunkKind.DATA, MIB + 1)).as("a quarter of the largest chunk or more").isEqualTo(LARGEST);
+        assertThat(after(LARGEST, ChunkKind.DATA, 4 * MIB)).isEqualTo(LARGEST);
+    }
+
+    @Test
+    void theGenerationDatabaseGrowsACompressionBufferOnlyToWhatItsChunksNeed() {
+        int db = after(0, ChunkKind.GENERATION_DB, 700 * KIB);
+        assertThat(db).isGreaterThanOrEqualTo(ChunkCodec.compressionBufferLength(700 * KIB))
+                .isLessThanOrEqualTo(ChunkCodec.compressionBufferLength(700 * KIB) + ChunkPipeline.SMALL_BLOB);
+    }
+
+    @Test
+    void storingOnlyTheGenerationDatabaseMakesARingOfAChunkPerEncoderAndTwoMore() throws Exception {
+        DirectoryStore store = DirectoryStore.create(dir.resolve("repo"));
+        Repository.Unlocked keys = Repository.initialise(store, "pw", new KdfParams(64, 1, 1));
+        Repository repo = new Repository(store, keys.key(), keys.repositoryId(), new TrustState(dir.resolve("state")), 3);
+        PipelineFailure failure = new PipelineFailure(() -> { });
+        try (store;
+                ChunkPipeline big = new ChunkPipeline(store, repo.codec(), failure, 2, 2, 8 * MIB, 4 * MIB);
+                ChunkPipeline small = new ChunkPipeline(store, repo.codec(), failure, 2, 2, 8 * MIB, 4 * MIB)) {
+            big.expectPlaintextAtMost(14 * MIB, MIB);
+            PlaintextRing.Slice slice = big.buffer(MIB);
+            assertThat(slice.array()).as("a database of 14 MiB on two encoders").hasSize(4 * MIB);
+            big.giveBack(slice);
+
+            small.expectPlaintextAtMost(72 * KIB, MIB);
+            slice = small.buffer(KIB);
+            assertThat(slice.array()).as("a database of 72 KiB").hasSize(72 * KIB);
+            small.giveBack(slice);
+        }
+    }
+}
