@@ -80,7 +80,9 @@ public final class BackupRun {
                 : (threads + 2L) * ChunkPipeline.WINDOW_BYTES + (long) threads * ChunkPipeline.SEAL_PIECE;
         long readers = Math.max(2, threads) * (long) Chunker.Splitter.bufferSizeFor(ChunkerParams.forMaxSize(maxChunk));
         long encoders = (long) threads * maxChunk;
-        return packs + plaintextRing(threads, maxChunk, heap) + readers + encoders + (24L << 20);
+        // the ring, and for a while the small array it starts with (PlaintextRing.SMALL_START)
+        long ring = plaintextRing(threads, maxChunk, heap) + (long) PlaintextRing.SMALL_START;
+        return packs + ring + readers + encoders + (24L << 20);
     }
 
     /**

@@ -145,7 +145,6 @@ final class ChunkPipeline implements AutoCloseable {
      */
     private final ThreadLocal<byte[]> compressionBuffer = ThreadLocal.withInitial(() -> new byte[0]);
     private final int largestCompressed;
-    private final int encoderCount;
     /** What a small blob's compression needs: the first size of an encoder's buffer. */
     private final int smallCompressed;
     /** Chunks given to the encode pool to label and not yet in the dedup queue. */
@@ -179,7 +178,6 @@ final class ChunkPipeline implements AutoCloseable {
         this.packsLeft = uploadThreads + 2;
         // One window filling, one per encoder still sealing into a closed one, one being written.
         this.windowsLeftToMake = encodeThreads + 2;
-        this.encoderCount = encodeThreads;
         this.dedupThread = Thread.ofPlatform().name("obnam-dedup").daemon().start(this::dedupLoop);
     }
 
@@ -201,14 +199,14 @@ final class ChunkPipeline implements AutoCloseable {
 
     /**
      * Says that no more than {@code bytes} of plaintext, in chunks of at most {@code largestChunk},
-     * will be submitted from now on when none has been yet, so that the ring is made no bigger
-     * than that, nor than room for a chunk per encoder and two more, which keeps every encoder
-     * busy: an unchanged backup stores only its generation database, in chunks of at most 1 MiB,
-     * and an array of the full capacity would be zeroed and resident for nothing (8 MiB for a
-     * database of 14 MiB, where 4 MiB do on two threads).
+     * will be submitted from now on, so that the ring's array is made, or grows, no bigger than
+     * that, nor than two such chunks: the generation's database comes last, in chunks of 256 KiB
+     * on average and at most 1 MiB, and 2 MiB hold enough of them to keep the encoders busy. An
+     * unchanged backup stores nothing else, and a bigger array would be zeroed and resident for
+     * nothing (8 MiB for a database of 14 MiB).
      */
     void expectPlaintextAtMost(long bytes, int largestChunk) {
-        plaintext.expectAtMost(Math.min(bytes, (encoderCount + 2L) * largestChunk));
+        plaintext.expectAtMost(Math.min(bytes, 2L * largestChunk));
     }
 
     /** Gives back a slice from {@link #buffer} that was not submitted. */

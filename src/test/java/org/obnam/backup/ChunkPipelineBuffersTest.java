@@ -53,23 +53,32 @@ class ChunkPipelineBuffersTest {
     }
 
     @Test
-    void storingOnlyTheGenerationDatabaseMakesARingOfAChunkPerEncoderAndTwoMore() throws Exception {
+    void storingTheGenerationDatabaseMakesOrGrowsTheRingOnlyToTwoOfItsLargestChunks() throws Exception {
         DirectoryStore store = DirectoryStore.create(dir.resolve("repo"));
         Repository.Unlocked keys = Repository.initialise(store, "pw", new KdfParams(64, 1, 1));
         Repository repo = new Repository(store, keys.key(), keys.repositoryId(), new TrustState(dir.resolve("state")), 3);
         PipelineFailure failure = new PipelineFailure(() -> { });
         try (store;
                 ChunkPipeline big = new ChunkPipeline(store, repo.codec(), failure, 2, 2, 8 * MIB, 4 * MIB);
-                ChunkPipeline small = new ChunkPipeline(store, repo.codec(), failure, 2, 2, 8 * MIB, 4 * MIB)) {
+                ChunkPipeline small = new ChunkPipeline(store, repo.codec(), failure, 2, 2, 8 * MIB, 4 * MIB);
+                ChunkPipeline smallFiles = new ChunkPipeline(store, repo.codec(), failure, 2, 2, 8 * MIB, 4 * MIB)) {
             big.expectPlaintextAtMost(14 * MIB, MIB);
             PlaintextRing.Slice slice = big.buffer(MIB);
-            assertThat(slice.array()).as("a database of 14 MiB on two encoders").hasSize(4 * MIB);
+            assertThat(slice.array()).as("a database of 14 MiB").hasSize(2 * MIB);
             big.giveBack(slice);
 
             small.expectPlaintextAtMost(72 * KIB, MIB);
             slice = small.buffer(KIB);
             assertThat(slice.array()).as("a database of 72 KiB").hasSize(72 * KIB);
             small.giveBack(slice);
+
+            PlaintextRing.Slice file = smallFiles.buffer(4 * KIB);
+            assertThat(file.array()).as("small files").hasSize(PlaintextRing.SMALL_START);
+            smallFiles.expectPlaintextAtMost(14 * MIB, MIB);
+            slice = smallFiles.buffer(MIB);
+            assertThat(slice.array()).as("then a database of 14 MiB").isSameAs(file.array());
+            smallFiles.giveBack(file);
+            smallFiles.giveBack(slice);
         }
     }
 }

@@ -27,8 +27,10 @@ class PlaintextRingTest {
     @Property(tries = 300)
     void slicesInUseNeverOverlap(@ForAll @IntRange(min = 16, max = 4096) int capacity,
             @ForAll @IntRange(min = 0, max = 8192) int expected,
+            @ForAll @IntRange(min = 1, max = 4096) int smallStart,
+            @ForAll @IntRange(min = 0, max = 1024) int smallSlice,
             @ForAll @Size(min = 1, max = 200) List<@IntRange(min = 0, max = 1 << 20) Integer> ops) {
-        PlaintextRing ring = new PlaintextRing(capacity, () -> false);
+        PlaintextRing ring = new PlaintextRing(capacity, smallStart, smallSlice, () -> false);
         if (expected > 0) {
             ring.expectAtMost(expected); // a smaller first array, grown when a longer slice comes
         }
@@ -62,7 +64,67 @@ class PlaintextRingTest {
         }
         long sum = inUse.stream().mapToLong(PlaintextRing.Slice::length).sum();
         assertThat(ring.bytesInUse()).isEqualTo(sum);
-        assertThat(sum).isLessThanOrEqualTo(capacity);
+        // the full array, and slices still out in the small one it replaced
+        assertThat(sum).isLessThanOrEqualTo(capacity + Math.min(capacity, smallStart));
+        for (PlaintextRing.Slice s : inUse) {
+            ring.give(s);
+        }
+        assertThat(ring.bytesInUse()).isZero();
+        assertThat(ring.tryTake(capacity)).as("all of an empty ring").isNotNull();
+    }
+
+    @Test
+    void aRingStartsSmallAndMakesItsFullArrayForTheFirstLongerSliceWhileSmallOnesAreOut() {
+        PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
+        List<PlaintextRing.Slice> small = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            PlaintextRing.Slice s = ring.tryTake(10);
+            assertThat(s.array()).as("small slices share the small array").hasSize(100);
+            java.util.Arrays.fill(s.array(), s.offset(), s.offset() + 10, (byte) i);
+            small.add(s);
+        }
+        assertThat(ring.tryTake(10)).as("the small array is full").isNull();
+        PlaintextRing.Slice longer = ring.tryTake(11);
+        assertThat(longer.array()).as("a longer slice, at once").hasSize(1000);
+        java.util.Arrays.fill(longer.array(), longer.offset(), longer.offset() + 11, (byte) 99);
+        assertThat(ring.bytesInUse()).isEqualTo(111);
+        assertThat(ring.tryTake(5).array()).as("every slice from now on").isSameAs(longer.array());
+        for (int i = 0; i < 10; i++) {
+            PlaintextRing.Slice s = small.get(i);
+            for (int k = 0; k < 10; k++) {
+                assertThat(s.array()[s.offset() + k]).as("small slice %d kept its bytes", i).isEqualTo((byte) i);
+            }
+            ring.give(s);
+        }
+        assertThat(ring.bytesInUse()).isEqualTo(16);
+        assertThatThrownBy(() -> ring.give(small.get(0))).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aSmallRingToldToExpectLittleGrowsOnlyToThatForLongerSlices() {
+        PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
+        PlaintextRing.Slice small = ring.tryTake(10);
+        ring.expectAtMost(400);
+        PlaintextRing.Slice a = ring.tryTake(200);
+        assertThat(a.array()).hasSize(400).isNotSameAs(small.array());
+        ring.give(small);
+        ring.expectAtMost(50); // never below the array it has
+        assertThat(ring.tryTake(150).array()).isSameAs(a.array());
+    }
+
+    @Test
+    void aRingWhoseFirstSliceIsLongMakesOnlyItsFullArray() {
+        PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
+        assertThat(ring.tryTake(50).array()).hasSize(1000);
+    }
+
+    @Test
+    void aRingToldToExpectLittleKeepsItsArrayForLongerSlicesThatFit() {
+        PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
+        ring.expectAtMost(400);
+        PlaintextRing.Slice a = ring.tryTake(200);
+        assertThat(a.array()).hasSize(400);
+        assertThat(ring.tryTake(200).array()).isSameAs(a.array());
     }
 
     @Test
