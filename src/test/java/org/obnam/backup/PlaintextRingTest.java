@@ -113,6 +113,20 @@ class PlaintextRingTest {
     }
 
     @Test
+    void slicesBetweenSmallAndBigStayInTheSmallArrayWhileTheyFit() {
+        PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
+        PlaintextRing.Slice a = ring.tryTake(30);
+        PlaintextRing.Slice b = ring.tryTake(40);
+        assertThat(a.array()).hasSize(100).isSameAs(b.array());
+        PlaintextRing.Slice c = ring.tryTake(35);
+        assertThat(c.array()).as("no room left for 35 bytes").hasSize(1000);
+        ring.give(a);
+        ring.give(b);
+        ring.give(c);
+        assertThat(ring.bytesInUse()).isZero();
+    }
+
+    @Test
     void aRingWhoseFirstSliceIsLongMakesOnlyItsFullArray() {
         PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
         assertThat(ring.tryTake(50).array()).hasSize(1000);
