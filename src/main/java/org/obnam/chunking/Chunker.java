@@ -343,9 +343,7 @@ public final class Chunker {
         /**
          * Streams expected to be shorter than this get a buffer of this size, grown to the full
          * size should one turn out longer: a backup of small files then never holds a buffer of
-         * the maximum chunk size per reader (5 MiB each for the default 4 MiB chunks). A longer
-         * stream of known length gets the next power of two above its length, so that files of a
-         * few hundred KiB do not make buffers of the full size either ({@link #bufferFor}).
+         * the maximum chunk size per reader (5 MiB each for the default 4 MiB chunks).
          */
         static final int INITIAL_BUFFER = 256 << 10;
         private final Chunker chunker;
@@ -399,19 +397,6 @@ public final class Chunker {
             this.minRead = Math.max(1, Math.min(bufferSize / 4, bufferSize - params.maxSize() + 1));
         }
 
-        /**
-         * The buffer a stream of {@code expectedLength} bytes (-1: not known) needs: longer than
-         * the stream, so that its end is seen without growing the buffer, and a power of two, so
-         * that a reader given ever longer files makes few buffers on the way to the full size.
-         */
-        int bufferFor(long expectedLength) {
-            if (expectedLength < 0 || expectedLength >= bufferSize / 2) {
-                return bufferSize;
-            }
-            long above = Long.highestOneBit(Math.max(1, expectedLength)) << 1;
-            return (int) Math.min(bufferSize, Math.max(INITIAL_BUFFER, above));
-        }
-
         /** The buffer's current length, for tests. */
         int bufferLength() {
             return buf.length;
@@ -435,9 +420,10 @@ public final class Chunker {
          * size it will need instead of growing to it.
          */
         public long split(ByteSource in, ChunkConsumer out, long expectedLength) throws IOException {
-            int wanted = bufferFor(expectedLength);
-            if (buf.length < wanted) {
-                buf = new byte[wanted];
+            if (buf.length < bufferSize && (expectedLength < 0 || expectedLength >= INITIAL_BUFFER)) {
+                buf = new byte[bufferSize];
+            } else if (buf.length == 0) {
+                buf = new byte[Math.min(bufferSize, INITIAL_BUFFER)];
             }
             chunker.reset();
             byte[] buf = this.buf;

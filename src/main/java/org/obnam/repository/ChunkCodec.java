@@ -176,13 +176,12 @@ public final class ChunkCodec {
     }
 
     /**
-     * A reused buffer's new length for {@code needed} bytes (a restore's decode buffers, a
-     * backup's compression buffers): straight to {@code target} (or what is needed, if more) for
-     * a chunk of a quarter of the target or more, whose data will have chunks of every size up to
-     * it; by half at a time for smaller chunks, so that data of small chunks never makes buffers
-     * of the largest size.
+     * A reused decode buffer's new length for {@code needed} bytes: straight to {@code target}
+     * (or what is needed, if more) for a chunk of a quarter of the target or more, whose data
+     * will have chunks of every size up to it; by half at a time for smaller chunks, so that data
+     * of small chunks never makes buffers of the largest size.
      */
-    public static int reusedBufferLength(int current, int needed, int target) {
+    static int decodeBufferLength(int current, int needed, int target) {
         return needed >= target / 4 ? Math.max(needed, target) : grownLength(current, needed, target);
     }
 
@@ -198,7 +197,7 @@ public final class ChunkCodec {
      * allocation per chunk once the buffers have grown to the largest chunk. The buffers grow past
      * {@code bufferCap} only as far as a chunk needs, so a caller that sends only chunks up to the
      * cap here knows they never take more than the cap each; a chunk of a quarter of the cap or
-     * more grows them to the cap at once ({@link #reusedBufferLength}).
+     * more grows them to the cap at once ({@link #decodeBufferLength}).
      */
     public Plain decodeInto(ChunkKind kind, Label label, byte[] blob, int offset, int length, int bufferCap)
             throws CorruptChunkException {
@@ -216,7 +215,7 @@ public final class ChunkCodec {
         byte[][] bufs = DECODE_BUFFERS.get();
         int inner = Math.max(0, length - ChunkCipher.OVERHEAD);
         if (bufs[0].length < inner) {
-            bufs[0] = new byte[reusedBufferLength(bufs[0].length, inner, bufferCap)];
+            bufs[0] = new byte[decodeBufferLength(bufs[0].length, inner, bufferCap)];
         }
         int flags;
         try {
@@ -233,7 +232,7 @@ public final class ChunkCodec {
             }
             byte[] out = spare != null && spare.length >= size ? spare : bufs[1];
             if (out.length < size) {
-                out = bufs[1] = new byte[reusedBufferLength(bufs[1].length, (int) size, bufferCap)];
+                out = bufs[1] = new byte[decodeBufferLength(bufs[1].length, (int) size, bufferCap)];
             }
             try {
                 n = DECOMPRESSORS.get().decompressByteArray(out, 0, (int) size, bufs[0], 0, inner);

@@ -210,7 +210,7 @@ public final class Repository {
             throws StoreException, CorruptChunkException {
         byte[] blob = BLOB_BUFFERS.get();
         if (blob.length < ref.length()) {
-            blob = new byte[ChunkCodec.reusedBufferLength(blob.length, ref.length(), bufferCap)];
+            blob = new byte[ChunkCodec.decodeBufferLength(blob.length, ref.length(), bufferCap)];
             BLOB_BUFFERS.set(blob);
         }
         store.readRange(ref.object(), ref.offset(), ref.length(), blob);

@@ -288,32 +288,6 @@ class ChunkerTest {
         assertThat(unknown.bufferLength()).as("a stream of unknown length").isEqualTo(full);
     }
 
-    @Test
-    void aSplitterMakesItsBufferAPowerOfTwoLongerThanAStreamOfKnownLength() throws IOException {
-        int full = Chunker.Splitter.bufferSizeFor(ChunkerParams.DEFAULT);
-        Chunker.Splitter splitter = new Chunker.Splitter(ChunkerParams.DEFAULT);
-        int[][] expectations = {
-            {300 << 10, 512 << 10}, {512 << 10, 1 << 20}, {(1 << 20) - 1, 1 << 20}, {2 << 20, 4 << 20}, {3 << 20, full}, {100 << 10, full},
-        };
-        for (int[] e : expectations) {
-            int size = e[0];
-            byte[] data = random(size, size);
-            List<Integer> lengths = new ArrayList<>();
-            long read = splitter.split(new ByteArrayInputStream(data)::read, (b, off, len) -> lengths.add(len), size);
-            assertThat(read).isEqualTo(size);
-            assertThat(lengths.stream().mapToInt(Integer::intValue).toArray()).as("chunks of %d bytes", size)
-                    .isEqualTo(Chunker.chunkLengths(ChunkerParams.DEFAULT, data));
-            assertThat(splitter.bufferLength()).as("after a stream of %d bytes (buffers never shrink)", size).isEqualTo(e[1]);
-        }
-        Chunker.Splitter longer = new Chunker.Splitter(ChunkerParams.DEFAULT);
-        byte[] data = random(3, 3 << 20);
-        List<Integer> lengths = new ArrayList<>();
-        longer.split(new ByteArrayInputStream(data)::read, (b, off, len) -> lengths.add(len), 300 << 10);
-        assertThat(lengths.stream().mapToInt(Integer::intValue).toArray()).as("a stream longer than expected")
-                .isEqualTo(Chunker.chunkLengths(ChunkerParams.DEFAULT, data));
-        assertThat(longer.bufferLength()).isEqualTo(full);
-    }
-
     /** The usage loop from {@link Chunker}'s documentation, verbatim but for emit and read. */
     @Property(tries = 50)
     void documentedUsageLoopWorks(

@@ -258,10 +258,10 @@ class RepositoryTest {
     @org.junit.jupiter.api.Test
     void decodeBuffersGrowToTheLargestChunkAtOnceForBigChunksOnly() {
         int target = (4 << 20) + 30;
-        assertThat(ChunkCodec.reusedBufferLength(0, target / 4, target)).as("a quarter of the target or more").isEqualTo(target);
-        assertThat(ChunkCodec.reusedBufferLength(0, 300 << 10, target)).as("smaller: only what is needed").isEqualTo(300 << 10);
-        assertThat(ChunkCodec.reusedBufferLength(300 << 10, 310 << 10, target)).as("then by half").isEqualTo(450 << 10);
-        assertThat(ChunkCodec.reusedBufferLength(target, target + 5, target)).as("past the target only as far as needed")
+        assertThat(ChunkCodec.decodeBufferLength(0, target / 4, target)).as("a quarter of the target or more").isEqualTo(target);
+        assertThat(ChunkCodec.decodeBufferLength(0, 300 << 10, target)).as("smaller: only what is needed").isEqualTo(300 << 10);
+        assertThat(ChunkCodec.decodeBufferLength(300 << 10, 310 << 10, target)).as("then by half").isEqualTo(450 << 10);
+        assertThat(ChunkCodec.decodeBufferLength(target, target + 5, target)).as("past the target only as far as needed")
                 .isEqualTo(target + 5);
         int length = 0;
         int arrays = 0;
@@ -269,7 +269,7 @@ class RepositoryTest {
         for (int i = 0; i < 500; i++) {
             int chunk = (256 << 10) + rnd.nextInt((4 << 20) - (256 << 10) + 1);
             if (length < chunk) {
-                length = ChunkCodec.reusedBufferLength(length, chunk, target);
+                length = ChunkCodec.decodeBufferLength(length, chunk, target);
                 arrays++;
             }
         }
