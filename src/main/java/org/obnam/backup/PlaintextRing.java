@@ -23,9 +23,8 @@ import java.util.function.BooleanSupplier;
  * full capacity (or what {@link #expectAtMost} says) by the first slice longer than
  * {@link #SMALL_SLICE} that finds no room in it, or longer than {@link #BIG_SLICE}: a backup of
  * small files keeps enough of them in flight in the small array, and never zeroes and holds the
- * full one. Slices of the array given up that way stay
- * valid until given back, so the ring holds at most its capacity and the small array.
- * Thread-safe.
+ * full one. Slices of the array given up that way stay valid until given back, so the ring holds
+ * at most its capacity and the small array. Thread-safe.
  */
 final class PlaintextRing {
     /** Part of the ring: valid from {@link PlaintextRing#take} until given back. */
@@ -70,11 +69,10 @@ final class PlaintextRing {
      * 2 MiB held too few of them to keep the encoders busy (files of 32 to 300 KiB were backed up
      * 9% slower), while a few such files among small ones fit.
      */
-    static final int SMALL_SLICE = 64 << 10;
+    static final int SMALL_SLICE = Readers.SMALL_FILE_MAX;
     /** A slice longer than this, a chunk of a big file, makes the full array at once. */
     static final int BIG_SLICE = 4 * SMALL_SLICE;
     private final int capacity;
-    private final int smallStart;
     private final int smallSlice;
     private final int bigSlice;
     private byte[] ring; // made on the first take: a backup that finds nothing to read never needs it
@@ -104,10 +102,9 @@ final class PlaintextRing {
             throw new IllegalArgumentException("ring capacity must be positive, got " + capacity);
         }
         this.capacity = capacity;
-        this.smallStart = Math.max(1, Math.min(capacity, smallStart));
         this.smallSlice = smallSlice;
         this.bigSlice = (int) Math.min(Integer.MAX_VALUE, 4L * smallSlice);
-        this.firstSize = this.smallStart;
+        this.firstSize = Math.max(1, Math.min(capacity, smallStart));
         this.limit = capacity;
         this.cancelled = cancelled;
     }

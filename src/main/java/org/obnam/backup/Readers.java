@@ -27,7 +27,7 @@ final class Readers implements AutoCloseable {
      */
     private static final long SEQUENTIAL_HINT_ABOVE = 256 << 10;
     /** Files shorter than this are read by the thread that asks, in one read (see readSmall). */
-    private static final int SMALL_FILE_MAX = 64 << 10;
+    static final int SMALL_FILE_MAX = 64 << 10;
     private final ExecutorService pool;
     private final ThreadLocal<FileReader> readers;
     private final int smallFileMax;
