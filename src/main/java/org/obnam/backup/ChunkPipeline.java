@@ -194,7 +194,15 @@ final class ChunkPipeline implements AutoCloseable {
      * @throws InterruptedException if interrupted, or if the run failed while waiting
      */
     PlaintextRing.Slice buffer(int length) throws InterruptedException {
-        return plaintext.take(length);
+        return plaintext.take(length, true);
+    }
+
+    /**
+     * Like {@link #buffer}, for a small file the walker reads itself: waits for room instead of
+     * making the ring full-size (see {@link PlaintextRing}).
+     */
+    PlaintextRing.Slice bufferForSmallFile(int length) throws InterruptedException {
+        return plaintext.take(length, false);
     }
 
     /**

@@ -21,10 +21,11 @@ import java.util.function.BooleanSupplier;
  *
  * <p>The array starts small ({@link #SMALL_START}, or less if the capacity is) and is made at the
  * full capacity (or what {@link #expectAtMost} says) by the first slice longer than
- * {@link #SMALL_SLICE} that finds no room in it, or longer than {@link #BIG_SLICE}: a backup of
- * small files keeps enough of them in flight in the small array, and never zeroes and holds the
- * full one. Slices of the array given up that way stay valid until given back, so the ring holds
- * at most its capacity and the small array. Thread-safe.
+ * {@link #BIG_SLICE}, or by a slice that finds no room and may grow the ring: a file reader's
+ * chunk may, a small file the walker reads itself may not. A backup of small files keeps enough
+ * of them in flight in the small array, and never zeroes and holds the full one. Slices of the
+ * array given up that way stay valid until given back, so the ring holds at most its capacity and
+ * the small array. Thread-safe.
  */
 final class PlaintextRing {
     /** Part of the ring: valid from {@link PlaintextRing#take} until given back. */
@@ -64,16 +65,15 @@ final class PlaintextRing {
      */
     static final int SMALL_START = 2 << 20;
     /**
-     * Slices up to this long (the small files a walker reads itself) never make the full array;
-     * a longer one that finds no room in the small array does: with chunks of a few hundred KiB,
-     * 2 MiB held too few of them to keep the encoders busy (files of 32 to 300 KiB were backed up
-     * 9% slower), while a few such files among small ones fit.
+     * A slice longer than this, a chunk of a big file, makes the full array at once. A file
+     * reader's shorter chunk makes it when the small array has no room for it: 2 MiB held too few
+     * chunks of a few hundred KiB, or of a few KiB cut from big files, to keep the encoders busy
+     * (files of 32 to 300 KiB were backed up 9% slower, 532 MiB in chunks of at most 16 KiB 8%),
+     * while a few such files among small ones fit. The small files the walker reads itself fill
+     * the small array without growing it: it holds more of them than the other queues let wait.
      */
-    static final int SMALL_SLICE = Readers.SMALL_FILE_MAX;
-    /** A slice longer than this, a chunk of a big file, makes the full array at once. */
-    static final int BIG_SLICE = 4 * SMALL_SLICE;
+    static final int BIG_SLICE = 256 << 10;
     private final int capacity;
-    private final int smallSlice;
     private final int bigSlice;
     private byte[] ring; // made on the first take: a backup that finds nothing to read never needs it
     private int firstSize; // the array's size when made, unless a slice longer than bigSlice comes first
@@ -90,20 +90,19 @@ final class PlaintextRing {
      * @param cancelled when it says true, a thread waiting for room stops waiting
      */
     PlaintextRing(int capacity, BooleanSupplier cancelled) {
-        this(capacity, SMALL_START, SMALL_SLICE, cancelled);
+        this(capacity, SMALL_START, BIG_SLICE, cancelled);
     }
 
     /**
      * A ring whose array starts at {@code smallStart} bytes, and is made full-size by a slice
-     * longer than {@code smallSlice} that finds no room, or by one four times as long.
+     * longer than {@code bigSlice}, or by one that finds no room and may grow the ring.
      */
-    PlaintextRing(int capacity, int smallStart, int smallSlice, BooleanSupplier cancelled) {
+    PlaintextRing(int capacity, int smallStart, int bigSlice, BooleanSupplier cancelled) {
         if (capacity < 1) {
             throw new IllegalArgumentException("ring capacity must be positive, got " + capacity);
         }
         this.capacity = capacity;
-        this.smallSlice = smallSlice;
-        this.bigSlice = (int) Math.min(Integer.MAX_VALUE, 4L * smallSlice);
+        this.bigSlice = bigSlice;
         this.firstSize = Math.max(1, Math.min(capacity, smallStart));
         this.limit = capacity;
         this.cancelled = cancelled;
@@ -133,12 +132,14 @@ final class PlaintextRing {
      * A slice of {@code length} bytes (1 to the capacity), with undefined contents; waits while
      * there is no room for it.
      *
+     * @param growIfFull whether a small array without room for the slice is made full-size
+     *     instead of waiting (for a file reader's chunks, not for the walker's small files)
      * @throws InterruptedException if interrupted or cancelled while waiting
      */
-    Slice take(int length) throws InterruptedException {
+    Slice take(int length, boolean growIfFull) throws InterruptedException {
         synchronized (this) {
             while (true) {
-                Slice slice = tryTake(length);
+                Slice slice = tryTake(length, growIfFull);
                 if (slice != null) {
                     return slice;
                 }
@@ -150,8 +151,13 @@ final class PlaintextRing {
         }
     }
 
-    /** Like {@link #take}, but null at once when there is no room now. */
+    /** A file reader's slice, or null at once when there is no room now (see {@link #take}). */
     synchronized Slice tryTake(int length) {
+        return tryTake(length, true);
+    }
+
+    /** Like {@link #take}, but null at once when there is no room now. */
+    synchronized Slice tryTake(int length, boolean growIfFull) {
         if (length < 1 || length > capacity) {
             throw new IllegalArgumentException("slice of " + length + " bytes in a ring of " + capacity);
         }
@@ -168,7 +174,7 @@ final class PlaintextRing {
             head = 0;
         }
         int start = placeFor(length);
-        if (start < 0 && length > smallSlice && ring.length < limit) {
+        if (start < 0 && growIfFull && ring.length < limit) {
             retire();
             start = 0;
         }

@@ -27,7 +27,7 @@ final class Readers implements AutoCloseable {
      */
     private static final long SEQUENTIAL_HINT_ABOVE = 256 << 10;
     /** Files shorter than this are read by the thread that asks, in one read (see readSmall). */
-    static final int SMALL_FILE_MAX = 64 << 10;
+    private static final int SMALL_FILE_MAX = 64 << 10;
     private final ExecutorService pool;
     private final ThreadLocal<FileReader> readers;
     private final int smallFileMax;
@@ -100,7 +100,7 @@ final class Readers implements AutoCloseable {
      */
     private FileContent readSmall(OpenFile file, int size) throws InterruptedException {
         int want = size + 1; // one byte more than the walk saw, to see that the file ends there
-        PlaintextRing.Slice plain = pipeline.buffer(want);
+        PlaintextRing.Slice plain = pipeline.bufferForSmallFile(want);
         int n;
         try {
             n = file.readCachedAt(plain.array(), plain.offset(), want, 0);

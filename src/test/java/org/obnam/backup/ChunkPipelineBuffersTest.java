@@ -64,7 +64,7 @@ class ChunkPipelineBuffersTest {
             assertThat(slice.array()).as("a database of 72 KiB").hasSize(72 * KIB);
             small.giveBack(slice);
 
-            PlaintextRing.Slice file = smallFiles.buffer(4 * KIB);
+            PlaintextRing.Slice file = smallFiles.bufferForSmallFile(4 * KIB);
             assertThat(file.array()).as("small files").hasSize(PlaintextRing.SMALL_START);
             smallFiles.expectPlaintextAtMost(14 * MIB, MIB);
             slice = smallFiles.buffer(MIB);

@@ -28,9 +28,9 @@ class PlaintextRingTest {
     void slicesInUseNeverOverlap(@ForAll @IntRange(min = 16, max = 4096) int capacity,
             @ForAll @IntRange(min = 0, max = 8192) int expected,
             @ForAll @IntRange(min = 1, max = 4096) int smallStart,
-            @ForAll @IntRange(min = 0, max = 1024) int smallSlice,
+            @ForAll @IntRange(min = 0, max = 4096) int bigSlice,
             @ForAll @Size(min = 1, max = 200) List<@IntRange(min = 0, max = 1 << 20) Integer> ops) {
-        PlaintextRing ring = new PlaintextRing(capacity, smallStart, smallSlice, () -> false);
+        PlaintextRing ring = new PlaintextRing(capacity, smallStart, bigSlice, () -> false);
         if (expected > 0) {
             ring.expectAtMost(expected); // a smaller first array, grown when a longer slice comes
         }
@@ -49,7 +49,7 @@ class PlaintextRingTest {
                 continue;
             }
             int length = 1 + op % capacity;
-            PlaintextRing.Slice s = ring.tryTake(length);
+            PlaintextRing.Slice s = ring.tryTake(length, (op & 8) != 0);
             if (s == null) {
                 assertThat(inUse).as("an empty ring has room for %d of %d bytes", length, capacity).isNotEmpty();
                 continue;
@@ -74,21 +74,21 @@ class PlaintextRingTest {
     }
 
     @Test
-    void aRingStartsSmallAndMakesItsFullArrayForTheFirstLongerSliceWhileSmallOnesAreOut() {
-        PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
+    void aRingStartsSmallAndAReadersSliceWithoutRoomMakesTheFullArrayWhileSmallOnesAreOut() {
+        PlaintextRing ring = new PlaintextRing(1000, 100, 40, () -> false);
         List<PlaintextRing.Slice> small = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            PlaintextRing.Slice s = ring.tryTake(10);
-            assertThat(s.array()).as("small slices share the small array").hasSize(100);
+            PlaintextRing.Slice s = ring.tryTake(10, false);
+            assertThat(s.array()).as("small files share the small array").hasSize(100);
             java.util.Arrays.fill(s.array(), s.offset(), s.offset() + 10, (byte) i);
             small.add(s);
         }
-        assertThat(ring.tryTake(10)).as("the small array is full").isNull();
-        PlaintextRing.Slice longer = ring.tryTake(11);
-        assertThat(longer.array()).as("a longer slice, at once").hasSize(1000);
-        java.util.Arrays.fill(longer.array(), longer.offset(), longer.offset() + 11, (byte) 99);
-        assertThat(ring.bytesInUse()).isEqualTo(111);
-        assertThat(ring.tryTake(5).array()).as("every slice from now on").isSameAs(longer.array());
+        assertThat(ring.tryTake(10, false)).as("a small file waits: the small array is full").isNull();
+        PlaintextRing.Slice read = ring.tryTake(10, true);
+        assertThat(read.array()).as("a reader's slice, at once").hasSize(1000);
+        java.util.Arrays.fill(read.array(), read.offset(), read.offset() + 10, (byte) 99);
+        assertThat(ring.bytesInUse()).isEqualTo(110);
+        assertThat(ring.tryTake(5, false).array()).as("every slice from now on").isSameAs(read.array());
         for (int i = 0; i < 10; i++) {
             PlaintextRing.Slice s = small.get(i);
             for (int k = 0; k < 10; k++) {
@@ -96,14 +96,43 @@ class PlaintextRingTest {
             }
             ring.give(s);
         }
-        assertThat(ring.bytesInUse()).isEqualTo(16);
+        assertThat(ring.bytesInUse()).isEqualTo(15);
         assertThatThrownBy(() -> ring.give(small.get(0))).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
+    void smallFilesNeverGrowTheRingWhateverTheirNumber() {
+        PlaintextRing ring = new PlaintextRing(1000, 100, 40, () -> false);
+        for (int i = 0; i < 50; i++) {
+            PlaintextRing.Slice s = ring.tryTake(30, false);
+            assertThat(s.array()).hasSize(100);
+            ring.give(s);
+        }
+        PlaintextRing.Slice a = ring.tryTake(40, false);
+        PlaintextRing.Slice b = ring.tryTake(40, false);
+        assertThat(ring.tryTake(30, false)).as("no room, and no growing").isNull();
+        ring.give(a);
+        assertThat(ring.tryTake(30, false).array()).isSameAs(b.array()).hasSize(100);
+    }
+
+    @Test
+    void aReadersSliceStaysInTheSmallArrayWhileItFits() {
+        PlaintextRing ring = new PlaintextRing(1000, 100, 40, () -> false);
+        PlaintextRing.Slice a = ring.tryTake(30, true);
+        PlaintextRing.Slice b = ring.tryTake(40, true);
+        assertThat(a.array()).hasSize(100).isSameAs(b.array());
+        PlaintextRing.Slice c = ring.tryTake(35, true);
+        assertThat(c.array()).as("no room left for 35 bytes").hasSize(1000);
+        ring.give(a);
+        ring.give(b);
+        ring.give(c);
+        assertThat(ring.bytesInUse()).isZero();
+    }
+
+    @Test
     void aSmallRingToldToExpectLittleGrowsOnlyToThatForLongerSlices() {
-        PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
-        PlaintextRing.Slice small = ring.tryTake(10);
+        PlaintextRing ring = new PlaintextRing(1000, 100, 40, () -> false);
+        PlaintextRing.Slice small = ring.tryTake(10, false);
         ring.expectAtMost(400);
         PlaintextRing.Slice a = ring.tryTake(200);
         assertThat(a.array()).hasSize(400).isNotSameAs(small.array());
@@ -113,23 +142,9 @@ class PlaintextRingTest {
     }
 
     @Test
-    void slicesBetweenSmallAndBigStayInTheSmallArrayWhileTheyFit() {
-        PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
-        PlaintextRing.Slice a = ring.tryTake(30);
-        PlaintextRing.Slice b = ring.tryTake(40);
-        assertThat(a.array()).hasSize(100).isSameAs(b.array());
-        PlaintextRing.Slice c = ring.tryTake(35);
-        assertThat(c.array()).as("no room left for 35 bytes").hasSize(1000);
-        ring.give(a);
-        ring.give(b);
-        ring.give(c);
-        assertThat(ring.bytesInUse()).isZero();
-    }
-
-    @Test
     void aRingWhoseFirstSliceIsLongMakesOnlyItsFullArray() {
-        PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
-        assertThat(ring.tryTake(50).array()).hasSize(1000);
+        PlaintextRing ring = new PlaintextRing(1000, 100, 40, () -> false);
+        assertThat(ring.tryTake(50, false).array()).hasSize(1000);
     }
 
     @Test
@@ -202,10 +217,10 @@ class PlaintextRingTest {
     @Timeout(10)
     void aTakeWaitsForRoomAndGetsItWhenASliceComesBack() throws Exception {
         PlaintextRing ring = new PlaintextRing(64, () -> false);
-        PlaintextRing.Slice full = ring.take(64);
+        PlaintextRing.Slice full = ring.take(64, true);
         CompletableFuture<PlaintextRing.Slice> waiting = CompletableFuture.supplyAsync(() -> {
             try {
-                return ring.take(10);
+                return ring.take(10, true);
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
@@ -220,10 +235,10 @@ class PlaintextRingTest {
     void aWaitingTakeStopsWhenTheRunIsCancelled() throws Exception {
         AtomicBoolean cancelled = new AtomicBoolean();
         PlaintextRing ring = new PlaintextRing(64, cancelled::get);
-        ring.take(60);
+        ring.take(60, true);
         CompletableFuture<Throwable> waiting = CompletableFuture.supplyAsync(() -> {
             try {
-                ring.take(10);
+                ring.take(10, true);
                 return null;
             } catch (InterruptedException e) {
                 return e;
@@ -239,9 +254,9 @@ class PlaintextRingTest {
     @Test
     void badLengthsAndSecondGiveBacksAreRefused() throws Exception {
         PlaintextRing ring = new PlaintextRing(64, () -> false);
-        assertThatThrownBy(() -> ring.take(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ring.take(65)).isInstanceOf(IllegalArgumentException.class);
-        PlaintextRing.Slice s = ring.take(8);
+        assertThatThrownBy(() -> ring.take(0, true)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ring.take(65, true)).isInstanceOf(IllegalArgumentException.class);
+        PlaintextRing.Slice s = ring.take(8, true);
         ring.give(s);
         assertThatThrownBy(() -> ring.give(s)).isInstanceOf(IllegalStateException.class);
         assertThat(ring.bytesInUse()).isZero();
