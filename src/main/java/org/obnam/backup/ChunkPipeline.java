@@ -171,7 +171,7 @@ final class ChunkPipeline implements AutoCloseable {
         this.failure = failure;
         this.plaintext = new PlaintextRing(plaintextBytes, failure::failed);
         this.largestCompressed = ChunkCodec.compressionBufferLength(largestChunk);
-        this.smallCompressed = Math.min(ChunkCodec.compressionBufferLength(SMALL_BLOB), largestCompressed);
+        this.smallCompressed = smallBlobBufferLength(largestCompressed);
         this.encoders = Executors.newFixedThreadPool(encodeThreads, named("obnam-encode"));
         this.uploaders = Executors.newFixedThreadPool(uploadThreads, named("obnam-upload"));
         // One pack filling, one sealed and waiting for its last writers, one per uploader.
@@ -415,6 +415,11 @@ final class ChunkPipeline implements AutoCloseable {
         return buffer;
     }
 
+    /** A compression buffer that holds any small blob, no longer than one for the largest chunk. */
+    private static int smallBlobBufferLength(int largestCompressed) {
+        return Math.min(ChunkCodec.compressionBufferLength(SMALL_BLOB), largestCompressed);
+    }
+
     /**
      * The length of a compression buffer of {@code current} bytes once a chunk of {@code length}
      * bytes of {@code kind} comes, where the largest chunk needs {@code largestCompressed}: the
@@ -433,7 +438,7 @@ final class ChunkPipeline implements AutoCloseable {
         }
         int size;
         if (length <= SMALL_BLOB) {
-            size = Math.min(ChunkCodec.compressionBufferLength(SMALL_BLOB), largestCompressed);
+            size = smallBlobBufferLength(largestCompressed);
         } else if (kind == ChunkKind.DATA) {
             size = largestCompressed;
         } else {

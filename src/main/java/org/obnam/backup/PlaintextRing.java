@@ -151,11 +151,6 @@ final class PlaintextRing {
         }
     }
 
-    /** A file reader's slice, or null at once when there is no room now (see {@link #take}). */
-    synchronized Slice tryTake(int length) {
-        return tryTake(length, true);
-    }
-
     /** Like {@link #take}, but null at once when there is no room now. */
     synchronized Slice tryTake(int length, boolean growIfFull) {
         if (length < 1 || length > capacity) {

@@ -70,7 +70,7 @@ class PlaintextRingTest {
             ring.give(s);
         }
         assertThat(ring.bytesInUse()).isZero();
-        assertThat(ring.tryTake(capacity)).as("all of an empty ring").isNotNull();
+        assertThat(ring.tryTake(capacity, true)).as("all of an empty ring").isNotNull();
     }
 
     @Test
@@ -134,11 +134,11 @@ class PlaintextRingTest {
         PlaintextRing ring = new PlaintextRing(1000, 100, 40, () -> false);
         PlaintextRing.Slice small = ring.tryTake(10, false);
         ring.expectAtMost(400);
-        PlaintextRing.Slice a = ring.tryTake(200);
+        PlaintextRing.Slice a = ring.tryTake(200, true);
         assertThat(a.array()).hasSize(400).isNotSameAs(small.array());
         ring.give(small);
         ring.expectAtMost(50); // never below the array it has
-        assertThat(ring.tryTake(150).array()).isSameAs(a.array());
+        assertThat(ring.tryTake(150, true).array()).isSameAs(a.array());
     }
 
     @Test
@@ -151,49 +151,49 @@ class PlaintextRingTest {
     void aRingToldToExpectLittleKeepsItsArrayForLongerSlicesThatFit() {
         PlaintextRing ring = new PlaintextRing(1000, 100, 10, () -> false);
         ring.expectAtMost(400);
-        PlaintextRing.Slice a = ring.tryTake(200);
+        PlaintextRing.Slice a = ring.tryTake(200, true);
         assertThat(a.array()).hasSize(400);
-        assertThat(ring.tryTake(200).array()).isSameAs(a.array());
+        assertThat(ring.tryTake(200, true).array()).isSameAs(a.array());
     }
 
     @Test
     void aRingToldToExpectLittleMakesALittleArrayAndGrowsItOnlyWhenEmpty() {
         PlaintextRing ring = new PlaintextRing(1000, () -> false);
         ring.expectAtMost(100);
-        PlaintextRing.Slice a = ring.tryTake(60);
-        PlaintextRing.Slice b = ring.tryTake(40);
+        PlaintextRing.Slice a = ring.tryTake(60, true);
+        PlaintextRing.Slice b = ring.tryTake(40, true);
         assertThat(a.array()).hasSize(100).isSameAs(b.array());
-        assertThat(ring.tryTake(50)).as("longer than the room left, while slices are out").isNull();
+        assertThat(ring.tryTake(50, true)).as("longer than the room left, while slices are out").isNull();
         ring.give(a);
-        assertThat(ring.tryTake(500)).as("longer than the array, while a slice is out").isNull();
+        assertThat(ring.tryTake(500, true)).as("longer than the array, while a slice is out").isNull();
         ring.give(b);
-        PlaintextRing.Slice c = ring.tryTake(500);
+        PlaintextRing.Slice c = ring.tryTake(500, true);
         assertThat(c.array()).as("an empty ring makes its full array").hasSize(1000);
         assertThat(c.offset()).isZero();
         ring.expectAtMost(10); // too late: the array is made
         ring.give(c);
-        assertThat(ring.tryTake(1000).array()).hasSize(1000);
+        assertThat(ring.tryTake(1000, true).array()).hasSize(1000);
     }
 
     @Test
     void aRingToldNothingMakesItsFullArrayAtOnce() {
         PlaintextRing ring = new PlaintextRing(1000, () -> false);
-        assertThat(ring.tryTake(1).array()).hasSize(1000);
+        assertThat(ring.tryTake(1, true).array()).hasSize(1000);
         PlaintextRing huge = new PlaintextRing(1000, () -> false);
         huge.expectAtMost(Long.MAX_VALUE);
-        assertThat(huge.tryTake(1).array()).hasSize(1000);
+        assertThat(huge.tryTake(1, true).array()).hasSize(1000);
     }
 
     @Test
     void roomIsReusedOnlyOnceTheOldestSliceIsBack() {
         PlaintextRing ring = new PlaintextRing(100, () -> false);
-        PlaintextRing.Slice a = ring.tryTake(40);
-        PlaintextRing.Slice b = ring.tryTake(40);
-        assertThat(ring.tryTake(30)).as("20 bytes left").isNull();
+        PlaintextRing.Slice a = ring.tryTake(40, true);
+        PlaintextRing.Slice b = ring.tryTake(40, true);
+        assertThat(ring.tryTake(30, true)).as("20 bytes left").isNull();
         ring.give(b); // not the oldest: its room stays taken
-        assertThat(ring.tryTake(30)).isNull();
+        assertThat(ring.tryTake(30, true)).isNull();
         ring.give(a);
-        PlaintextRing.Slice c = ring.tryTake(100);
+        PlaintextRing.Slice c = ring.tryTake(100, true);
         assertThat(c.offset()).as("an empty ring starts at its beginning again").isZero();
         assertThat(ring.bytesInUse()).isEqualTo(100);
     }
@@ -201,16 +201,16 @@ class PlaintextRingTest {
     @Test
     void aSliceThatDoesNotFitAtTheEndStartsAtTheBeginning() {
         PlaintextRing ring = new PlaintextRing(100, () -> false);
-        PlaintextRing.Slice a = ring.tryTake(30);
-        PlaintextRing.Slice b = ring.tryTake(50);
+        PlaintextRing.Slice a = ring.tryTake(30, true);
+        PlaintextRing.Slice b = ring.tryTake(50, true);
         ring.give(a);
-        PlaintextRing.Slice c = ring.tryTake(25); // 20 left at the end, 30 free at the start
+        PlaintextRing.Slice c = ring.tryTake(25, true); // 20 left at the end, 30 free at the start
         assertThat(c.offset()).isZero();
-        assertThat(ring.tryTake(6)).as("only 5 bytes between the new slice and the old").isNull();
-        PlaintextRing.Slice d = ring.tryTake(5);
+        assertThat(ring.tryTake(6, true)).as("only 5 bytes between the new slice and the old").isNull();
+        PlaintextRing.Slice d = ring.tryTake(5, true);
         assertThat(d.offset()).isEqualTo(25);
         ring.give(b);
-        assertThat(ring.tryTake(70).offset()).as("after d, up to the end").isEqualTo(30);
+        assertThat(ring.tryTake(70, true).offset()).as("after d, up to the end").isEqualTo(30);
     }
 
     @Test
