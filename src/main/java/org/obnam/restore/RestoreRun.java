@@ -33,9 +33,7 @@ import org.obnam.repository.GenerationRecord;
 import org.obnam.chunking.ChunkerParams;
 import org.obnam.crypto.ChunkCipher;
 import org.obnam.repository.ChunkCodec;
-import org.obnam.repository.PackLayout;
 import org.obnam.repository.Repository;
-import org.obnam.store.StoreException;
 import org.obnam.util.Heap;
 import org.obnam.util.Progress;
 
@@ -62,6 +60,8 @@ public final class RestoreRun {
     private final AtomicLong bytes = new AtomicLong();
     private final Progress progress;
     private PackCache packs;
+    /** Used by the thread that hands out the chunks. */
+    private final PackCache.Planner planner = new PackCache.Planner();
     /**
      * Bytes of heap that chunks too big for the reused buffers may hold at once (encrypted,
      * decrypted and decompressed forms). Whatever --threads says, a restore must not run out of
@@ -99,18 +99,14 @@ public final class RestoreRun {
     }
 
     /**
-     * How a restore shares the heap: the pack cache and its free arrays, each thread's three
-     * reused decode buffers (which never grow past {@code reusedBufferLimit} for the chunks sent
-     * to them) and the permits for chunks above that limit, which get arrays of their own.
+     * How a restore shares the heap: the windows of packs ({@link PackCache#bytesFor}), each
+     * thread's three reused decode buffers (which never grow past {@code reusedBufferLimit} for the
+     * chunks sent to them) and the permits for chunks above that limit, which get arrays of their own.
      */
-    record DecodeMemory(long packCacheBytes, int reusedBufferLimit, int bigChunkPermits) {
+    record DecodeMemory(long windowBytes, int reusedBufferLimit, int bigChunkPermits) {
         static DecodeMemory of(long heap, int threads) {
-            // A pack per four threads: the threads restore files in the order their chunks were
-            // packed, so they mostly share the newest pack; a second one pays off only when many
-            // threads straddle two packs (with one for eight threads, 3% of the packs were read twice).
-            long packCacheBytes = Math.max(PackLayout.TARGET_BYTES,
-                    Math.min(Math.min(48L << 20, heap / 6), (long) PackLayout.TARGET_BYTES * ((threads + 3) / 4)));
-            long decodeBudget = Math.max(16L << 20, heap * 3 / 4 - packCacheBytes - PackCache.FREE_ARRAY_BYTES);
+            long windowBytes = PackCache.bytesFor(threads);
+            long decodeBudget = Math.max(16L << 20, heap * 3 / 4 - windowBytes);
             // Three quarters for the reused buffers, so that with the launcher's default heap a
             // default-size chunk fits them on any number of CPUs; a quarter for bigger chunks.
             // With half for the reused buffers and room left for growing by half past the limit,
@@ -118,7 +114,7 @@ public final class RestoreRun {
             // (all-zero stretches, data that never finds a cut point) got arrays of its own: 27
             // full collections restoring a 1 GiB disk image.
             int reusedBufferLimit = (int) Math.min(Integer.MAX_VALUE - 8, decodeBudget * 3 / 4 / (3L * threads));
-            return new DecodeMemory(packCacheBytes, reusedBufferLimit, (int) Math.min(Integer.MAX_VALUE, decodeBudget / 4));
+            return new DecodeMemory(windowBytes, reusedBufferLimit, (int) Math.min(Integer.MAX_VALUE, decodeBudget / 4));
         }
     }
 
@@ -209,7 +205,7 @@ public final class RestoreRun {
 
     private RestoreOutcome restoreEntries(GenerationReader reader, Dir top, boolean spreadTopLevel) throws Exception {
         DecodeMemory memory = DecodeMemory.of(Runtime.getRuntime().maxMemory(), threads);
-        packs = new PackCache(repo.store(), memory.packCacheBytes());
+        packs = new PackCache(repo.store(), threads);
         decodeMemoryPermits = memory.bigChunkPermits();
         decodeMemory = new Semaphore(decodeMemoryPermits);
         reusedBufferLimit = memory.reusedBufferLimit();
@@ -338,10 +334,11 @@ public final class RestoreRun {
             offset += ref.size();
             int cost = queueCost(ref, queuePermits);
             budget.acquire(cost);
+            PackCache.Span span = PackCache.isSmall(ref) ? planner.spanFor(ref) : null;
             pool.execute(() -> {
                 try {
                     if (errors.get() == 0) {
-                        restoreChunk(file, e, ref, at);
+                        restoreChunk(file, e, ref, span, at);
                     }
                 } catch (Throwable ex) {
                     // Every failure, errors included, must fail the file: a chunk silently not
@@ -361,29 +358,19 @@ public final class RestoreRun {
     }
 
     /**
-     * Reads, verifies and writes one chunk. A small chunk is decoded out of its cached pack (see
-     * {@link PackCache#bodyForSmallChunk}); a big
-     * one, or one in a damaged pack, is read alone. Both decode into this thread's reused buffers
+     * Reads, verifies and writes one chunk. A small chunk is decoded out of a window of its pack
+     * (see {@link PackCache}) unless it has its span to itself; a big one is read alone. Both decode into this thread's reused buffers
      * when the chunk fits {@link #reusedBufferLimit}; a bigger one gets buffers of its own,
      * allocated only once {@link #decodeMemory} has room for them.
      */
-    private void restoreChunk(OpenFile file, Entry e, ChunkRef ref, long at) throws Exception {
-        if (ref.length() < PackCache.SMALL_CHUNK && ref.size() < PackCache.SMALL_CHUNK) {
-            PackCache.Lease pack = null;
-            try {
-                pack = packs.bodyForSmallChunk(ref.object());
-            } catch (StoreException.Corrupt damaged) {
-                // the pack as a whole is damaged: this chunk may still be intact
+    private void restoreChunk(OpenFile file, Entry e, ChunkRef ref, PackCache.Span span, long at) throws Exception {
+        if (span != null && !span.holdsOnly(ref)) {
+            ChunkCodec.Plain plain;
+            try (PackCache.Lease window = packs.windowFor(span, ref)) { // the array may hold another window once it is closed
+                plain = repo.decodeInto(ChunkKind.DATA, ref, window.body(), window.offsetOf(ref), reusedBufferTarget);
             }
-            if (pack != null) {
-                ChunkCodec.Plain plain;
-                try (PackCache.Lease lease = pack) { // the array may hold another pack once it is closed
-                    plain = repo.decodeInto(ChunkKind.DATA, ref, lease.body(), Math.toIntExact(ref.offset()),
-                            reusedBufferTarget);
-                }
-                write(file, e, plain.buffer(), plain.length(), at);
-                return;
-            }
+            write(file, e, plain.buffer(), plain.length(), at);
+            return;
         }
         if (ref.length() <= reusedBufferLimit && ref.size() <= reusedBufferLimit) {
             ChunkCodec.Plain plain = repo.readChunkInto(ChunkKind.DATA, ref, reusedBufferTarget);

@@ -1,54 +1,84 @@
 package org.obnam.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.obnam.crypto.Label;
+import org.obnam.generation.ChunkRef;
 import org.obnam.store.DirectoryStore;
-import org.obnam.store.ObjectBody;
 import org.obnam.store.ObjectId;
 import org.obnam.store.ObjectMeta;
 import org.obnam.store.Store;
 
 class PackCacheTest {
-    private static final int MIB = 1 << 20;
+    private static final int KIB = 1 << 10;
+    private static final Label LABEL = Label.fromHex("00".repeat(32));
 
     @TempDir
     Path dir;
 
-    /** {@code count} packs of {@code size} bytes, the i-th filled with i + 1. */
-    private static ObjectId[] packs(Store store, int count, int size) throws Exception {
-        ObjectId[] ids = new ObjectId[count];
-        for (int i = 0; i < count; i++) {
-            ids[i] = pack(store, i + 1, size);
+    /** A pack of {@code size} bytes in which the byte at {@code i} is {@link #at at(seed, i)}. */
+    private static ObjectId pack(Store store, int seed, int size) throws Exception {
+        byte[] body = new byte[size];
+        for (int i = 0; i < size; i++) {
+            body[i] = at(seed, i);
         }
-        return ids;
+        return store.put(ObjectMeta.single(String.format("%064x", seed)), body);
     }
 
-    private interface GetBody {
-        ObjectBody get(ObjectId id, java.util.function.IntFunction<byte[]> arrays) throws Throwable;
+    private static byte at(int seed, long offset) {
+        return (byte) (seed * 31 + offset % 251);
     }
 
-    /** {@code store} with {@code getBody} replaced; every other call goes to {@code store}. */
-    private static Store withGetBody(Store store, GetBody getBody) {
+    private static ChunkRef chunk(ObjectId pack, long offset, int length) {
+        return new ChunkRef(LABEL, pack, offset, length, length);
+    }
+
+    /** Asks for {@code ref} planned as {@code span}, checks the window holds its bytes, and gives the window's array. */
+    private static byte[] read(PackCache cache, PackCache.Span span, ChunkRef ref, int seed) throws Exception {
+        try (PackCache.Lease l = cache.windowFor(span, ref)) {
+            assertBytes(l, ref, seed);
+            return l.body();
+        }
+    }
+
+    private static void assertBytes(PackCache.Lease l, ChunkRef ref, int seed) {
+        int from = l.offsetOf(ref);
+        for (int i = 0; i < ref.length(); i++) {
+            if (l.body()[from + i] != at(seed, ref.offset() + i)) {
+                throw new AssertionError("chunk at " + ref.offset() + ", byte " + i + " is wrong");
+            }
+        }
+    }
+
+    private record RangeRead(ObjectId id, long offset, int length) {}
+
+    private interface ReadRange {
+        void read(ObjectId id, long offset, int length, byte[] dest) throws Throwable;
+    }
+
+    /** {@code store} with {@code readRange} replaced; every other call goes to {@code store}. */
+    private static Store withReadRange(Store store, ReadRange readRange) {
         return (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(),
                 new Class<?>[] {Store.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("getBody")) {
-                        @SuppressWarnings("unchecked")
-                        var arrays = (java.util.function.IntFunction<byte[]>) args[1];
-                        return getBody.get((ObjectId) args[0], arrays);
+                    if (method.getName().equals("readRange")) {
+                        readRange.read((ObjectId) args[0], (Long) args[1], (Integer) args[2], (byte[]) args[3]);
+                        return null;
                     }
                     try {
                         return method.invoke(store, args);
@@ -58,215 +88,229 @@ class PackCacheTest {
                 });
     }
 
-    /**
-     * Reads {@code id} as a restore reads its second small chunk (the first is read alone, so the
-     * pack is fetched whole then), checks the byte at {@code at}, and gives the array it was in.
-     */
-    private static byte[] wholePack(PackCache cache, ObjectId id, int at, int seed) throws Exception {
-        cache.bodyForSmallChunk(id);
-        try (PackCache.Lease l = cache.bodyForSmallChunk(id)) {
-            assertThat(l.body()[at]).isEqualTo((byte) seed);
-            return l.body();
+    /** {@code store}, recording its range reads in {@code reads}. */
+    private static Store recording(Store store, List<RangeRead> reads) {
+        return withReadRange(store, (id, offset, length, dest) -> {
+            reads.add(new RangeRead(id, offset, length));
+            store.readRange(id, offset, length, dest);
+        });
+    }
+
+    /** Plans {@code chunks} in order, then asks for each; {@code seeds} gives each pack's seed. */
+    private static void planAndRead(PackCache cache, List<ChunkRef> chunks, java.util.function.ToIntFunction<ChunkRef> seeds)
+            throws Exception {
+        PackCache.Planner planner = new PackCache.Planner();
+        List<PackCache.Span> spans = new ArrayList<>();
+        for (ChunkRef c : chunks) {
+            spans.add(planner.spanFor(c));
         }
-    }
-
-    private static ObjectId pack(Store store, int seed, int size) throws Exception {
-        byte[] body = new byte[size];
-        Arrays.fill(body, (byte) seed);
-        return store.put(ObjectMeta.single(String.format("%064x", seed)), body);
-    }
-
-    @Test
-    void aPackIsFetchedWholeOnlyFromItsSecondSmallChunkOn() throws Exception {
-        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId id = pack(store, 7, 1000);
-            PackCache cache = new PackCache(store, 1 << 20);
-
-            assertThat(cache.bodyForSmallChunk(id)).as("the first small chunk is read alone").isNull();
-            try (PackCache.Lease first = cache.bodyForSmallChunk(id);
-                    PackCache.Lease second = cache.bodyForSmallChunk(id)) {
-                assertThat(Arrays.copyOf(first.body(), 1000)).containsOnly(7);
-                assertThat(second.body()).as("then served from the cache").isSameAs(first.body());
-            }
+        for (int i = 0; i < chunks.size(); i++) {
+            read(cache, spans.get(i), chunks.get(i), seeds.applyAsInt(chunks.get(i)));
         }
     }
 
     @Test
-    void packsBeyondTheLimitAreEvictedOldestFirst() throws Exception {
+    void consecutiveChunksOfAPackAreReadInOneWindow() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId first = pack(store, 1, 600);
-            ObjectId second = pack(store, 2, 600);
-            PackCache cache = new PackCache(store, MIB); // one pack's array of 1 MiB
-            for (ObjectId id : new ObjectId[] {first, second}) {
-                cache.bodyForSmallChunk(id);
+            ObjectId a = pack(store, 1, 64 * KIB);
+            ObjectId b = pack(store, 2, 64 * KIB);
+            List<RangeRead> reads = Collections.synchronizedList(new ArrayList<>());
+            PackCache cache = new PackCache(recording(store, reads), 2);
+            List<ChunkRef> chunks = List.of(chunk(a, 100, 1000), chunk(a, 1100, 3000), chunk(a, 4100, 20 * KIB),
+                    chunk(b, 0, 500), chunk(a, 2000, 100));
+            planAndRead(cache, chunks, c -> c.object().equals(a) ? 1 : 2);
+            assertThat(reads).as("the last chunk is in the first window, still cached")
+                    .containsExactly(new RangeRead(a, 100, 4000 + 20 * KIB), new RangeRead(b, 0, 500));
+        }
+    }
+
+    @Test
+    void aChunkWithNoSmallNeighboursIsReadAlone() throws Exception {
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            ObjectId a = pack(store, 1, 512 * KIB);
+            ObjectId b = pack(store, 2, 512 * KIB);
+            List<RangeRead> reads = new ArrayList<>();
+            PackCache cache = new PackCache(recording(store, reads), 2);
+            // the small last chunks of two big files, whose other chunks are read alone
+            planAndRead(cache, List.of(chunk(a, 300 * KIB, 7 * KIB), chunk(b, 0, 9 * KIB)), c -> c.object().equals(a) ? 1 : 2);
+            assertThat(reads).containsExactly(new RangeRead(a, 300 * KIB, 7 * KIB), new RangeRead(b, 0, 9 * KIB));
+        }
+    }
+
+    @Test
+    void aWindowHoldsNoMoreThanWindowBytesAndOnlyWholeChunks() throws Exception {
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            int chunkLength = 100 * KIB;
+            ObjectId a = pack(store, 3, 30 * chunkLength);
+            List<RangeRead> reads = new ArrayList<>();
+            PackCache cache = new PackCache(recording(store, reads), 2);
+            List<ChunkRef> chunks = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                chunks.add(chunk(a, (long) i * chunkLength, chunkLength));
             }
-            byte[] firstBody;
-            try (PackCache.Lease l = cache.bodyForSmallChunk(first)) {
-                firstBody = l.body();
-            }
-            byte[] secondBody;
-            try (PackCache.Lease l = cache.bodyForSmallChunk(second)) { // two arrays cached: the first goes
-                secondBody = l.body();
-            }
-            try (PackCache.Lease l = cache.bodyForSmallChunk(second)) {
-                assertThat(l.body()).isSameAs(secondBody);
-            }
-            try (PackCache.Lease again = cache.bodyForSmallChunk(first)) {
-                assertThat(Arrays.copyOf(again.body(), 600)).containsOnly(1);
-                assertThat(again.body()).as("fetched again, into the array it left").isSameAs(firstBody);
+            planAndRead(cache, chunks, c -> 3);
+            int perWindow = PackCache.WINDOW_BYTES / chunkLength; // 10
+            assertThat(reads).hasSize(3);
+            for (int w = 0; w < 3; w++) {
+                assertThat(reads.get(w)).isEqualTo(new RangeRead(a, (long) w * perWindow * chunkLength, perWindow * chunkLength));
             }
         }
     }
 
     @Test
-    void aSmallPacksArrayDoesNotKeepTheLargerPacksAfterItFromReusingTheirs() throws Exception {
+    void consecutiveChunksShareASpanAndAChunkBeforeItsStartOrInAnotherPackStartsANewOne() {
+        ObjectId a = ObjectId.random();
+        ObjectId b = ObjectId.random();
+        PackCache.Planner planner = new PackCache.Planner();
+        PackCache.Span first = planner.spanFor(chunk(a, 5000, 100));
+        assertThat(first.holdsOnly(chunk(a, 5000, 100))).as("alone so far").isTrue();
+        assertThat(planner.spanFor(chunk(a, 5100, 100))).isSameAs(first);
+        assertThat(first.holdsOnly(chunk(a, 5000, 100))).isFalse();
+        PackCache.Span back = planner.spanFor(chunk(a, 0, 100)); // deduplicated against an older chunk
+        assertThat(back).isNotSameAs(first);
+        PackCache.Span other = planner.spanFor(chunk(b, 100, 100));
+        assertThat(other).isNotSameAs(back);
+        assertThat(planner.spanFor(chunk(b, 100 + PackCache.WINDOW_BYTES - 100, 100))).isSameAs(other);
+        assertThat(planner.spanFor(chunk(b, 100 + PackCache.WINDOW_BYTES - 99, 100))).isNotSameAs(other);
+    }
+
+    @Test
+    void aWindowReadBeforeItsSpanIsCompleteHoldsWhatItHeldThenAndTheNextReadsOnlyWhatWasAdded() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId small = pack(store, 100, 600); // an array of 1 MiB
-            ObjectId[] larger = packs(store, 8, MIB + MIB / 2); // arrays of 2 MiB
-            PackCache cache = new PackCache(store, 2L * MIB);
-            cache.bodyForSmallChunk(small);
-            cache.bodyForSmallChunk(small).close();
+            ObjectId a = pack(store, 4, 64 * KIB);
+            List<RangeRead> reads = new ArrayList<>();
+            PackCache cache = new PackCache(recording(store, reads), 2);
+            PackCache.Planner planner = new PackCache.Planner();
+            ChunkRef first = chunk(a, 0, 4 * KIB);
+            PackCache.Span span = planner.spanFor(first);
+            read(cache, span, first, 4); // a thread got to it before the next chunk was planned
+            ChunkRef second = chunk(a, 4 * KIB, 4 * KIB);
+            assertThat(planner.spanFor(second)).isSameAs(span);
+            read(cache, span, second, 4);
+            ChunkRef third = chunk(a, 8 * KIB, 4 * KIB);
+            planner.spanFor(third);
+            read(cache, span, third, 4);
+            assertThat(reads).containsExactly(new RangeRead(a, 0, 4 * KIB), new RangeRead(a, 4 * KIB, 4 * KIB),
+                    new RangeRead(a, 8 * KIB, 4 * KIB));
+        }
+    }
+
+    @Test
+    void windowsBeyondTheLimitAreEvictedAndTheirArraysReused() throws Exception {
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            int packs = 12;
+            ObjectId[] ids = new ObjectId[packs];
+            for (int i = 0; i < packs; i++) {
+                ids[i] = pack(store, i, 8 * KIB);
+            }
+            List<RangeRead> reads = new ArrayList<>();
+            PackCache cache = new PackCache(recording(store, reads), 1); // two windows cached
+            PackCache.Planner planner = new PackCache.Planner();
             Set<byte[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
-            for (int i = 0; i < larger.length; i++) {
-                arrays.add(wholePack(cache, larger[i], MIB, i + 1));
-            }
-            assertThat(arrays).as("arrays made for eight packs of the same size").hasSizeLessThanOrEqualTo(3);
-        }
-    }
-
-    @Test
-    void twoFetchesAtOnceKeepReusingTheirArrays() throws Exception {
-        // Two restore threads fetch two packs at once, so both need a free array; with only one
-        // kept, one of the two freed afterwards was dropped and the next round made a new one.
-        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId[] packs = packs(store, 16, MIB + MIB / 2);
-            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
-            Store pairwise = withGetBody(store, (id, arrays) -> {
-                together.await(10, TimeUnit.SECONDS);
-                return store.getBody(id, arrays);
-            });
-            PackCache cache = new PackCache(pairwise, 2L * MIB);
-            Set<byte[]> arrays = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
-            onThreads(2, first -> {
-                for (int i = first; i < packs.length; i += 2) {
-                    arrays.add(wholePack(cache, packs[i], MIB, i + 1));
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < packs; i++) {
+                    ChunkRef c = chunk(ids[i], 0, 8 * KIB);
+                    arrays.add(read(cache, planner.spanFor(c), c, i));
                 }
-            });
-            assertThat(arrays).as("arrays made for sixteen packs fetched two at a time").hasSizeLessThanOrEqualTo(5);
+            }
+            assertThat(reads).as("each window read again: evicted meanwhile").hasSize(2 * packs);
+            assertThat(arrays).as("arrays reused").hasSizeLessThanOrEqualTo(3);
+            for (byte[] a : arrays) {
+                assertThat(a).hasSize(PackCache.WINDOW_BYTES);
+            }
         }
     }
 
     @Test
-    void arraysFreedTogetherByManyReadersAreAllKeptForTheNextPacks() throws Exception {
-        // Four restore threads finishing with four packs at once free four arrays together; with
-        // two kept, every later round of four made new ones, garbage in the old generation.
+    void anEvictedWindowsArrayIsNotReusedWhileAThreadStillReadsIt() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId[] packs = packs(store, 16, MIB + MIB / 2); // arrays of 2 MiB
-            PackCache cache = new PackCache(store, 2L * MIB); // one pack cached
-            Set<byte[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
-            for (int round = 0; round < packs.length / 4; round++) {
-                List<PackCache.Lease> held = new ArrayList<>();
-                for (int i = round * 4; i < round * 4 + 4; i++) {
-                    cache.bodyForSmallChunk(packs[i]);
-                    PackCache.Lease l = cache.bodyForSmallChunk(packs[i]);
-                    assertThat(l.body()[MIB]).isEqualTo((byte) (i + 1));
-                    arrays.add(l.body());
-                    held.add(l);
+            ObjectId[] ids = new ObjectId[6];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = pack(store, i, 4 * KIB);
+            }
+            PackCache cache = new PackCache(store, 1);
+            PackCache.Planner planner = new PackCache.Planner();
+            ChunkRef first = chunk(ids[0], 0, 4 * KIB);
+            try (PackCache.Lease held = cache.windowFor(planner.spanFor(first), first)) {
+                for (int i = 1; i < ids.length; i++) { // each evicts an older window
+                    ChunkRef c = chunk(ids[i], 0, 4 * KIB);
+                    byte[] array = read(cache, planner.spanFor(c), c, i);
+                    assertThat(array).isNotSameAs(held.body());
                 }
-                held.forEach(PackCache.Lease::close);
+                assertBytes(held, first, 0);
             }
-            assertThat(arrays.size()).as("arrays made for four rounds of four packs read at once").isLessThanOrEqualTo(5);
         }
     }
 
     @Test
-    void arraysOfAStoreThatReadsIntoItsOwnAreNotKept() throws Exception {
-        // Over HTTP the store hands back arrays of its own and never asks for one of ours: keeping
-        // its arrays would only hold heap that no fetch takes again.
+    void whenAReadFailsTheThreadsWaitingForItHearOfItAndTheNextAskReadsAgain() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId[] packs = packs(store, 6, MIB);
-            Store ownArrays = withGetBody(store, (id, arrays) -> store.getBody(id, byte[]::new));
-            PackCache cache = new PackCache(ownArrays, MIB);
-            for (int i = 0; i < packs.length; i++) {
-                wholePack(cache, packs[i], 10, i + 1);
-            }
-            assertThat(cache.freeBytes()).as("free arrays kept").isZero();
-        }
-    }
-
-    @Test
-    void anEvictedPacksArrayIsNotReusedWhileAThreadStillReadsIt() throws Exception {
-        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId[] ids = packs(store, 4, 1000);
-            PackCache cache = new PackCache(store, MIB);
-            for (ObjectId id : ids) {
-                cache.bodyForSmallChunk(id);
-            }
-            try (PackCache.Lease held = cache.bodyForSmallChunk(ids[0])) {
-                for (int i = 1; i < ids.length; i++) { // each evicts the one before
-                    try (PackCache.Lease l = cache.bodyForSmallChunk(ids[i])) {
-                        assertThat(l.body()).isNotSameAs(held.body());
-                        assertThat(Arrays.copyOf(l.body(), 1000)).containsOnly(i + 1);
-                    }
+            ObjectId id = pack(store, 9, 8 * KIB);
+            CountDownLatch reading = new CountDownLatch(1);
+            CountDownLatch fail = new CountDownLatch(1);
+            boolean[] failed = {false};
+            Store failing = withReadRange(store, (read, offset, length, dest) -> {
+                if (!failed[0]) {
+                    reading.countDown();
+                    fail.await();
+                    failed[0] = true;
+                    throw new OutOfMemoryError("Java heap space (from the test)");
                 }
-                assertThat(Arrays.copyOf(held.body(), 1000)).as("still the first pack").containsOnly(1);
-            }
-        }
-    }
-
-    @Test
-    void whenAFetchRunsOutOfMemoryTheThreadsWaitingForItHearOfItInsteadOfWaitingForEver() throws Exception {
-        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId id = pack(store, 9, 1000);
-            java.util.concurrent.CountDownLatch fetching = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.CountDownLatch fail = new java.util.concurrent.CountDownLatch(1);
-            Store failing = withGetBody(store, (fetched, arrays) -> {
-                fetching.countDown();
-                fail.await();
-                throw new OutOfMemoryError("Java heap space (from the test)");
+                store.readRange(read, offset, length, dest);
             });
-            PackCache cache = new PackCache(failing, 1 << 20);
-            assertThat(cache.bodyForSmallChunk(id)).isNull();
+            PackCache cache = new PackCache(failing, 2);
+            ChunkRef c = chunk(id, 0, 8 * KIB);
+            PackCache.Span span = new PackCache.Planner().spanFor(c);
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
-                Future<?> fetcher = pool.submit(() -> cache.bodyForSmallChunk(id));
-                fetching.await();
-                Future<?> waiter = pool.submit(() -> cache.bodyForSmallChunk(id));
-                Thread.sleep(100); // the second thread waits for the first one's fetch
+                Future<?> reader = pool.submit(() -> cache.windowFor(span, c));
+                reading.await();
+                Future<?> waiter = pool.submit(() -> cache.windowFor(span, c));
+                Thread.sleep(100); // the second thread waits for the first one's read
                 fail.countDown();
-                for (Future<?> f : List.of(fetcher, waiter)) {
-                    Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> f.get(10, TimeUnit.SECONDS));
-                    assertThat(e).isInstanceOf(java.util.concurrent.ExecutionException.class);
+                for (Future<?> f : List.of(reader, waiter)) {
+                    Throwable e = catchThrowable(() -> f.get(10, TimeUnit.SECONDS));
+                    assertThat(e).isInstanceOf(ExecutionException.class);
                     assertThat(e.getCause()).isInstanceOf(OutOfMemoryError.class);
                 }
             } finally {
                 pool.shutdownNow();
             }
+            read(cache, span, c, 9);
         }
     }
 
     @Test
-    void manyThreadsReadingAndEvictingAlwaysSeeTheirOwnPack() throws Exception {
+    void manyThreadsReadingAndEvictingAlwaysSeeTheirOwnChunks() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            int packs = 12;
+            int packs = 6;
+            int chunksPerPack = 40;
             ObjectId[] ids = new ObjectId[packs];
+            List<ChunkRef> chunks = new ArrayList<>();
+            Random sizes = new Random(1);
             for (int i = 0; i < packs; i++) {
-                ids[i] = pack(store, i + 1, 3000 + i);
+                ids[i] = pack(store, i, chunksPerPack * 64 * KIB);
+                long offset = 0;
+                for (int k = 0; k < chunksPerPack; k++) {
+                    int length = 1 + sizes.nextInt(64 * KIB);
+                    chunks.add(chunk(ids[i], offset, length));
+                    offset += length;
+                }
             }
-            PackCache cache = new PackCache(store, 2L * MIB);
-            onThreads(6, seed -> {
-                Random random = new Random(seed);
+            PackCache.Planner planner = new PackCache.Planner();
+            List<PackCache.Span> spans = new ArrayList<>();
+            for (ChunkRef c : chunks) {
+                spans.add(planner.spanFor(c));
+            }
+            PackCache cache = new PackCache(store, 2);
+            onThreads(6, thread -> {
+                Random random = new Random(thread);
                 for (int n = 0; n < 400; n++) {
-                    int i = random.nextInt(packs);
-                    try (PackCache.Lease l = cache.bodyForSmallChunk(ids[i])) {
-                        if (l != null) {
-                            byte[] b = l.body();
-                            for (int k = 0; k < 3000 + i; k++) {
-                                if (b[k] != (byte) (i + 1)) {
-                                    throw new AssertionError("pack " + i + " byte " + k + " is " + b[k]);
-                                }
-                            }
-                        }
+                    int k = random.nextInt(chunks.size());
+                    ChunkRef c = chunks.get(k);
+                    int seed = List.of(ids).indexOf(c.object());
+                    try (PackCache.Lease l = cache.windowFor(spans.get(k), c)) {
+                        assertBytes(l, c, seed);
                     }
                 }
             });

@@ -36,10 +36,9 @@ class RestoreQueueTest {
             @ForAll @IntRange(min = 48, max = 4096) int heapMiB) {
         long heap = (long) heapMiB << 20;
         RestoreRun.DecodeMemory m = RestoreRun.DecodeMemory.of(heap, threads);
-        long most = m.packCacheBytes() + PackCache.FREE_ARRAY_BYTES + 3L * threads * m.reusedBufferLimit()
-                + m.bigChunkPermits();
-        assertThat(most).isLessThanOrEqualTo(
-                Math.max(heap * 3 / 4, m.packCacheBytes() + PackCache.FREE_ARRAY_BYTES + (16L << 20)));
+        long most = m.windowBytes() + 3L * threads * m.reusedBufferLimit() + m.bigChunkPermits();
+        assertThat(most).isLessThanOrEqualTo(Math.max(heap * 3 / 4, m.windowBytes() + (16L << 20)));
+        assertThat(m.windowBytes()).isEqualTo(PackCache.bytesFor(threads));
         assertThat(m.reusedBufferLimit()).isPositive();
     }
 
