@@ -3,6 +3,7 @@ package org.obnam.restore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -60,8 +61,8 @@ public final class RestoreRun {
     private final AtomicLong bytes = new AtomicLong();
     private final Progress progress;
     private PackCache packs;
-    /** Used by the thread that hands out the chunks. */
-    private final PackCache.Planner planner = new PackCache.Planner();
+    /** The spans of the chunks of the file being restored ({@link LookAhead}); for the thread handing them out. */
+    private PackCache.Span[] currentSpans;
     /**
      * Bytes of heap that chunks too big for the reused buffers may hold at once (encrypted,
      * decrypted and decompressed forms). Whatever --threads says, a restore must not run out of
@@ -217,7 +218,7 @@ public final class RestoreRun {
         ExecutorService pool = Executors.newFixedThreadPool(threads,
                 r -> Thread.ofPlatform().name("obnam-restore").daemon().unstarted(r));
         try (DirStack dirs = new DirStack(top, spreadTopLevel)) {
-            reader.forEach(stored -> {
+            GenerationReader.Visitor restore = stored -> {
                 Entry e = stored.entry();
                 RawPath rel = relative(e.path());
                 progress.update(entries.incrementAndGet(), 0, e.path()::toString);
@@ -273,7 +274,17 @@ public final class RestoreRun {
                 } catch (IOException ex) {
                     problem(e.path(), ex.getMessage());
                 }
+            };
+            LookAhead ahead = new LookAhead();
+            reader.forEach(stored -> {
+                ahead.add(stored);
+                while (ahead.full()) {
+                    restore.visit(ahead.next());
+                }
             });
+            while (!ahead.isEmpty()) {
+                restore.visit(ahead.next());
+            }
             pool.shutdown();
             while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
                 // file writes still running
@@ -303,6 +314,59 @@ public final class RestoreRun {
         return new RestoreOutcome(entries.get(), bytes.get(), List.copyOf(failed), List.copyOf(warnings));
     }
 
+    /**
+     * Entries read ahead of the one being restored, their small chunks planned into spans
+     * ({@link PackCache.Planner}), so that a span reaches over the small files after its first
+     * chunk before a thread reads it. The threads keep up with the thread that creates the files,
+     * and without this a span held little more than the chunk handed out last: a restore of
+     * 50,000 small files read 31,000 windows instead of about 200, and over HTTPS took 16 to 35%
+     * longer than reading whole packs.
+     */
+    private final class LookAhead {
+        /** Small chunks planned ahead: two windows' worth. */
+        private static final long BYTES = 2L * PackCache.WINDOW_BYTES;
+        /** Entries ahead at most, however small their chunks. */
+        private static final int ENTRIES = 4096;
+        private final PackCache.Planner planner = new PackCache.Planner();
+        private final ArrayDeque<StoredEntry> entries = new ArrayDeque<>();
+        private final ArrayDeque<PackCache.Span[]> spans = new ArrayDeque<>();
+        private long bytes;
+
+        void add(StoredEntry stored) {
+            List<ChunkRef> chunks = stored.chunks();
+            PackCache.Span[] planned = new PackCache.Span[chunks.size()];
+            for (int i = 0; i < planned.length; i++) {
+                ChunkRef ref = chunks.get(i);
+                if (PackCache.isSmall(ref)) {
+                    planned[i] = planner.spanFor(ref);
+                    bytes += ref.length();
+                }
+            }
+            entries.add(stored);
+            spans.add(planned);
+        }
+
+        boolean full() {
+            return bytes >= BYTES || entries.size() >= ENTRIES;
+        }
+
+        boolean isEmpty() {
+            return entries.isEmpty();
+        }
+
+        /** The oldest entry; its chunks' spans become {@link #currentSpans}. */
+        StoredEntry next() {
+            StoredEntry stored = entries.poll();
+            currentSpans = spans.poll();
+            for (int i = 0; i < currentSpans.length; i++) {
+                if (currentSpans[i] != null) {
+                    bytes -= stored.chunks().get(i).length();
+                }
+            }
+            return stored;
+        }
+    }
+
     private void restoreFile(Dir top, DirStack dirs, Dir parent, RawName name, RawPath rel, StoredEntry stored,
             ExecutorService pool, Semaphore budget) throws IOException, InterruptedException {
         Entry e = stored.entry();
@@ -329,12 +393,14 @@ public final class RestoreRun {
         AtomicInteger remaining = new AtomicInteger(chunks.size());
         AtomicInteger errors = new AtomicInteger();
         long offset = 0;
-        for (ChunkRef ref : chunks) {
+        PackCache.Span[] spans = currentSpans;
+        for (int i = 0; i < chunks.size(); i++) {
+            ChunkRef ref = chunks.get(i);
+            PackCache.Span span = spans[i];
             long at = offset;
             offset += ref.size();
             int cost = queueCost(ref, queuePermits);
             budget.acquire(cost);
-            PackCache.Span span = PackCache.isSmall(ref) ? planner.spanFor(ref) : null;
             pool.execute(() -> {
                 try {
                     if (errors.get() == 0) {
@@ -359,12 +425,12 @@ public final class RestoreRun {
 
     /**
      * Reads, verifies and writes one chunk. A small chunk is decoded out of a window of its pack
-     * (see {@link PackCache}) unless it has its span to itself; a big one is read alone. Both decode into this thread's reused buffers
+     * (see {@link PackCache}); a big one is read alone. Both decode into this thread's reused buffers
      * when the chunk fits {@link #reusedBufferLimit}; a bigger one gets buffers of its own,
      * allocated only once {@link #decodeMemory} has room for them.
      */
     private void restoreChunk(OpenFile file, Entry e, ChunkRef ref, PackCache.Span span, long at) throws Exception {
-        if (span != null && !span.holdsOnly(ref)) {
+        if (span != null) {
             ChunkCodec.Plain plain;
             try (PackCache.Lease window = packs.windowFor(span, ref)) { // the array may hold another window once it is closed
                 plain = repo.decodeInto(ChunkKind.DATA, ref, window.body(), window.offsetOf(ref), reusedBufferTarget);

@@ -158,16 +158,15 @@ class PackCacheTest {
     }
 
     @Test
-    void consecutiveChunksShareASpanAndAChunkBeforeItsStartOrInAnotherPackStartsANewOne() {
+    void consecutiveChunksShareASpanAndAChunkBeforeItsStartOrInAnotherPackGetsAnotherOne() {
         ObjectId a = ObjectId.random();
         ObjectId b = ObjectId.random();
         PackCache.Planner planner = new PackCache.Planner();
         PackCache.Span first = planner.spanFor(chunk(a, 5000, 100));
-        assertThat(first.holdsOnly(chunk(a, 5000, 100))).as("alone so far").isTrue();
         assertThat(planner.spanFor(chunk(a, 5100, 100))).isSameAs(first);
-        assertThat(first.holdsOnly(chunk(a, 5000, 100))).isFalse();
         PackCache.Span back = planner.spanFor(chunk(a, 0, 100)); // deduplicated against an older chunk
         assertThat(back).isNotSameAs(first);
+        assertThat(planner.spanFor(chunk(a, 5200, 100))).as("still open after a duplicate").isSameAs(first);
         PackCache.Span other = planner.spanFor(chunk(b, 100, 100));
         assertThat(other).isNotSameAs(back);
         assertThat(planner.spanFor(chunk(b, 100 + PackCache.WINDOW_BYTES - 100, 100))).isSameAs(other);
@@ -195,13 +194,18 @@ class PackCacheTest {
         }
     }
 
+    /** A pack of two chunks of 150 KiB, one span: long enough for a reused array. */
+    private static List<ChunkRef> twoChunks(ObjectId pack) {
+        return List.of(chunk(pack, 0, 150 * KIB), chunk(pack, 150 * KIB, 150 * KIB));
+    }
+
     @Test
     void windowsBeyondTheLimitAreEvictedAndTheirArraysReused() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
             int packs = 12;
             ObjectId[] ids = new ObjectId[packs];
             for (int i = 0; i < packs; i++) {
-                ids[i] = pack(store, i, 8 * KIB);
+                ids[i] = pack(store, i, 300 * KIB);
             }
             List<RangeRead> reads = new ArrayList<>();
             PackCache cache = new PackCache(recording(store, reads), 1); // two windows cached
@@ -209,11 +213,15 @@ class PackCacheTest {
             Set<byte[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < packs; i++) {
-                    ChunkRef c = chunk(ids[i], 0, 8 * KIB);
-                    arrays.add(read(cache, planner.spanFor(c), c, i));
+                    List<ChunkRef> chunks = twoChunks(ids[i]);
+                    PackCache.Span span = planner.spanFor(chunks.get(0));
+                    assertThat(planner.spanFor(chunks.get(1))).isSameAs(span);
+                    for (ChunkRef c : chunks) {
+                        arrays.add(read(cache, span, c, i));
+                    }
                 }
             }
-            assertThat(reads).as("each window read again: evicted meanwhile").hasSize(2 * packs);
+            assertThat(reads).as("each window read once a round: evicted meanwhile").hasSize(2 * packs);
             assertThat(arrays).as("arrays reused").hasSizeLessThanOrEqualTo(3);
             for (byte[] a : arrays) {
                 assertThat(a).hasSize(PackCache.WINDOW_BYTES);
@@ -222,22 +230,37 @@ class PackCacheTest {
     }
 
     @Test
+    void aShortWindowGetsAnArrayOfItsOwn() throws Exception {
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            ObjectId a = pack(store, 6, 64 * KIB);
+            PackCache cache = new PackCache(store, 2);
+            ChunkRef c = chunk(a, 1000, 5000); // the small last chunk of a big file
+            assertThat(read(cache, new PackCache.Planner().spanFor(c), c, 6)).hasSize(5000);
+        }
+    }
+
+    @Test
     void anEvictedWindowsArrayIsNotReusedWhileAThreadStillReadsIt() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
             ObjectId[] ids = new ObjectId[6];
             for (int i = 0; i < ids.length; i++) {
-                ids[i] = pack(store, i, 4 * KIB);
+                ids[i] = pack(store, i, 300 * KIB);
             }
             PackCache cache = new PackCache(store, 1);
             PackCache.Planner planner = new PackCache.Planner();
-            ChunkRef first = chunk(ids[0], 0, 4 * KIB);
-            try (PackCache.Lease held = cache.windowFor(planner.spanFor(first), first)) {
+            List<ChunkRef> first = twoChunks(ids[0]);
+            PackCache.Span firstSpan = planner.spanFor(first.get(0));
+            planner.spanFor(first.get(1));
+            try (PackCache.Lease held = cache.windowFor(firstSpan, first.get(0))) {
                 for (int i = 1; i < ids.length; i++) { // each evicts an older window
-                    ChunkRef c = chunk(ids[i], 0, 4 * KIB);
-                    byte[] array = read(cache, planner.spanFor(c), c, i);
-                    assertThat(array).isNotSameAs(held.body());
+                    List<ChunkRef> chunks = twoChunks(ids[i]);
+                    PackCache.Span span = planner.spanFor(chunks.get(0));
+                    planner.spanFor(chunks.get(1));
+                    byte[] array = read(cache, span, chunks.get(0), i);
+                    assertThat(array).hasSize(PackCache.WINDOW_BYTES).isNotSameAs(held.body());
                 }
-                assertBytes(held, first, 0);
+                assertBytes(held, first.get(0), 0);
+                assertBytes(held, first.get(1), 0);
             }
         }
     }
