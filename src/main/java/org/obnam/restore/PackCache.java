@@ -150,7 +150,6 @@ final class PackCache {
             this.end = end;
             this.readEnd = start;
         }
-
     }
 
     /**
