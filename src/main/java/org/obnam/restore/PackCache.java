@@ -109,9 +109,14 @@ final class PackCache {
             this.end = end;
         }
 
+        /** Whether it gets an array of its own rather than a reused one of {@link #WINDOW_BYTES}. */
+        boolean isShort() {
+            return end - start < SMALL_WINDOW;
+        }
+
         /** The bytes its array takes. */
         long cost() {
-            return end - start < SMALL_WINDOW ? end - start : WINDOW_BYTES;
+            return isShort() ? end - start : WINDOW_BYTES;
         }
 
         boolean holds(ChunkRef ref) {
@@ -252,7 +257,7 @@ final class PackCache {
         byte[] array = null;
         try {
             int length = Math.toIntExact(window.end - window.start);
-            array = length < SMALL_WINDOW ? new byte[length] : takeArray();
+            array = window.isShort() ? new byte[length] : takeArray();
             store.readRange(window.object, window.start, length, array);
             window.array = array;
             window.read.complete(null);

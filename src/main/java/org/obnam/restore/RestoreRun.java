@@ -61,8 +61,6 @@ public final class RestoreRun {
     private final AtomicLong bytes = new AtomicLong();
     private final Progress progress;
     private PackCache packs;
-    /** The spans of the chunks of the file being restored ({@link LookAhead}); for the thread handing them out. */
-    private PackCache.Span[] currentSpans;
     /**
      * Bytes of heap that chunks too big for the reused buffers may hold at once (encrypted,
      * decrypted and decompressed forms). Whatever --threads says, a restore must not run out of
@@ -218,7 +216,7 @@ public final class RestoreRun {
         ExecutorService pool = Executors.newFixedThreadPool(threads,
                 r -> Thread.ofPlatform().name("obnam-restore").daemon().unstarted(r));
         try (DirStack dirs = new DirStack(top, spreadTopLevel)) {
-            GenerationReader.Visitor restore = stored -> {
+            PlannedVisitor restore = (stored, spans) -> {
                 Entry e = stored.entry();
                 RawPath rel = relative(e.path());
                 progress.update(entries.incrementAndGet(), 0, e.path()::toString);
@@ -239,7 +237,7 @@ public final class RestoreRun {
                             dirs.create(parent, name, 0700).close();
                             directories.add(stored);
                         }
-                        case REGULAR -> restoreFile(top, dirs, parent, name, rel, stored, pool, budget);
+                        case REGULAR -> restoreFile(top, dirs, parent, name, rel, stored, spans, pool, budget);
                         case SYMLINK -> {
                             if (e.hardLinkTo() != null) {
                                 linkTo(top, parent, name, rel, e);
@@ -279,11 +277,11 @@ public final class RestoreRun {
             reader.forEach(stored -> {
                 ahead.add(stored);
                 while (ahead.full()) {
-                    restore.visit(ahead.next());
+                    ahead.visitNext(restore);
                 }
             });
             while (!ahead.isEmpty()) {
-                restore.visit(ahead.next());
+                ahead.visitNext(restore);
             }
             pool.shutdown();
             while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
@@ -354,21 +352,26 @@ public final class RestoreRun {
             return entries.isEmpty();
         }
 
-        /** The oldest entry; its chunks' spans become {@link #currentSpans}. */
-        StoredEntry next() {
+        /** Takes the oldest entry and gives it to {@code visitor} with the spans of its chunks. */
+        void visitNext(PlannedVisitor visitor) throws Exception {
             StoredEntry stored = entries.poll();
-            currentSpans = spans.poll();
-            for (int i = 0; i < currentSpans.length; i++) {
-                if (currentSpans[i] != null) {
+            PackCache.Span[] planned = spans.poll();
+            for (int i = 0; i < planned.length; i++) {
+                if (planned[i] != null) {
                     bytes -= stored.chunks().get(i).length();
                 }
             }
-            return stored;
+            visitor.visit(stored, planned);
         }
     }
 
+    /** An entry to restore, with the span of each of its chunks (null for a chunk read alone). */
+    private interface PlannedVisitor {
+        void visit(StoredEntry stored, PackCache.Span[] spans) throws Exception;
+    }
+
     private void restoreFile(Dir top, DirStack dirs, Dir parent, RawName name, RawPath rel, StoredEntry stored,
-            ExecutorService pool, Semaphore budget) throws IOException, InterruptedException {
+            PackCache.Span[] spans, ExecutorService pool, Semaphore budget) throws IOException, InterruptedException {
         Entry e = stored.entry();
         if (e.hardLinkTo() != null) {
             linkTo(top, parent, name, rel, e);
@@ -393,7 +396,6 @@ public final class RestoreRun {
         AtomicInteger remaining = new AtomicInteger(chunks.size());
         AtomicInteger errors = new AtomicInteger();
         long offset = 0;
-        PackCache.Span[] spans = currentSpans;
         for (int i = 0; i < chunks.size(); i++) {
             ChunkRef ref = chunks.get(i);
             PackCache.Span span = spans[i];
