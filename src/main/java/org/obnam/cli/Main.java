@@ -39,6 +39,11 @@ public final class Main implements Runnable {
         return m;
     }
 
+    /** The commands that read or write generation databases and files (see StartupWarmup). */
+    private static final java.util.Set<Class<?>> FILE_COMMANDS = java.util.Set.of(BackupCommand.class,
+            RestoreCommand.class, ListFilesCommand.class, ShowGenerationCommand.class, InspectCommand.class,
+            CheckCommand.class);
+
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (default: ~/.config/obnam/obnam.yaml).")
     Path config;
 
@@ -103,9 +108,12 @@ public final class Main implements Runnable {
     }
 
     static int execute(String[] args) {
+        Class<?> wanted = requestedCommand(args);
+        if (wanted != null && wanted != ConfigCommand.class) {
+            StartupWarmup.start(FILE_COMMANDS.contains(wanted));
+        }
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
-        Class<?> wanted = requestedCommand(args);
         if (wanted != null) {
             cl.addSubcommand(wanted);
         } else {

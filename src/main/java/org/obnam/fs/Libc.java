@@ -91,6 +91,12 @@ final class Libc {
         return LINKER.downcallHandle(symbol, SIGNATURE, CAPTURE);
     }
 
+    /** Links openat, and with it the stub that all functions share (see {@link #SIGNATURE}). */
+    static void prepare() {
+        MethodHandle linked = Openat.H;
+        assert linked != null;
+    }
+
     /** Like {@link #link} but null when the symbol is missing (older glibc). */
     private static MethodHandle linkOptional(String name) {
         return LOOKUP.find(name).isPresent() ? link(name) : null;

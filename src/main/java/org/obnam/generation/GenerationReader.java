@@ -3,7 +3,6 @@ package org.obnam.generation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,6 +17,7 @@ import org.obnam.fs.FileType;
 import org.obnam.fs.RawPath;
 import org.obnam.fs.Timespec;
 import org.obnam.store.ObjectId;
+import org.obnam.util.Sqlite;
 import org.sqlite.SQLiteConfig;
 
 /** Reads a generation database of any supported schema version. Not thread-safe. */
@@ -74,7 +74,7 @@ public final class GenerationReader implements AutoCloseable {
             config.setReadOnly(true);
             config.setJournalMode(SQLiteConfig.JournalMode.OFF);
             config.setCacheSize(-READ_CACHE_KIB);
-            db = DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
+            db = Sqlite.connect(file, config.toProperties());
             return new GenerationReader(file, db);
         } catch (SQLException e) {
             closeQuietly(db);
