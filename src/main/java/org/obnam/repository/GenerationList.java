@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.obnam.crypto.Label;
 import org.obnam.store.ObjectId;
+import org.obnam.util.Instants;
 import org.obnam.util.JsonTree;
 
 /**
@@ -100,7 +101,7 @@ public record GenerationList(long counter, long recordVersion, List<Item> genera
             List<Item> items = new ArrayList<>();
             for (JsonTree o : n.path("generations")) {
                 items.add(new Item(new ObjectId(o.path("id").asText()), Label.fromHex(o.path("label").asText()),
-                        Instant.parse(o.path("ended").asText()), o.path("schema_version").asText(),
+                        Instants.parse(o.path("ended").asText()), o.path("schema_version").asText(),
                         o.path("file_count").asLong(), o.path("file_bytes").asLong()));
             }
             return new GenerationList(n.path("counter").asLong(), recordVersion, List.copyOf(items));

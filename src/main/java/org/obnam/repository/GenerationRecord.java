@@ -8,6 +8,7 @@ import org.obnam.crypto.Label;
 import org.obnam.generation.ChunkRef;
 import org.obnam.generation.SchemaVersion;
 import org.obnam.store.ObjectId;
+import org.obnam.util.Instants;
 import org.obnam.util.JsonTree;
 
 /**
@@ -71,7 +72,7 @@ public record GenerationRecord(
             }
             JsonTree sv = n.path("schema_version");
             return new GenerationRecord(new SchemaVersion(sv.path("major").asInt(), sv.path("minor").asInt()),
-                    Instant.parse(n.path("started").asText()), Instant.parse(n.path("ended").asText()),
+                    Instants.parse(n.path("started").asText()), Instants.parse(n.path("ended").asText()),
                     n.path("file_count").asLong(), n.path("file_bytes").asLong(), n.path("db_bytes").asLong(), chunks);
         } catch (IOException | RuntimeException e) {
             throw new CorruptChunkException("the generation record is damaged: " + e.getMessage());

@@ -204,6 +204,34 @@ class RepositoryTest {
     }
 
     @Test
+    void aCommitStartsFromTheListLastReadOrWrittenAndReadsItAgainOnlyWhenAnotherClientChangedIt() throws Exception {
+        Repository.Unlocked u = Repository.initialise(store, "pw", FAST);
+        java.util.concurrent.atomic.AtomicInteger listReads = new java.util.concurrent.atomic.AtomicInteger();
+        org.obnam.store.Store counting = (org.obnam.store.Store) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.obnam.store.Store.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getRecord") && Repository.GENERATIONS_RECORD.equals(args[0])) {
+                        listReads.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Repository repo = new Repository(counting, u.key(), u.repositoryId(), new TrustState(dir.resolve("state")), 3);
+        repo.generations();
+        repo.commitGeneration(record(1));
+        repo.commitGeneration(record(2));
+        assertThat(listReads).as("the list read once, at the start").hasValue(1);
+
+        open(u, "other").commitGeneration(record(3));
+        repo.commitGeneration(record(4));
+        assertThat(listReads).as("read again after the compare-and-set found it changed").hasValue(2);
+        assertThat(repo.generations().generations()).extracting(GenerationList.Item::fileCount).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(repo.generations().counter()).isEqualTo(4);
+    }
+
+    @Test
     void trustStateRemembersTheHighestCounter() throws Exception {
         TrustState t = new TrustState(dir.resolve("t"));
         assertThat(t.highestCounter("r")).isZero();
