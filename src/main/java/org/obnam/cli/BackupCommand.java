@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "backup", description = {
+@Command(name = "backup", addMethodSubcommands = false, description = {
     "Back up all roots into a new generation and print its id.",
     "Exit code 3: the backup was made but is incomplete (unreadable entries, or a new CACHEDIR.TAG)."})
 final class BackupCommand implements Callable<Integer> {

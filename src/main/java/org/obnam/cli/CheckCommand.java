@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "check", description = {
+@Command(name = "check", addMethodSubcommands = false, description = {
     "Verify the repository: key record, generation list, every generation and its file list, and that "
             + "every chunk a file needs exists.",
     "With --read-data, also download, decrypt and verify every stored chunk.",

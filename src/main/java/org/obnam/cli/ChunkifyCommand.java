@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "chunkify", description = "Split files into chunks as a backup would, and print them as JSON: "
+@Command(name = "chunkify", addMethodSubcommands = false, description = "Split files into chunks as a backup would, and print them as JSON: "
         + "filename, offset, len, and the SHA-256 checksum of each chunk's content.")
 final class ChunkifyCommand implements Callable<Integer> {
     @ParentCommand

@@ -4,7 +4,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "config", description = "Show the effective configuration as JSON (defaults filled in, ~ expanded, secrets hidden).")
+@Command(name = "config", addMethodSubcommands = false, description = "Show the effective configuration as JSON (defaults filled in, ~ expanded, secrets hidden).")
 final class ConfigCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

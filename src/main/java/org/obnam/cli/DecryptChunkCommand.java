@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "decrypt-chunk", description = "Decrypt a chunk made by encrypt-chunk; fails if it was changed or META differs.")
+@Command(name = "decrypt-chunk", addMethodSubcommands = false, description = "Decrypt a chunk made by encrypt-chunk; fails if it was changed or META differs.")
 final class DecryptChunkCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "encrypt-chunk", description = "Encrypt a file as a chunk with the repository's key, bound to the label in META.")
+@Command(name = "encrypt-chunk", addMethodSubcommands = false, description = "Encrypt a file as a chunk with the repository's key, bound to the label in META.")
 final class EncryptChunkCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "gen-info", description = "Same as show-generation (Rust Obnam's name).")
+@Command(name = "gen-info", addMethodSubcommands = false, description = "Same as show-generation (Rust Obnam's name).")
 final class GenInfoCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

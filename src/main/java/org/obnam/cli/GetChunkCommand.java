@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "get-chunk", description = {
+@Command(name = "get-chunk", addMethodSubcommands = false, description = {
     "Write a chunk's verified plaintext to standard output. ID is a stored object's id (such as a "
             + "generation id; for a pack, all its chunks in order) or a chunk label.",
     "Fails, writing nothing, if the chunk is damaged."})

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "init", description = {
+@Command(name = "init", addMethodSubcommands = false, description = {
     "Set up encryption keys: create them in a new repository, or unlock an existing repository "
             + "with its passphrase. The key (never the passphrase) is cached in ~/.config/obnam/passwords.yaml.",
     "The passphrase is asked for twice on a terminal, or read from OBNAM_PASSPHRASE or --insecure-passphrase."})

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "inspect", description = "Show a generation's schema version.")
+@Command(name = "inspect", addMethodSubcommands = false, description = "Show a generation's schema version.")
 final class InspectCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

@@ -5,7 +5,7 @@ import org.obnam.generation.SchemaVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "list-backup-versions", description = "List the generation schema versions this client can write.")
+@Command(name = "list-backup-versions", addMethodSubcommands = false, description = "List the generation schema versions this client can write.")
 final class ListBackupVersionsCommand implements Callable<Integer> {
     @Option(names = "--default-only", description = "Only the version backups use by default.")
     boolean defaultOnly;

@@ -7,7 +7,7 @@ import org.obnam.repository.GenerationList;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "list", description = "List generations, oldest first: id and end time (ISO 8601, UTC).")
+@Command(name = "list", addMethodSubcommands = false, description = "List generations, oldest first: id and end time (ISO 8601, UTC).")
 final class ListCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

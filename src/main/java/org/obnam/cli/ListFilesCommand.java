@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "list-files", description = {
+@Command(name = "list-files", addMethodSubcommands = false, description = {
     "List every entry of a generation with why it was backed up: new, changed, unchanged, "
             + "generation-failed or skipped.",
     "Each line: kind (- d l p s c b), the path as raw bytes, the reason in parentheses."})

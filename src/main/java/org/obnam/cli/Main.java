@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code obnam} command: global options, the subcommands, and how errors become exit codes. */
-@Command(name = "obnam", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "obnam", addMethodSubcommands = false, versionProvider = Main.Version.class,
         description = "Obnam: deduplicating, encrypted backups.")
 public final class Main implements Runnable {
     /**
@@ -114,6 +114,12 @@ public final class Main implements Runnable {
         }
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
+        // What mixinStandardHelpOptions would add, without the reflection over picocli's mixin class
+        // that it costs at every start.
+        cl.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                .description("Show this help message and exit.").build());
+        cl.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true)
+                .description("Print version information and exit.").build());
         if (wanted != null) {
             cl.addSubcommand(wanted);
         } else {

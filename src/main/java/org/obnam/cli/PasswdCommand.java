@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "passwd", description = {
+@Command(name = "passwd", addMethodSubcommands = false, description = {
     "Change the repository's passphrase. The key is re-wrapped; no data is re-encrypted, every "
             + "generation still restores, and the old passphrase stops working.",
     "The current passphrase is asked for on a terminal, or read from OBNAM_PASSPHRASE or --insecure-passphrase;",

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "resolve", description = "Print the full id of a generation given as 'latest' or an id prefix.")
+@Command(name = "resolve", addMethodSubcommands = false, description = "Print the full id of a generation given as 'latest' or an id prefix.")
 final class ResolveCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "restore", description = {
+@Command(name = "restore", addMethodSubcommands = false, description = {
     "Restore a generation into DIR: each root goes under DIR (an absolute root /a/b as DIR/a/b).",
     "Damaged or missing data fails only the files it belongs to; they are named and the exit code is 1."})
 final class RestoreCommand implements Callable<Integer> {

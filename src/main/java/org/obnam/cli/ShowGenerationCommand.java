@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "show-generation", description = "Show a generation's metadata as JSON: file count, bytes, database size, schema version.")
+@Command(name = "show-generation", addMethodSubcommands = false, description = "Show a generation's metadata as JSON: file count, bytes, database size, schema version.")
 final class ShowGenerationCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
