@@ -2,8 +2,10 @@ package org.obnam.cli;
 
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.zip.CRC32C;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
+import org.obnam.crypto.MasterKey;
 import org.obnam.fs.NativeCalls;
 import org.obnam.util.JsonTree;
 import org.obnam.util.Sqlite;
@@ -31,9 +33,15 @@ final class StartupWarmup {
         void run() throws Exception;
     }
 
-    /** What a command opening a repository needs first: its key record is JSON, authenticated by HMAC. */
+    /**
+     * What a command opening a repository needs first, in that order: the key record is a record
+     * file with a CRC32C, holds JSON, and is authenticated with a key derived by HKDF (Bouncy Castle,
+     * whose registrar sets itself up) and HMAC (JCA). The derivation's key is a throwaway.
+     */
     static final List<Step> KEY_STEPS = List.of(
+            () -> new CRC32C().update(0),
             () -> JsonTree.parse("{\"warmup\":1}"),
+            () -> MasterKey.of(new byte[MasterKey.LENGTH]).cipher(),
             () -> {
                 Mac.getInstance("HmacSHA256");
                 Cipher.getInstance("AES/GCM/NoPadding");
