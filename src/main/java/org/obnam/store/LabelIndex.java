@@ -20,6 +20,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.obnam.util.Sqlite;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
  * The on-disk index of a directory store: which object holds which label, and which objects were
@@ -180,8 +182,8 @@ final class LabelIndex implements AutoCloseable {
                 if (maxPages > 0) {
                     s.execute("PRAGMA max_page_count = " + maxPages);
                 }
-                s.execute("PRAGMA busy_timeout = 30000");
-                s.execute("PRAGMA journal_mode = WAL");
+                s.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MILLIS);
+                enableWal(s);
                 s.execute("PRAGMA synchronous = NORMAL");
             }
             prepareSchema(db, file);
@@ -189,6 +191,36 @@ final class LabelIndex implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             db.close();
             throw e;
+        }
+    }
+
+    private static final int BUSY_TIMEOUT_MILLIS = 30_000;
+
+    /**
+     * Switches the database to write-ahead logging. When other connections open the same index
+     * at the same moment (processes backing up to one repository, or obnam-server's clients),
+     * SQLite may answer SQLITE_BUSY at once instead of waiting out the busy timeout: each
+     * connection holds the shared lock that the others must see released, and SQLite refuses
+     * rather than deadlock. Four connections opening an index at once failed so in about one
+     * try in ten. So this tries again, for as long as the busy timeout would have waited.
+     */
+    private static void enableWal(Statement s) throws SQLException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUSY_TIMEOUT_MILLIS);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                s.execute("PRAGMA journal_mode = WAL");
+                return;
+            } catch (SQLiteException e) {
+                if (e.getResultCode() != SQLiteErrorCode.SQLITE_BUSY || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(Math.min(100, 1L << Math.min(attempt, 7)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for the label index to be free", e);
+            }
         }
     }
 
