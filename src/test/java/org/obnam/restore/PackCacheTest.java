@@ -208,7 +208,7 @@ class PackCacheTest {
                 ids[i] = pack(store, i, 300 * KIB);
             }
             List<RangeRead> reads = new ArrayList<>();
-            PackCache cache = new PackCache(recording(store, reads), 1); // two windows cached
+            PackCache cache = new PackCache(recording(store, reads), 1); // three windows cached
             PackCache.Planner planner = new PackCache.Planner();
             Set<byte[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
             for (int round = 0; round < 2; round++) {
@@ -226,6 +226,35 @@ class PackCacheTest {
             for (byte[] a : arrays) {
                 assertThat(a).hasSize(PackCache.WINDOW_BYTES);
             }
+        }
+    }
+
+    @Test
+    void aWindowWithChunksStillToServeIsKeptOverOneThatServedItsLast() throws Exception {
+        try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
+            ObjectId[] ids = new ObjectId[4];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = pack(store, i, 300 * KIB);
+            }
+            List<RangeRead> reads = new ArrayList<>();
+            PackCache cache = new PackCache(recording(store, reads), 1); // three windows cached
+            PackCache.Planner planner = new PackCache.Planner();
+            List<List<ChunkRef>> chunks = new ArrayList<>();
+            List<PackCache.Span> spans = new ArrayList<>();
+            for (ObjectId id : ids) {
+                List<ChunkRef> two = twoChunks(id);
+                chunks.add(two);
+                spans.add(planner.spanFor(two.get(0)));
+                planner.spanFor(two.get(1));
+            }
+            read(cache, spans.get(0), chunks.get(0).get(0), 0); // its second chunk comes last
+            for (int i = 1; i < 3; i++) {
+                read(cache, spans.get(i), chunks.get(i).get(0), i);
+                read(cache, spans.get(i), chunks.get(i).get(1), i);
+            }
+            read(cache, spans.get(3), chunks.get(3).get(0), 3); // one window too many: the least recently used is the first
+            read(cache, spans.get(0), chunks.get(0).get(1), 0);
+            assertThat(reads).as("the first window kept, a served one evicted").hasSize(4);
         }
     }
 
