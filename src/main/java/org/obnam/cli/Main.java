@@ -39,7 +39,11 @@ public final class Main implements Runnable {
         return m;
     }
 
-    /** The commands that read or write generation databases and files (see StartupWarmup). */
+    /** The commands that open no repository, and get no start-up warm-up (see StartupWarmup). */
+    private static final java.util.Set<Class<?>> NO_REPOSITORY_COMMANDS = java.util.Set.of(ConfigCommand.class,
+            ListBackupVersionsCommand.class, ChunkifyCommand.class);
+
+    /** The commands that also read or write generation databases and files. */
     private static final java.util.Set<Class<?>> FILE_COMMANDS = java.util.Set.of(BackupCommand.class,
             RestoreCommand.class, ListFilesCommand.class, ShowGenerationCommand.class, InspectCommand.class,
             CheckCommand.class);
@@ -109,7 +113,7 @@ public final class Main implements Runnable {
 
     static int execute(String[] args) {
         Class<?> wanted = requestedCommand(args);
-        if (wanted != null && wanted != ConfigCommand.class) {
+        if (wanted != null && !NO_REPOSITORY_COMMANDS.contains(wanted)) {
             StartupWarmup.start(FILE_COMMANDS.contains(wanted));
         }
         Main main = new Main();

@@ -93,8 +93,7 @@ final class Libc {
 
     /** Links openat, and with it the stub that all functions share (see {@link #SIGNATURE}). */
     static void prepare() {
-        MethodHandle linked = Openat.H;
-        assert linked != null;
+        java.util.Objects.requireNonNull(Openat.H);
     }
 
     /** Like {@link #link} but null when the symbol is missing (older glibc). */
