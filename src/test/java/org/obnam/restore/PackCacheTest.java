@@ -195,6 +195,15 @@ class PackCacheTest {
     }
 
     /** A pack of two chunks of 150 KiB, one span: long enough for a reused array. */
+    /** {@code count} packs of 300 KiB, the one at {@code i} made with seed {@code i}. */
+    private static ObjectId[] packsOf300KiB(Store store, int count) throws Exception {
+        ObjectId[] ids = new ObjectId[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = pack(store, i, 300 * KIB);
+        }
+        return ids;
+    }
+
     private static List<ChunkRef> twoChunks(ObjectId pack) {
         return List.of(chunk(pack, 0, 150 * KIB), chunk(pack, 150 * KIB, 150 * KIB));
     }
@@ -203,10 +212,7 @@ class PackCacheTest {
     void windowsBeyondTheLimitAreEvictedAndTheirArraysReused() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
             int packs = 12;
-            ObjectId[] ids = new ObjectId[packs];
-            for (int i = 0; i < packs; i++) {
-                ids[i] = pack(store, i, 300 * KIB);
-            }
+            ObjectId[] ids = packsOf300KiB(store, packs);
             List<RangeRead> reads = new ArrayList<>();
             PackCache cache = new PackCache(recording(store, reads), 1); // three windows cached
             PackCache.Planner planner = new PackCache.Planner();
@@ -232,10 +238,7 @@ class PackCacheTest {
     @Test
     void aWindowWithChunksStillToServeIsKeptOverOneThatServedItsLast() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId[] ids = new ObjectId[4];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = pack(store, i, 300 * KIB);
-            }
+            ObjectId[] ids = packsOf300KiB(store, 4);
             List<RangeRead> reads = new ArrayList<>();
             PackCache cache = new PackCache(recording(store, reads), 1); // three windows cached
             PackCache.Planner planner = new PackCache.Planner();
@@ -271,10 +274,7 @@ class PackCacheTest {
     @Test
     void anEvictedWindowsArrayIsNotReusedWhileAThreadStillReadsIt() throws Exception {
         try (DirectoryStore store = DirectoryStore.create(dir.resolve("repo"))) {
-            ObjectId[] ids = new ObjectId[6];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = pack(store, i, 300 * KIB);
-            }
+            ObjectId[] ids = packsOf300KiB(store, 6);
             PackCache cache = new PackCache(store, 1);
             PackCache.Planner planner = new PackCache.Planner();
             List<ChunkRef> first = twoChunks(ids[0]);
