@@ -97,8 +97,7 @@ final class PackCache {
     }
 
     private static final class Window {
-        final Span span; // the span it was read for
-        final ObjectId object;
+        final Span span; // the span it was read for, in the same pack
         final long start;
         final long end;
         final CompletableFuture<Void> read = new CompletableFuture<>();
@@ -106,9 +105,8 @@ final class PackCache {
         int readers; // guarded by the cache: leases open, and threads waiting for the read
         boolean evicted; // guarded by the cache
 
-        Window(Span span, ObjectId object, long start, long end) {
+        Window(Span span, long start, long end) {
             this.span = span;
-            this.object = object;
             this.start = start;
             this.end = end;
         }
@@ -124,7 +122,7 @@ final class PackCache {
         }
 
         boolean holds(ChunkRef ref) {
-            return object.equals(ref.object()) && ref.offset() >= start && ref.offset() + ref.length() <= end;
+            return span.object.equals(ref.object()) && ref.offset() >= start && ref.offset() + ref.length() <= end;
         }
     }
 
@@ -222,7 +220,7 @@ final class PackCache {
                 // itself (its window was evicted). Reading the span from its start each time read
                 // the 50,000-file benchmark's chunks 1.6 times over.
                 long from = ref.offset() >= span.readEnd ? span.readEnd : ref.offset();
-                window = new Window(span, ref.object(), from, span.end);
+                window = new Window(span, from, span.end);
                 span.readEnd = Math.max(span.readEnd, window.end);
                 windows.addFirst(window);
                 bytes += window.cost();
@@ -272,7 +270,7 @@ final class PackCache {
         try {
             int length = Math.toIntExact(window.end - window.start);
             array = window.isShort() ? new byte[length] : takeArray();
-            store.readRange(window.object, window.start, length, array);
+            store.readRange(window.span.object, window.start, length, array);
             window.array = array;
             window.read.complete(null);
         } catch (Throwable e) {

@@ -39,6 +39,6 @@ public final class Sqlite {
      */
     public static void prepare() throws Exception {
         SQLiteJDBCLoader.initialize();
-        new SQLiteConfig().toProperties();
+        new SQLiteConfig();
     }
 }
