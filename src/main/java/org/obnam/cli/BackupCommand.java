@@ -9,25 +9,34 @@ import org.obnam.config.ClientConfig;
 import org.obnam.fs.RawPath;
 import org.obnam.generation.SchemaVersion;
 import org.obnam.repository.Repository;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-@Command(name = "backup", addMethodSubcommands = false, description = {
-    "Back up all roots into a new generation and print its id.",
-    "Exit code 3: the backup was made but is incomplete (unreadable entries, or a new CACHEDIR.TAG)."})
 final class BackupCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "backup";
 
-    @Option(names = "--backup-version", paramLabel = "N", description = "Generation schema major version to write (see list-backup-versions).")
-    Integer backupVersion;
+    private final Main main;
+    private final OptionSpec backupVersionOption = CommandModel.option("--backup-version", "N", Integer.class,
+            "Generation schema major version to write (see list-backup-versions).");
+    private final OptionSpec threadsOption = CommandModel.option("--threads", "N", Integer.class,
+            "Threads for reading, compressing, encrypting and uploading (default: config threads, else one per core).");
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads for reading, compressing, encrypting and uploading (default: config threads, else one per core).")
-    Integer threads;
+    private BackupCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        BackupCommand c = new BackupCommand(main);
+        return CommandModel.command(c, NAME,
+                "Back up all roots into a new generation and print its id.",
+                "Exit code 3: the backup was made but is incomplete (unreadable entries, or a new CACHEDIR.TAG).")
+                .addOption(c.backupVersionOption).addOption(c.threadsOption);
+    }
 
     @Override
     public Integer call() throws Exception {
+        Integer backupVersion = backupVersionOption.getValue();
+        Integer threads = threadsOption.getValue();
         long start = System.nanoTime();
         try (Session session = main.session()) {
             ClientConfig config = session.config();

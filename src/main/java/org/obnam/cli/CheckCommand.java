@@ -4,24 +4,33 @@ import java.util.concurrent.Callable;
 import org.obnam.check.CheckReport;
 import org.obnam.check.Checker;
 import org.obnam.crypto.JitWarmUp;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-@Command(name = "check", addMethodSubcommands = false, description = {
-    "Verify the repository: key record, generation list, every generation and its file list, and that "
-            + "every chunk a file needs exists.",
-    "With --read-data, also download, decrypt and verify every stored chunk.",
-    "Names each damaged object and the files of each generation it affects. Exit code 0 only when all is well."})
 final class CheckCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "check";
 
-    @Option(names = "--read-data", description = "Read and verify every chunk (slow: reads the whole repository).")
-    boolean readData;
+    private final Main main;
+    private final OptionSpec readDataOption = CommandModel.flag("--read-data",
+            "Read and verify every chunk (slow: reads the whole repository).");
+
+    private CheckCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        CheckCommand c = new CheckCommand(main);
+        return CommandModel.command(c, NAME,
+                "Verify the repository: key record, generation list, every generation and its file list, and that "
+                        + "every chunk a file needs exists.",
+                "With --read-data, also download, decrypt and verify every stored chunk.",
+                "Names each damaged object and the files of each generation it affects. Exit code 0 only when all is well.")
+                .addOption(c.readDataOption);
+    }
 
     @Override
     public Integer call() throws Exception {
+        boolean readData = CommandModel.isOn(readDataOption);
         if (readData) {
             JitWarmUp.startForReading();
         }

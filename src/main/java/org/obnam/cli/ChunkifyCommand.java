@@ -12,21 +12,30 @@ import org.obnam.chunking.Chunker;
 import org.obnam.chunking.ChunkerParams;
 import org.obnam.config.ClientConfig;
 import org.obnam.util.JsonTree;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "chunkify", addMethodSubcommands = false, description = "Split files into chunks as a backup would, and print them as JSON: "
-        + "filename, offset, len, and the SHA-256 checksum of each chunk's content.")
 final class ChunkifyCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "chunkify";
 
-    @Parameters(arity = "1..*", paramLabel = "FILE")
-    List<Path> files;
+    private final Main main;
+    private final PositionalParamSpec filesParameter = PositionalParamSpec.builder().index("0..*").arity("1..*").required(true)
+            .paramLabel("FILE").type(List.class).auxiliaryTypes(Path.class).build();
+
+    private ChunkifyCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        ChunkifyCommand c = new ChunkifyCommand(main);
+        return CommandModel.command(c, NAME, "Split files into chunks as a backup would, and print them as JSON: "
+                + "filename, offset, len, and the SHA-256 checksum of each chunk's content.")
+                .addPositional(c.filesParameter);
+    }
 
     @Override
     public Integer call() throws Exception {
+        List<Path> files = filesParameter.getValue();
         try (Session session = main.session()) {
             int chunkSize = session.optionalConfig().map(ClientConfig::chunkSize).orElse(ClientConfig.DEFAULT_CHUNK_SIZE);
             Chunker.Splitter splitter = new Chunker.Splitter(ChunkerParams.forMaxSize(chunkSize));

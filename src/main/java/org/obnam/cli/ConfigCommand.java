@@ -1,13 +1,21 @@
 package org.obnam.cli;
 
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "config", addMethodSubcommands = false, description = "Show the effective configuration as JSON (defaults filled in, ~ expanded, secrets hidden).")
 final class ConfigCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "config";
+
+    private final Main main;
+
+    private ConfigCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        return CommandModel.command(new ConfigCommand(main), NAME,
+                "Show the effective configuration as JSON (defaults filled in, ~ expanded, secrets hidden).");
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -4,26 +4,32 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.obnam.crypto.ChunkKind;
 import org.obnam.crypto.CryptoException;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "decrypt-chunk", addMethodSubcommands = false, description = "Decrypt a chunk made by encrypt-chunk; fails if it was changed or META differs.")
 final class DecryptChunkCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "decrypt-chunk";
 
-    @Parameters(index = "0", paramLabel = "IN")
-    Path in;
+    private final Main main;
+    private final PositionalParamSpec inParameter = CommandModel.parameter(0, "IN", Path.class);
+    private final PositionalParamSpec outParameter = CommandModel.parameter(1, "OUT", Path.class);
+    private final PositionalParamSpec metaParameter = CommandModel.parameter(2, "META", String.class);
 
-    @Parameters(index = "1", paramLabel = "OUT")
-    Path out;
+    private DecryptChunkCommand(Main main) {
+        this.main = main;
+    }
 
-    @Parameters(index = "2", paramLabel = "META")
-    String meta;
+    static CommandSpec spec(Main main) {
+        DecryptChunkCommand c = new DecryptChunkCommand(main);
+        return CommandModel.command(c, NAME, "Decrypt a chunk made by encrypt-chunk; fails if it was changed or META differs.")
+                .addPositional(c.inParameter).addPositional(c.outParameter).addPositional(c.metaParameter);
+    }
 
     @Override
     public Integer call() throws Exception {
+        Path in = inParameter.getValue();
+        Path out = outParameter.getValue();
+        String meta = metaParameter.getValue();
         byte[] context = ChunkMetaArgument.context(meta);
         try (Session session = main.session()) {
             byte[] blob = FileArguments.readAll(in);

@@ -3,26 +3,33 @@ package org.obnam.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.obnam.crypto.ChunkKind;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "encrypt-chunk", addMethodSubcommands = false, description = "Encrypt a file as a chunk with the repository's key, bound to the label in META.")
 final class EncryptChunkCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "encrypt-chunk";
 
-    @Parameters(index = "0", paramLabel = "IN")
-    Path in;
+    private final Main main;
+    private final PositionalParamSpec inParameter = CommandModel.parameter(0, "IN", Path.class);
+    private final PositionalParamSpec outParameter = CommandModel.parameter(1, "OUT", Path.class);
+    private final PositionalParamSpec metaParameter = CommandModel.parameter(2, "META", String.class,
+            "Chunk metadata as JSON, e.g. '{\"label\":\"x\"}'.");
 
-    @Parameters(index = "1", paramLabel = "OUT")
-    Path out;
+    private EncryptChunkCommand(Main main) {
+        this.main = main;
+    }
 
-    @Parameters(index = "2", paramLabel = "META", description = "Chunk metadata as JSON, e.g. '{\"label\":\"x\"}'.")
-    String meta;
+    static CommandSpec spec(Main main) {
+        EncryptChunkCommand c = new EncryptChunkCommand(main);
+        return CommandModel.command(c, NAME, "Encrypt a file as a chunk with the repository's key, bound to the label in META.")
+                .addPositional(c.inParameter).addPositional(c.outParameter).addPositional(c.metaParameter);
+    }
 
     @Override
     public Integer call() throws Exception {
+        Path in = inParameter.getValue();
+        Path out = outParameter.getValue();
+        String meta = metaParameter.getValue();
         byte[] context = ChunkMetaArgument.context(meta);
         try (Session session = main.session()) {
             byte[] plain = FileArguments.readAll(in);

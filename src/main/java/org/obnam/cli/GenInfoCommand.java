@@ -1,20 +1,27 @@
 package org.obnam.cli;
 
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "gen-info", addMethodSubcommands = false, description = "Same as show-generation (Rust Obnam's name).")
 final class GenInfoCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "gen-info";
 
-    @Parameters(index = "0", paramLabel = "GEN")
-    String generation;
+    private final Main main;
+    private final PositionalParamSpec generationParameter = CommandModel.parameter(0, "GEN", String.class);
+
+    private GenInfoCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        GenInfoCommand c = new GenInfoCommand(main);
+        return CommandModel.command(c, NAME, "Same as show-generation (Rust Obnam's name).")
+                .addPositional(c.generationParameter);
+    }
 
     @Override
     public Integer call() throws Exception {
-        return ShowGenerationCommand.show(main, generation);
+        return ShowGenerationCommand.show(main, generationParameter.getValue());
     }
 }

@@ -12,25 +12,32 @@ import org.obnam.store.ObjectId;
 import org.obnam.store.ObjectLocation;
 import org.obnam.store.StoreException;
 import org.obnam.store.StoredObject;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "get-chunk", addMethodSubcommands = false, description = {
-    "Write a chunk's verified plaintext to standard output. ID is a stored object's id (such as a "
-            + "generation id; for a pack, all its chunks in order) or a chunk label.",
-    "Fails, writing nothing, if the chunk is damaged."})
 final class GetChunkCommand implements Callable<Integer> {
+    static final String NAME = "get-chunk";
     private static final ChunkKind[] KINDS = {ChunkKind.DATA, ChunkKind.GENERATION_DB, ChunkKind.GENERATION};
 
-    @ParentCommand
-    Main main;
+    private final Main main;
+    private final PositionalParamSpec idParameter = CommandModel.parameter(0, "ID", String.class);
 
-    @Parameters(index = "0", paramLabel = "ID")
-    String id;
+    private GetChunkCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        GetChunkCommand c = new GetChunkCommand(main);
+        return CommandModel.command(c, NAME,
+                "Write a chunk's verified plaintext to standard output. ID is a stored object's id (such as a "
+                        + "generation id; for a pack, all its chunks in order) or a chunk label.",
+                "Fails, writing nothing, if the chunk is damaged.")
+                .addPositional(c.idParameter);
+    }
 
     @Override
     public Integer call() throws Exception {
+        String id = idParameter.getValue();
         try (Session session = main.session()) {
             Repository repo = session.repository();
             byte[] out;

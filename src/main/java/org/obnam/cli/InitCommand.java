@@ -8,21 +8,28 @@ import org.obnam.crypto.KdfParams;
 import org.obnam.crypto.WrongPassphraseException;
 import org.obnam.repository.Repository;
 import org.obnam.store.Store;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-@Command(name = "init", addMethodSubcommands = false, description = {
-    "Set up encryption keys: create them in a new repository, or unlock an existing repository "
-            + "with its passphrase. The key (never the passphrase) is cached in ~/.config/obnam/passwords.yaml.",
-    "The passphrase is asked for twice on a terminal, or read from OBNAM_PASSPHRASE or --insecure-passphrase."})
 final class InitCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "init";
 
-    @Option(names = "--insecure-passphrase", paramLabel = "PASSPHRASE",
-            description = "The passphrase on the command line (visible to other users: for tests only).")
-    String passphrase;
+    private final Main main;
+    private final OptionSpec passphraseOption = CommandModel.option("--insecure-passphrase", "PASSPHRASE", String.class,
+            "The passphrase on the command line (visible to other users: for tests only).");
+
+    private InitCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        InitCommand c = new InitCommand(main);
+        return CommandModel.command(c, NAME,
+                "Set up encryption keys: create them in a new repository, or unlock an existing repository "
+                        + "with its passphrase. The key (never the passphrase) is cached in ~/.config/obnam/passwords.yaml.",
+                "The passphrase is asked for twice on a terminal, or read from OBNAM_PASSPHRASE or --insecure-passphrase.")
+                .addOption(c.passphraseOption);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -46,6 +53,7 @@ final class InitCommand implements Callable<Integer> {
     }
 
     private String passphrase() throws UserError {
+        String passphrase = passphraseOption.getValue();
         if (passphrase != null) {
             return checked(passphrase);
         }

@@ -2,17 +2,23 @@ package org.obnam.cli;
 
 import java.util.concurrent.Callable;
 import org.obnam.generation.SchemaVersion;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-@Command(name = "list-backup-versions", addMethodSubcommands = false, description = "List the generation schema versions this client can write.")
 final class ListBackupVersionsCommand implements Callable<Integer> {
-    @Option(names = "--default-only", description = "Only the version backups use by default.")
-    boolean defaultOnly;
+    static final String NAME = "list-backup-versions";
+
+    private final OptionSpec defaultOnlyOption = CommandModel.flag("--default-only", "Only the version backups use by default.");
+
+    static CommandSpec spec(Main main) {
+        ListBackupVersionsCommand c = new ListBackupVersionsCommand();
+        return CommandModel.command(c, NAME, "List the generation schema versions this client can write.")
+                .addOption(c.defaultOnlyOption);
+    }
 
     @Override
     public Integer call() {
-        if (defaultOnly) {
+        if (CommandModel.isOn(defaultOnlyOption)) {
             Output.line(SchemaVersion.DEFAULT.toString());
         } else {
             SchemaVersion.SUPPORTED.forEach(v -> Output.line(v.toString()));

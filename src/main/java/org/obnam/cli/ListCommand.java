@@ -4,13 +4,21 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import org.obnam.repository.GenerationList;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "list", addMethodSubcommands = false, description = "List generations, oldest first: id and end time (ISO 8601, UTC).")
 final class ListCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "list";
+
+    private final Main main;
+
+    private ListCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        return CommandModel.command(new ListCommand(main), NAME,
+                "List generations, oldest first: id and end time (ISO 8601, UTC).");
+    }
 
     @Override
     public Integer call() throws Exception {

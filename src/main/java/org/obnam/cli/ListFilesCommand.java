@@ -3,20 +3,27 @@ package org.obnam.cli;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import org.obnam.generation.Entry;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "list-files", addMethodSubcommands = false, description = {
-    "List every entry of a generation with why it was backed up: new, changed, unchanged, "
-            + "generation-failed or skipped.",
-    "Each line: kind (- d l p s c b), the path as raw bytes, the reason in parentheses."})
 final class ListFilesCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "list-files";
 
-    @Parameters(index = "0", arity = "0..1", defaultValue = "latest", paramLabel = "GEN", description = "Generation (default: latest).")
-    String generation;
+    private final Main main;
+    private final PositionalParamSpec generationParameter = CommandModel.optionalGeneration("Generation (default: latest).");
+
+    private ListFilesCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        ListFilesCommand c = new ListFilesCommand(main);
+        return CommandModel.command(c, NAME,
+                "List every entry of a generation with why it was backed up: new, changed, unchanged, "
+                        + "generation-failed or skipped.",
+                "Each line: kind (- d l p s c b), the path as raw bytes, the reason in parentheses.")
+                .addPositional(c.generationParameter);
+    }
 
     private static final class ReaderGone extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -28,7 +35,8 @@ final class ListFilesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Session session = main.session(); OpenGeneration gen = OpenGeneration.open(session.repository(), generation)) {
+        try (Session session = main.session();
+                OpenGeneration gen = OpenGeneration.open(session.repository(), generationParameter.getValue())) {
             try {
                 gen.reader.forEach(stored -> {
                     if (Output.readerGone()) {

@@ -1,7 +1,10 @@
 package org.obnam.cli;
 
 import java.nio.file.Path;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import org.obnam.backup.BackupException;
 import org.obnam.config.ConfigException;
 import org.obnam.crypto.WrongPassphraseException;
@@ -14,56 +17,64 @@ import org.obnam.store.StoreException;
 import org.obnam.util.Heap;
 import org.obnam.util.IoErrors;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** The {@code obnam} command: global options, the subcommands, and how errors become exit codes. */
-@Command(name = "obnam", addMethodSubcommands = false, versionProvider = Main.Version.class,
-        description = "Obnam: deduplicating, encrypted backups.")
 public final class Main implements Runnable {
     /**
-     * The subcommands, by name. Building picocli's model of a command costs reflection, so a run
-     * registers only the command it was asked for (all of them for help and errors).
+     * The subcommands' models, by name, in the order help lists them. A run builds only the model of
+     * the command it was asked for (all of them for help and errors).
      */
-    private static final java.util.Map<String, Class<?>> COMMANDS = commands();
+    private static final Map<String, Function<Main, CommandSpec>> COMMANDS = commands();
 
-    private static java.util.Map<String, Class<?>> commands() {
-        java.util.Map<String, Class<?>> m = new java.util.LinkedHashMap<>();
-        for (Class<?> c : List.of(InitCommand.class, BackupCommand.class, ListCommand.class, ListFilesCommand.class,
-                ResolveCommand.class, RestoreCommand.class, ShowGenerationCommand.class, GenInfoCommand.class,
-                InspectCommand.class, ListBackupVersionsCommand.class, ConfigCommand.class, ChunkifyCommand.class,
-                EncryptChunkCommand.class, DecryptChunkCommand.class, GetChunkCommand.class, CheckCommand.class,
-                PasswdCommand.class)) {
-            m.put(c.getAnnotation(Command.class).name(), c);
-        }
+    private static Map<String, Function<Main, CommandSpec>> commands() {
+        Map<String, Function<Main, CommandSpec>> m = new LinkedHashMap<>();
+        m.put(InitCommand.NAME, InitCommand::spec);
+        m.put(BackupCommand.NAME, BackupCommand::spec);
+        m.put(ListCommand.NAME, ListCommand::spec);
+        m.put(ListFilesCommand.NAME, ListFilesCommand::spec);
+        m.put(ResolveCommand.NAME, ResolveCommand::spec);
+        m.put(RestoreCommand.NAME, RestoreCommand::spec);
+        m.put(ShowGenerationCommand.NAME, ShowGenerationCommand::spec);
+        m.put(GenInfoCommand.NAME, GenInfoCommand::spec);
+        m.put(InspectCommand.NAME, InspectCommand::spec);
+        m.put(ListBackupVersionsCommand.NAME, ListBackupVersionsCommand::spec);
+        m.put(ConfigCommand.NAME, ConfigCommand::spec);
+        m.put(ChunkifyCommand.NAME, ChunkifyCommand::spec);
+        m.put(EncryptChunkCommand.NAME, EncryptChunkCommand::spec);
+        m.put(DecryptChunkCommand.NAME, DecryptChunkCommand::spec);
+        m.put(GetChunkCommand.NAME, GetChunkCommand::spec);
+        m.put(CheckCommand.NAME, CheckCommand::spec);
+        m.put(PasswdCommand.NAME, PasswdCommand::spec);
         return m;
     }
 
-    /** The commands that open no repository, and get no start-up warm-up (see StartupWarmup). */
-    private static final java.util.Set<Class<?>> NO_REPOSITORY_COMMANDS = java.util.Set.of(ConfigCommand.class,
-            ListBackupVersionsCommand.class, ChunkifyCommand.class);
+    /** The commands that open no repository, and get only the output's warm-up (see StartupWarmup). */
+    private static final Set<String> NO_REPOSITORY_COMMANDS = Set.of(ConfigCommand.NAME, ListBackupVersionsCommand.NAME,
+            ChunkifyCommand.NAME);
 
     /** The commands that also read or write generation databases and files. */
-    private static final java.util.Set<Class<?>> FILE_COMMANDS = java.util.Set.of(BackupCommand.class,
-            RestoreCommand.class, ListFilesCommand.class, ShowGenerationCommand.class, InspectCommand.class,
-            CheckCommand.class);
+    private static final Set<String> FILE_COMMANDS = Set.of(BackupCommand.NAME, RestoreCommand.NAME,
+            ListFilesCommand.NAME, ShowGenerationCommand.NAME, InspectCommand.NAME, CheckCommand.NAME);
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (default: ~/.config/obnam/obnam.yaml).")
-    Path config;
-
-    @Option(names = "--debug", description = "Show stack traces of errors.")
-    boolean debug;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private final OptionSpec configOption = CommandModel.option("--config", "FILE", Path.class,
+            "Configuration file (default: ~/.config/obnam/obnam.yaml).");
+    private final OptionSpec debugOption = CommandModel.flag("--debug", "Show stack traces of errors.");
+    private final CommandSpec spec = CommandModel.command(this, "obnam", "Obnam: deduplicating, encrypted backups.")
+            .versionProvider(new Version()).addOption(configOption).addOption(debugOption);
 
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed; try obnam --help");
     }
 
+    boolean debug() {
+        return CommandModel.isOn(debugOption);
+    }
+
     Session session() {
-        return new Session(config, debug);
+        return new Session(configOption.getValue(), debug());
     }
 
     static final class Version implements CommandLine.IVersionProvider {
@@ -112,12 +123,12 @@ public final class Main implements Runnable {
     }
 
     static int execute(String[] args) {
-        Class<?> wanted = requestedCommand(args);
-        if (wanted != null && !NO_REPOSITORY_COMMANDS.contains(wanted)) {
-            StartupWarmup.start(FILE_COMMANDS.contains(wanted));
+        String wanted = requestedCommand(args);
+        if (wanted != null) {
+            StartupWarmup.start(!NO_REPOSITORY_COMMANDS.contains(wanted), FILE_COMMANDS.contains(wanted));
         }
         Main main = new Main();
-        CommandLine cl = new CommandLine(main);
+        CommandLine cl = new CommandLine(main.spec);
         // What mixinStandardHelpOptions would add, without the reflection over picocli's mixin class
         // that it costs at every start.
         cl.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
@@ -125,9 +136,9 @@ public final class Main implements Runnable {
         cl.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true)
                 .description("Print version information and exit.").build());
         if (wanted != null) {
-            cl.addSubcommand(wanted);
+            cl.addSubcommand(wanted, COMMANDS.get(wanted).apply(main));
         } else {
-            COMMANDS.values().forEach(cl::addSubcommand);
+            COMMANDS.forEach((name, spec) -> cl.addSubcommand(name, spec.apply(main)));
             cl.addSubcommand(CommandLine.HelpCommand.class);
         }
         for (CommandLine sub : cl.getSubcommands().values()) {
@@ -136,7 +147,7 @@ public final class Main implements Runnable {
                         .description("Show this help and exit.").build());
             }
         }
-        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, main.debug));
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, main.debug()));
         cl.setParameterExceptionHandler((e, args1) -> {
             // One line, as every error: where to read more goes at its end.
             CommandLine where = e.getCommandLine();
@@ -156,7 +167,7 @@ public final class Main implements Runnable {
     }
 
     /** The subcommand named by the first argument that is not a global option, if it is one. */
-    private static Class<?> requestedCommand(String[] args) {
+    private static String requestedCommand(String[] args) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--config")) {
@@ -164,7 +175,7 @@ public final class Main implements Runnable {
             } else if (a.equals("--debug") || a.startsWith("--config=")) {
                 continue;
             } else {
-                return COMMANDS.get(a);
+                return COMMANDS.containsKey(a) ? a : null;
             }
         }
         return null;

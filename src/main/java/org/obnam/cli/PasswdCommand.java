@@ -5,28 +5,32 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.obnam.crypto.KdfParams;
 import org.obnam.repository.Repository;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-@Command(name = "passwd", addMethodSubcommands = false, description = {
-    "Change the repository's passphrase. The key is re-wrapped; no data is re-encrypted, every "
-            + "generation still restores, and the old passphrase stops working.",
-    "The current passphrase is asked for on a terminal, or read from OBNAM_PASSPHRASE or --insecure-passphrase;",
-    "the new one is asked for twice, or read from OBNAM_NEW_PASSPHRASE or --insecure-new-passphrase."})
 final class PasswdCommand implements Callable<Integer> {
+    static final String NAME = "passwd";
     static final String NEW_PASSPHRASE_VARIABLE = "OBNAM_NEW_PASSPHRASE";
 
-    @ParentCommand
-    Main main;
+    private final Main main;
+    private final OptionSpec oldPassphraseOption = CommandModel.option("--insecure-passphrase", "PASSPHRASE", String.class,
+            "The current passphrase on the command line (visible to other users: for tests only).");
+    private final OptionSpec newPassphraseOption = CommandModel.option("--insecure-new-passphrase", "PASSPHRASE", String.class,
+            "The new passphrase on the command line (visible to other users: for tests only).");
 
-    @Option(names = "--insecure-passphrase", paramLabel = "PASSPHRASE",
-            description = "The current passphrase on the command line (visible to other users: for tests only).")
-    String oldPassphrase;
+    private PasswdCommand(Main main) {
+        this.main = main;
+    }
 
-    @Option(names = "--insecure-new-passphrase", paramLabel = "PASSPHRASE",
-            description = "The new passphrase on the command line (visible to other users: for tests only).")
-    String newPassphrase;
+    static CommandSpec spec(Main main) {
+        PasswdCommand c = new PasswdCommand(main);
+        return CommandModel.command(c, NAME,
+                "Change the repository's passphrase. The key is re-wrapped; no data is re-encrypted, every "
+                        + "generation still restores, and the old passphrase stops working.",
+                "The current passphrase is asked for on a terminal, or read from OBNAM_PASSPHRASE or --insecure-passphrase;",
+                "the new one is asked for twice, or read from OBNAM_NEW_PASSPHRASE or --insecure-new-passphrase.")
+                .addOption(c.oldPassphraseOption).addOption(c.newPassphraseOption);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -49,6 +53,7 @@ final class PasswdCommand implements Callable<Integer> {
     }
 
     private String currentPassphrase() throws UserError {
+        String oldPassphrase = oldPassphraseOption.getValue();
         String p = oldPassphrase != null ? oldPassphrase : System.getenv(Session.PASSPHRASE_VARIABLE);
         if (p != null) {
             return p;
@@ -67,6 +72,7 @@ final class PasswdCommand implements Callable<Integer> {
     }
 
     private String newPassphrase() throws UserError {
+        String newPassphrase = newPassphraseOption.getValue();
         String p = newPassphrase != null ? newPassphrase : System.getenv(NEW_PASSPHRASE_VARIABLE);
         if (p == null) {
             Console console = System.console();

@@ -1,22 +1,29 @@
 package org.obnam.cli;
 
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "resolve", addMethodSubcommands = false, description = "Print the full id of a generation given as 'latest' or an id prefix.")
 final class ResolveCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "resolve";
 
-    @Parameters(index = "0", paramLabel = "GEN")
-    String generation;
+    private final Main main;
+    private final PositionalParamSpec generationParameter = CommandModel.parameter(0, "GEN", String.class);
+
+    private ResolveCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        ResolveCommand c = new ResolveCommand(main);
+        return CommandModel.command(c, NAME, "Print the full id of a generation given as 'latest' or an id prefix.")
+                .addPositional(c.generationParameter);
+    }
 
     @Override
     public Integer call() throws Exception {
         try (Session session = main.session()) {
-            Output.line(OpenGeneration.resolve(session.repository(), generation).id().value());
+            Output.line(OpenGeneration.resolve(session.repository(), generationParameter.getValue()).id().value());
             return ExitCodes.OK;
         }
     }

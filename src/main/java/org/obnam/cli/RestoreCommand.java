@@ -13,27 +13,33 @@ import org.obnam.repository.Repository;
 import org.obnam.restore.RestoreOutcome;
 import org.obnam.restore.RestoreRun;
 import org.obnam.util.Progress;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "restore", addMethodSubcommands = false, description = {
-    "Restore a generation into DIR: each root goes under DIR (an absolute root /a/b as DIR/a/b).",
-    "Damaged or missing data fails only the files it belongs to; they are named and the exit code is 1."})
 final class RestoreCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "restore";
 
-    @Parameters(index = "0", paramLabel = "GEN", description = "Generation: 'latest' or an id (prefix).")
-    String generation;
-
+    private final Main main;
+    private final PositionalParamSpec generationParameter = CommandModel.parameter(0, "GEN", String.class,
+            "Generation: 'latest' or an id (prefix).");
     /** A string, not a Path: its bytes may not be UTF-8 (see {@link ArgumentBytes}). */
-    @Parameters(index = "1", paramLabel = "DIR", description = "Directory to restore into (created if missing).")
-    String target;
+    private final PositionalParamSpec targetParameter = CommandModel.parameter(1, "DIR", String.class,
+            "Directory to restore into (created if missing).");
+    private final OptionSpec threadsOption = CommandModel.option("--threads", "N", Integer.class,
+            "Threads fetching and writing (default: one per core; at least 4 from a server).");
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads fetching and writing (default: one per core; at least 4 from a server).")
-    Integer threads;
+    private RestoreCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        RestoreCommand c = new RestoreCommand(main);
+        return CommandModel.command(c, NAME,
+                "Restore a generation into DIR: each root goes under DIR (an absolute root /a/b as DIR/a/b).",
+                "Damaged or missing data fails only the files it belongs to; they are named and the exit code is 1.")
+                .addPositional(c.generationParameter).addPositional(c.targetParameter).addOption(c.threadsOption);
+    }
 
     /**
      * One per core for a local repository: a bulk restore with 4 threads on 2 cores used 10% more
@@ -69,6 +75,9 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JitWarmUp.startForReading();
+        String generation = generationParameter.getValue();
+        String target = targetParameter.getValue();
+        Integer threads = threadsOption.getValue();
         try (Session session = main.session()) {
             Repository repo = session.repository();
             GenerationList.Item item = OpenGeneration.resolve(repo, generation);

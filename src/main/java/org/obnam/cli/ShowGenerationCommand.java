@@ -3,21 +3,29 @@ package org.obnam.cli;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "show-generation", addMethodSubcommands = false, description = "Show a generation's metadata as JSON: file count, bytes, database size, schema version.")
 final class ShowGenerationCommand implements Callable<Integer> {
-    @ParentCommand
-    Main main;
+    static final String NAME = "show-generation";
 
-    @Parameters(index = "0", arity = "0..1", defaultValue = "latest", paramLabel = "GEN")
-    String generation;
+    private final Main main;
+    private final PositionalParamSpec generationParameter = CommandModel.optionalGeneration();
+
+    private ShowGenerationCommand(Main main) {
+        this.main = main;
+    }
+
+    static CommandSpec spec(Main main) {
+        ShowGenerationCommand c = new ShowGenerationCommand(main);
+        return CommandModel.command(c, NAME,
+                "Show a generation's metadata as JSON: file count, bytes, database size, schema version.")
+                .addPositional(c.generationParameter);
+    }
 
     @Override
     public Integer call() throws Exception {
-        return show(main, generation);
+        return show(main, generationParameter.getValue());
     }
 
     static int show(Main main, String ref) throws Exception {

@@ -19,7 +19,8 @@ import org.obnam.util.Sqlite;
  * 15% of the samples); the first {@code Mac} or {@code Cipher} set up JCA and instantiated every
  * provider before SunJCE (10%); the first JSON parser initialised {@code BigDecimal}, which in JDK
  * 25 squares its way to 5^65536 in its class initialiser (7%); the first native call generated
- * the linker's stub (on the walker's thread). Class initialisation is the same work whichever
+ * the linker's stub (on the walker's thread; every command's output goes through a native write
+ * too, so the first line printed paid for it: 10 to 14 ms). Class initialisation is the same work whichever
  * thread gets there first, and the JVM makes a thread that needs a class another thread is
  * initialising wait for it; so the main thread gains what these finish in time, and loses
  * nothing but a share of a core when there is only one. Nothing here has effects a command can
@@ -51,16 +52,30 @@ final class StartupWarmup {
     /** What a command reading or writing generations and files needs next. */
     static final List<Step> FILE_STEPS = List.of(Sqlite::prepare, NativeCalls::prepare);
 
+    /** What every command needs to print: its output is written by a native call. */
+    static final List<Step> OUTPUT_STEPS = List.of(NativeCalls::prepare);
+
     /**
-     * Starts a thread for the key steps and, with {@code files}, one for the file steps: two
-     * threads, because on one the main thread got to SQLite before it was ready. A command that
-     * would not use the file steps does not get them: on a busy machine they only cost a core.
+     * Starts the warm-up a command needs: the key steps for one that opens a repository and, with
+     * {@code files}, the file steps on a second thread, because on one the main thread got to
+     * SQLite before it was ready; the output steps come after either, or alone. A command that
+     * would not use some steps does not get them: on a busy machine they only cost a core.
      */
-    static void start(boolean files) {
-        thread("obnam-warmup-keys", KEY_STEPS);
+    static void start(boolean repository, boolean files) {
         if (files) {
+            thread("obnam-warmup-keys", KEY_STEPS);
             thread("obnam-warmup-files", FILE_STEPS);
+        } else if (repository) {
+            thread("obnam-warmup-keys", concat(KEY_STEPS, OUTPUT_STEPS));
+        } else {
+            thread("obnam-warmup-output", OUTPUT_STEPS);
         }
+    }
+
+    private static List<Step> concat(List<Step> first, List<Step> then) {
+        List<Step> all = new java.util.ArrayList<>(first);
+        all.addAll(then);
+        return all;
     }
 
     private static void thread(String name, List<Step> steps) {

@@ -16,6 +16,7 @@ class StartupWarmupTest {
     void everyStepRunsWithoutFailingHere() {
         List<StartupWarmup.Step> steps = new ArrayList<>(StartupWarmup.KEY_STEPS);
         steps.addAll(StartupWarmup.FILE_STEPS);
+        steps.addAll(StartupWarmup.OUTPUT_STEPS);
         for (StartupWarmup.Step step : steps) {
             assertThatCode(step::run).doesNotThrowAnyException();
         }
