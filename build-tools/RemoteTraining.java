@@ -111,7 +111,9 @@ public class RemoteTraining {
             Path repository = work.resolve("repository.yaml");
             Files.writeString(repository, "server_url: https://127.0.0.1:" + port + "\naccess_token: " + token
                     + "\nca_cert: " + cert + "\n");
-            run(command(java, List.of("-XX:AOTCacheOutput=" + remoteAot), jvm, "org.obnam.cli.Training",
+            // The locale data the launcher gives obnam (not the server), so that its classes are cached.
+            run(command(java, List.of("-XX:AOTCacheOutput=" + remoteAot, "-Djava.locale.providers=SPI"), jvm,
+                    "org.obnam.cli.Training",
                     work.resolve("client").toString(), repository.toString()), env, work.resolve("client.log"),
                     Duration.ofMinutes(10));
         } catch (Exception e) {
