@@ -49,7 +49,7 @@ public final class Main implements Runnable {
      * The subcommands' models, by name, in the order help lists them. A run builds only the model of
      * the command it was asked for (all of them for help and errors).
      */
-    private static final Map<String, Function<Main, CommandSpec>> COMMANDS = commands();
+    static final Map<String, Function<Main, CommandSpec>> COMMANDS = commands();
 
     private static Map<String, Function<Main, CommandSpec>> commands() {
         Map<String, Function<Main, CommandSpec>> m = new LinkedHashMap<>();
@@ -90,6 +90,10 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed; try obnam --help");
+    }
+
+    CommandSpec spec() {
+        return spec;
     }
 
     boolean debug() {
