@@ -19,8 +19,8 @@ final class ChunkifyCommand implements Callable<Integer> {
     static final String NAME = "chunkify";
 
     private final Main main;
-    private final PositionalParamSpec filesParameter = PositionalParamSpec.builder().index("0..*").arity("1..*").required(true)
-            .paramLabel("FILE").type(List.class).auxiliaryTypes(Path.class).build();
+    private final PositionalParamSpec filesParameter = PositionalParamSpec.builder().index("0..*").arity("1..*")
+            .required(true).paramLabel("FILE").type(List.class).auxiliaryTypes(Path.class).build();
 
     private ChunkifyCommand(Main main) {
         this.main = main;
