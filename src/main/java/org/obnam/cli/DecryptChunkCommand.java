@@ -5,15 +5,12 @@ import java.util.concurrent.Callable;
 import org.obnam.crypto.ChunkKind;
 import org.obnam.crypto.CryptoException;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 final class DecryptChunkCommand implements Callable<Integer> {
     static final String NAME = "decrypt-chunk";
 
     private final Main main;
-    private final PositionalParamSpec inParameter = CommandModel.parameter(0, "IN", Path.class);
-    private final PositionalParamSpec outParameter = CommandModel.parameter(1, "OUT", Path.class);
-    private final PositionalParamSpec metaParameter = CommandModel.parameter(2, "META", String.class);
+    private final ChunkArguments arguments = new ChunkArguments();
 
     private DecryptChunkCommand(Main main) {
         this.main = main;
@@ -21,16 +18,15 @@ final class DecryptChunkCommand implements Callable<Integer> {
 
     static CommandSpec spec(Main main) {
         DecryptChunkCommand c = new DecryptChunkCommand(main);
-        return CommandModel.command(c, NAME, "Decrypt a chunk made by encrypt-chunk; fails if it was changed or META differs.")
-                .addPositional(c.inParameter).addPositional(c.outParameter).addPositional(c.metaParameter);
+        return c.arguments.addTo(CommandModel.command(c, NAME,
+                "Decrypt a chunk made by encrypt-chunk; fails if it was changed or META differs."));
     }
 
     @Override
     public Integer call() throws Exception {
-        Path in = inParameter.getValue();
-        Path out = outParameter.getValue();
-        String meta = metaParameter.getValue();
-        byte[] context = ChunkMetaArgument.context(meta);
+        Path in = arguments.in();
+        Path out = arguments.out();
+        byte[] context = arguments.context();
         try (Session session = main.session()) {
             byte[] blob = FileArguments.readAll(in);
             byte[] plain;

@@ -20,9 +20,9 @@ import org.obnam.util.Sqlite;
  * provider before SunJCE (10%); the first JSON parser initialised {@code BigDecimal}, which in JDK
  * 25 squares its way to 5^65536 in its class initialiser (7%); the first native call generated
  * the linker's stub (on the walker's thread; every command's output goes through a native write
- * too, so the first line printed paid for it: 10 to 14 ms). Class initialisation is the same work whichever
- * thread gets there first, and the JVM makes a thread that needs a class another thread is
- * initialising wait for it; so the main thread gains what these finish in time, and loses
+ * too, so the first line printed paid for it: 10 to 14 ms). Class initialisation is the same work
+ * whichever thread gets there first, and the JVM makes a thread that needs a class another thread
+ * is initialising wait for it; so the main thread gains what these finish in time, and loses
  * nothing but a share of a core when there is only one. Nothing here has effects a command can
  * see: a step that fails is left for the command itself to meet and report.
  */
