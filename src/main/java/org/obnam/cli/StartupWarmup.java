@@ -7,6 +7,7 @@ import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import org.obnam.crypto.MasterKey;
 import org.obnam.fs.NativeCalls;
+import org.obnam.repository.ChunkCodec;
 import org.obnam.util.JsonTree;
 import org.obnam.util.Sqlite;
 
@@ -37,7 +38,8 @@ final class StartupWarmup {
     /**
      * What a command opening a repository needs first, in that order: the key record is a record
      * file with a CRC32C, holds JSON, and is authenticated with a key derived by HKDF (Bouncy Castle,
-     * whose registrar sets itself up) and HMAC (JCA). The derivation's key is a throwaway.
+     * whose registrar sets itself up) and HMAC (JCA). The derivation's key is a throwaway. Then
+     * zstd's native library, for the generation list, which is compressed.
      */
     static final List<Step> KEY_STEPS = List.of(
             () -> new CRC32C().update(0),
@@ -47,7 +49,8 @@ final class StartupWarmup {
                 Mac.getInstance("HmacSHA256");
                 Cipher.getInstance("AES/GCM/NoPadding");
                 MessageDigest.getInstance("SHA-256");
-            });
+            },
+            ChunkCodec::loadNativeLibrary);
 
     /** What a command reading or writing generations and files needs next. */
     static final List<Step> FILE_STEPS = List.of(Sqlite::prepare, NativeCalls::prepare);

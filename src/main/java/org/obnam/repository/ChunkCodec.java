@@ -48,6 +48,11 @@ public final class ChunkCodec {
         this.level = zstdLevel;
     }
 
+    /** Loads zstd's native library, which a command reading the generation list needs first. */
+    public static void loadNativeLibrary() {
+        Zstd.defaultCompressionLevel();
+    }
+
     /** Whether {@link #prepare} compresses at all (not with {@code compression: none}). */
     public boolean compresses() {
         return level != 0;
@@ -89,21 +94,67 @@ public final class ChunkCodec {
      */
     public Prepared prepare(ChunkKind kind, Label label, byte[] data, int offset, int length, byte[] out) {
         if (level != 0 && length >= 64) {
-            int bound = compressionBufferLength(length);
-            if (out == null || out.length < bound) {
-                out = SCRATCH.get();
-                if (out.length < bound) {
-                    out = new byte[grownLength(out.length, bound)];
-                    SCRATCH.set(out);
-                }
-            }
+            out = compressionBuffer(length, out);
             int n = compress(data, offset, length, out);
-            // Worth it only if it saves at least 1/32: otherwise decompressing costs more than it saves.
-            if (n > 0 && n < length - (length >> 5)) {
+            if (worthCompressing(n, length)) {
                 return new Prepared(kind, label, ZSTD, out, 0, n);
             }
         }
         return new Prepared(kind, label, 0, data, offset, length);
+    }
+
+    /** {@code out} if it can hold the compressed form of {@code length} bytes, else this thread's buffer, grown if need be. */
+    private static byte[] compressionBuffer(int length, byte[] out) {
+        int bound = compressionBufferLength(length);
+        if (out != null && out.length >= bound) {
+            return out;
+        }
+        byte[] scratch = SCRATCH.get();
+        if (scratch.length < bound) {
+            scratch = new byte[grownLength(scratch.length, bound)];
+            SCRATCH.set(scratch);
+        }
+        return scratch;
+    }
+
+    /** Worth it only if it saves at least 1/32: otherwise decompressing costs more than it saves. */
+    private static boolean worthCompressing(int compressed, int length) {
+        return compressed > 0 && compressed < length - (length >> 5);
+    }
+
+    /**
+     * Compresses (when worthwhile) and encrypts the body of a record, such as the generation list.
+     * A record has a name, not a label: {@code context} binds the blob to it.
+     */
+    public byte[] encodeRecord(ChunkKind kind, byte[] context, byte[] data) {
+        if (level != 0 && data.length >= 64) {
+            byte[] out = compressionBuffer(data.length, null);
+            int n = compress(data, 0, data.length, out);
+            if (worthCompressing(n, data.length)) {
+                return cipher.seal(kind, context, ZSTD, out, 0, n);
+            }
+        }
+        return cipher.seal(kind, context, 0, data);
+    }
+
+    /**
+     * Decrypts and, if it was compressed, decompresses a record's body written by
+     * {@link #encodeRecord}. CryptoException when the blob fails authentication;
+     * CorruptChunkException, naming {@code subject}, when what it holds cannot be decoded.
+     */
+    public byte[] decodeRecord(ChunkKind kind, byte[] context, byte[] blob, String subject)
+            throws CryptoException, CorruptChunkException {
+        ChunkCipher.Opened opened = cipher.open(kind, context, blob);
+        return decoded(opened, subject);
+    }
+
+    private static byte[] decoded(ChunkCipher.Opened opened, String subject) throws CorruptChunkException {
+        if ((opened.flags() & ZSTD) != 0) {
+            return decompress(subject, opened.plaintext());
+        } else if (opened.flags() != 0) {
+            throw new CorruptChunkException(subject + " uses an encoding this Obnam does not know: upgrade Obnam");
+        }
+        return opened.plaintext();
     }
 
     /** The size of a buffer that {@link #prepare} can compress a chunk of {@code length} bytes into. */
@@ -151,12 +202,8 @@ public final class ChunkCodec {
         } catch (CryptoException e) {
             throw new CorruptChunkException("chunk " + label + ": " + e.getMessage());
         }
-        byte[] plain = opened.plaintext();
-        if ((opened.flags() & ZSTD) != 0) {
-            plain = decompress(label, plain);
-        } else if (opened.flags() != 0) {
-            throw new CorruptChunkException("chunk " + label + " uses an encoding this Obnam does not know: upgrade Obnam");
-        }
+        // The subject only names the chunk in an error: not formatted for a chunk that was stored raw.
+        byte[] plain = decoded(opened, opened.flags() == 0 ? "" : "chunk " + label);
         if (!labellers.get(kind).label(plain).equals(label)) {
             throw new CorruptChunkException("chunk " + label + " does not match its label");
         }
@@ -252,19 +299,19 @@ public final class ChunkCodec {
         return new Plain(plain, n);
     }
 
-    private byte[] decompress(Label label, byte[] frame) throws CorruptChunkException {
+    private static byte[] decompress(String subject, byte[] frame) throws CorruptChunkException {
         long size = Zstd.getFrameContentSize(frame);
         if (size < 0 || size > MAX_PLAINTEXT) {
-            throw new CorruptChunkException("chunk " + label + " has a damaged compressed form");
+            throw new CorruptChunkException(subject + " has a damaged compressed form");
         }
         byte[] out = new byte[(int) size];
         try {
             int n = DECOMPRESSORS.get().decompressByteArray(out, 0, out.length, frame, 0, frame.length);
             if (n != size) {
-                throw new CorruptChunkException("chunk " + label + " decompresses to the wrong size");
+                throw new CorruptChunkException(subject + " decompresses to the wrong size");
             }
         } catch (ZstdException e) {
-            throw new CorruptChunkException("chunk " + label + " cannot be decompressed: " + e.getMessage());
+            throw new CorruptChunkException(subject + " cannot be decompressed: " + e.getMessage());
         }
         return out;
     }

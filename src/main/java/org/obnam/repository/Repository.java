@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Optional;
-import org.obnam.crypto.ChunkCipher;
 import org.obnam.crypto.ChunkKind;
 import org.obnam.crypto.CryptoException;
 import org.obnam.crypto.KdfParams;
@@ -38,7 +37,6 @@ public final class Repository {
     private final MasterKey key;
     private final String repositoryId;
     private final ChunkCodec codec;
-    private final ChunkCipher cipher;
     private final TrustState trust;
     /** Orders reading and checking the generation list against remembering counters (see {@link #generations}). */
     private final Object trustLock = new Object();
@@ -55,7 +53,6 @@ public final class Repository {
         this.store = store;
         this.key = key;
         this.repositoryId = repositoryId;
-        this.cipher = key.cipher();
         this.codec = ChunkCodec.of(key, zstdLevel);
         this.trust = trust;
     }
@@ -160,13 +157,15 @@ public final class Repository {
         if (r.isEmpty()) {
             return GenerationList.empty();
         }
-        ChunkCipher.Opened opened;
+        byte[] json;
         try {
-            opened = cipher.open(ChunkKind.GENERATION_LIST, GENERATIONS_CONTEXT, r.get().body());
+            json = codec.decodeRecord(ChunkKind.GENERATION_LIST, GENERATIONS_CONTEXT, r.get().body(), "the generation list");
         } catch (CryptoException e) {
             throw new RepositoryException("the generation list cannot be trusted: " + e.getMessage());
+        } catch (CorruptChunkException e) {
+            throw new RepositoryException(e.getMessage());
         }
-        return GenerationList.parse(opened.plaintext(), r.get().version());
+        return GenerationList.parse(json, r.get().version());
     }
 
     /** Stores a generation record and appends it to the generation list; returns the new list item. */
@@ -192,7 +191,7 @@ public final class Repository {
                 current = generations();
             }
             GenerationList next = change.apply(current);
-            byte[] body = cipher.seal(ChunkKind.GENERATION_LIST, GENERATIONS_CONTEXT, 0, next.toJson());
+            byte[] body = codec.encodeRecord(ChunkKind.GENERATION_LIST, GENERATIONS_CONTEXT, next.toJson());
             try {
                 long version = store.compareAndSetRecord(GENERATIONS_RECORD, current.recordVersion(), body);
                 GenerationList written = new GenerationList(next.counter(), version, next.generations());

@@ -140,6 +140,60 @@ class RepositoryTest {
     }
 
     @Test
+    void theGenerationListIsStoredCompressedAndReadBackInOrder() throws Exception {
+        Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
+        for (int i = 1; i <= 40; i++) {
+            repo.commitGeneration(record(i));
+        }
+        byte[] body = store.getRecord(Repository.GENERATIONS_RECORD).orElseThrow().body();
+        GenerationList read = open(Repository.initialise(store, "pw", FAST), "other-state").generations();
+
+        assertThat(body[1]).as("blob flags: a zstd frame inside").isEqualTo((byte) ChunkCodec.ZSTD);
+        assertThat(body.length).isLessThan(read.toJson().length / 2);
+        assertThat(read.counter()).isEqualTo(40);
+        assertThat(read.generations()).isEqualTo(repo.generations().generations());
+        assertThat(read.generations()).extracting(GenerationList.Item::fileCount)
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 40).boxed().toList());
+    }
+
+    @Test
+    void aGenerationListStoredUncompressedIsReadAndWithoutCompressionOneIsWrittenSo() throws Exception {
+        Repository.Unlocked u = Repository.initialise(store, "pw", FAST);
+        Repository uncompressing = new Repository(store, u.key(), u.repositoryId(), new TrustState(dir.resolve("s0")), 0);
+        for (int i = 1; i <= 10; i++) {
+            uncompressing.commitGeneration(record(i));
+        }
+        assertThat(store.getRecord(Repository.GENERATIONS_RECORD).orElseThrow().body()[1]).isZero();
+
+        Repository compressing = open(u, "state");
+        assertThat(compressing.generations().generations()).hasSize(10);
+        compressing.commitGeneration(record(11));
+        assertThat(uncompressing.generations().generations()).extracting(GenerationList.Item::fileCount)
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 11).boxed().toList());
+    }
+
+    @Test
+    void aGenerationListInAnUnknownEncodingOrDamagedCompressedFormIsRefusedByName() throws Exception {
+        Repository.Unlocked u = Repository.initialise(store, "pw", FAST);
+        Repository repo = open(u, "state");
+        byte[] json = GenerationList.empty().with(repo.commitGeneration(record(1))).toJson();
+        byte[] context = "record:generations".getBytes(StandardCharsets.UTF_8);
+
+        replaceGenerationList(u.key().cipher().seal(ChunkKind.GENERATION_LIST, context, 2, json));
+        assertThatThrownBy(repo::generations).isInstanceOf(RepositoryException.class)
+                .hasMessage("the generation list uses an encoding this Obnam does not know: upgrade Obnam");
+
+        replaceGenerationList(u.key().cipher().seal(ChunkKind.GENERATION_LIST, context, ChunkCodec.ZSTD, json));
+        assertThatThrownBy(repo::generations).isInstanceOf(RepositoryException.class)
+                .hasMessage("the generation list has a damaged compressed form");
+    }
+
+    private void replaceGenerationList(byte[] body) throws Exception {
+        long v = store.getRecord(Repository.GENERATIONS_RECORD).orElseThrow().version();
+        store.compareAndSetRecord(Repository.GENERATIONS_RECORD, v, body);
+    }
+
+    @Test
     void chunksRoundTripAndAChunkServedUnderAnotherLabelFails() throws Exception {
         Repository repo = open(Repository.initialise(store, "pw", FAST), "state");
         byte[] one = "first chunk of data, compressible compressible compressible".repeat(10).getBytes(StandardCharsets.UTF_8);
