@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -15,6 +17,10 @@ class LauncherJvmOptionsIT {
     private static final Pattern YOUNG_GENERATION = Pattern.compile("DefNew\\s+total (\\d+)K");
     private static final Pattern EDEN = Pattern.compile("eden space (\\d+)K");
     private static final Pattern SURVIVOR = Pattern.compile("from space (\\d+)K");
+    /** A line of -XX:+PrintCompilation for a compilation at tier 4 (C2): time, id, flags, tier, method. */
+    private static final Pattern C2_COMPILATION = Pattern.compile("^\\s*\\d+\\s+\\d+\\s+[%sbn!]*\\s*4\\s+(\\S+::\\S+)",
+            Pattern.MULTILINE);
+    private static final Pattern QUOTED = Pattern.compile("\"([^\"]+)\"");
 
     @TempDir
     Path dir;
@@ -28,6 +34,43 @@ class LauncherJvmOptionsIT {
 
         assertThat(out).as("compilations printed").contains("java.lang.String::");
         assertThat(out).doesNotContain("StackMapGenerator::processBlock");
+    }
+
+    @Test
+    void c2CompilesOnlyWhatItsDirectivesAllowWhichIncludeEveryMethodTheLauncherCompilesSooner() throws Exception {
+        Path project = Obnam.projectDir();
+        List<String> allowed = quoted(Files.readString(project.resolve("bin/obnam-c2-directives.json"))
+                .split("c2: \\{ Exclude: false")[0]);
+        String launcher = Files.readString(project.resolve("bin/obnam-launch"));
+        String hurried = launcher.substring(launcher.indexOf("crypto_intrinsic_callers=("), launcher.indexOf("jit_opts=("));
+        Obnam obnam = withLiveFile().withEnv("OBNAM_JAVA_OPTS", "-XX:+PrintCompilation");
+
+        obnam.ok("backup");
+        // A restore decrypts hundreds of throwaway blobs at its start to get the crypto compiled.
+        String out = obnam.ok("restore", "latest", dir.resolve("restored").toString()).stdout();
+
+        assertThat(allowed).contains("org.obnam.chunking.Chunker::*");
+        List<String> hurriedMethods = List.of(hurried.replace("crypto_intrinsic_callers=(", " ").replace(")", " ")
+                .trim().split("\\s+"));
+        assertThat(hurriedMethods).as("the methods the launcher compiles sooner").hasSizeGreaterThan(5)
+                .allMatch(allowed::contains);
+        assertThat(out).as("compilations printed").contains("java.lang.String::");
+        List<String> compiledByC2 = new ArrayList<>();
+        Matcher c2 = C2_COMPILATION.matcher(out);
+        while (c2.find()) {
+            compiledByC2.add(c2.group(1));
+        }
+        assertThat(compiledByC2).as("methods compiled by C2").allMatch(m -> allowed.contains(m)
+                || allowed.contains(m.substring(0, m.indexOf("::")) + "::*"));
+    }
+
+    private static List<String> quoted(String text) {
+        List<String> all = new ArrayList<>();
+        Matcher m = QUOTED.matcher(text);
+        while (m.find()) {
+            all.add(m.group(1));
+        }
+        return all;
     }
 
     @Test
