@@ -17,6 +17,8 @@ class LauncherJvmOptionsIT {
     private static final Pattern YOUNG_GENERATION = Pattern.compile("DefNew\\s+total (\\d+)K");
     private static final Pattern EDEN = Pattern.compile("eden space (\\d+)K");
     private static final Pattern SURVIVOR = Pattern.compile("from space (\\d+)K");
+    /** The launcher turns off the VM's console output, which PrintCompilation writes to. */
+    private static final String PRINT_COMPILATION = "-XX:+DisplayVMOutput -XX:+PrintCompilation";
     /** A line of -XX:+PrintCompilation for a compilation at tier 4 (C2): time, id, flags, tier, method. */
     private static final Pattern C2_COMPILATION = Pattern.compile("^\\s*\\d+\\s+\\d+\\s+[%sbn!]*\\s*4\\s+(\\S+::\\S+)",
             Pattern.MULTILINE);
@@ -28,7 +30,7 @@ class LauncherJvmOptionsIT {
     @Test
     void theClientLeavesTheClassFileStackMapGeneratorToTheInterpreter() throws Exception {
         // One C1 compilation of it took 7.3 MB of compiler arena, resident to the end of the run.
-        Obnam obnam = withLiveFile().withEnv("OBNAM_JAVA_OPTS", "-XX:+PrintCompilation");
+        Obnam obnam = withLiveFile().withEnv("OBNAM_JAVA_OPTS", PRINT_COMPILATION);
 
         String out = obnam.ok("backup").stdout();
 
@@ -43,7 +45,7 @@ class LauncherJvmOptionsIT {
                 .split("c2: \\{ Exclude: false")[0]);
         String launcher = Files.readString(project.resolve("bin/obnam-launch"));
         String hurried = launcher.substring(launcher.indexOf("crypto_intrinsic_callers=("), launcher.indexOf("jit_opts=("));
-        Obnam obnam = withLiveFile().withEnv("OBNAM_JAVA_OPTS", "-XX:+PrintCompilation");
+        Obnam obnam = withLiveFile().withEnv("OBNAM_JAVA_OPTS", PRINT_COMPILATION);
 
         obnam.ok("backup");
         // A restore decrypts hundreds of throwaway blobs at its start to get the crypto compiled.
