@@ -103,7 +103,10 @@ public final class ChunkCodec {
         return new Prepared(kind, label, 0, data, offset, length);
     }
 
-    /** {@code out} if it can hold the compressed form of {@code length} bytes, else this thread's buffer, grown if need be. */
+    /**
+     * {@code out} if it can hold the compressed form of {@code length} bytes, else this thread's
+     * buffer, grown if need be.
+     */
     private static byte[] compressionBuffer(int length, byte[] out) {
         int bound = compressionBufferLength(length);
         if (out != null && out.length >= bound) {
