@@ -2,7 +2,9 @@ package org.obnam.util;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.ByteArrayOutputStream;
@@ -65,19 +67,33 @@ public final class JsonTree implements Iterable<JsonTree> {
     }
 
     /**
-     * Parses one JSON value; empty input gives a missing node. IOException (a
-     * {@code JsonParseException} for text that is not JSON) says where it is wrong.
+     * Parses one JSON value; empty input gives a missing node. IOException, for text that is not
+     * JSON, says in one line what is wrong and where.
      */
     public static JsonTree parse(byte[] json) throws IOException {
         try (JsonParser p = FACTORY.createParser(json)) {
             return read(p);
+        } catch (JsonProcessingException e) {
+            throw oneLine(e);
         }
     }
 
     public static JsonTree parse(String json) throws IOException {
         try (JsonParser p = FACTORY.createParser(json)) {
             return read(p);
+        } catch (JsonProcessingException e) {
+            throw oneLine(e);
         }
+    }
+
+    /**
+     * jackson's message puts the location on a second line, and the callers' messages end up as
+     * a command's error, which is one line.
+     */
+    private static IOException oneLine(JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+        return new IOException(String.join(" ", e.getOriginalMessage().strip().lines().toList()) + where, e);
     }
 
     private static JsonTree read(JsonParser p) throws IOException {

@@ -173,7 +173,7 @@ class RepositoryTest {
     }
 
     @Test
-    void aGenerationListInAnUnknownEncodingOrDamagedCompressedFormIsRefusedByName() throws Exception {
+    void aGenerationListInAnUnknownEncodingOrDamagedFormIsRefusedByNameInOneLine() throws Exception {
         Repository.Unlocked u = Repository.initialise(store, "pw", FAST);
         Repository repo = open(u, "state");
         byte[] json = GenerationList.empty().with(repo.commitGeneration(record(1))).toJson();
@@ -186,6 +186,10 @@ class RepositoryTest {
         replaceGenerationList(u.key().cipher().seal(ChunkKind.GENERATION_LIST, context, ChunkCodec.ZSTD, json));
         assertThatThrownBy(repo::generations).isInstanceOf(RepositoryException.class)
                 .hasMessage("the generation list has a damaged compressed form");
+
+        replaceGenerationList(u.key().cipher().seal(ChunkKind.GENERATION_LIST, context, 0, "(\n".getBytes(StandardCharsets.UTF_8)));
+        assertThatThrownBy(repo::generations).isInstanceOf(RepositoryException.class)
+                .hasMessageStartingWith("the generation list is damaged: Unexpected character").hasMessageNotContaining("\n");
     }
 
     private void replaceGenerationList(byte[] body) throws Exception {

@@ -150,6 +150,12 @@ class JsonTreeTest {
         assertThatThrownBy(() -> JsonTree.parse("{\"a\":")).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> JsonTree.parse("{\"a\" 1}")).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> JsonTree.parse(new byte[] {(byte) 0xff, (byte) 0xfe, 1})).isInstanceOf(IOException.class);
+        // A command shows the message as its one-line error.
+        assertThatThrownBy(() -> JsonTree.parse("{\"a\":\n (")).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("Unexpected character ('('").hasMessageEndingWith("(line 2, column 2)")
+                .hasMessageNotContaining("\n");
+        assertThatThrownBy(() -> JsonTree.parse("[1,".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isInstanceOf(IOException.class).hasMessageNotContaining("\n");
         assertThat(JsonTree.parse(new byte[0]).isMissing()).isTrue();
         assertThat(JsonTree.parse("  ").isMissing()).isTrue();
         assertThat(JsonTree.missing().toString()).isEmpty();
