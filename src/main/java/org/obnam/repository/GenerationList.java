@@ -11,7 +11,7 @@ import org.obnam.util.JsonTree;
 
 /**
  * The client's list of generations, oldest first (Rust Obnam's "client trust"). Stored encrypted
- * as a mutable record; {@code counter} grows by one with every change and is remembered by the
+ * (and compressed when that helps) as a mutable record; {@code counter} grows by one with every change and is remembered by the
  * client, so an older list served later is recognised as a rollback.
  */
 public record GenerationList(long counter, long recordVersion, List<Item> generations) {

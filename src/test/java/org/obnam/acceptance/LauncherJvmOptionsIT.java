@@ -66,15 +66,6 @@ class LauncherJvmOptionsIT {
                 || allowed.contains(m.substring(0, m.indexOf("::")) + "::*"));
     }
 
-    private static List<String> quoted(String text) {
-        List<String> all = new ArrayList<>();
-        Matcher m = QUOTED.matcher(text);
-        while (m.find()) {
-            all.add(m.group(1));
-        }
-        return all;
-    }
-
     @Test
     void aRestoreGetsASmallYoungGenerationAndABackupTheDefaultWithLargerSurvivorSpaces() throws Exception {
         Obnam obnam = withLiveFile().withEnv("OBNAM_JAVA_OPTS", "-Xlog:gc+exit");
@@ -121,5 +112,14 @@ class LauncherJvmOptionsIT {
         Matcher m = pattern.matcher(jvmLog);
         assertThat(m.find()).as("the JVM's heap report in:\n" + jvmLog).isTrue();
         return Long.parseLong(m.group(1));
+    }
+
+    private static List<String> quoted(String text) {
+        List<String> all = new ArrayList<>();
+        Matcher m = QUOTED.matcher(text);
+        while (m.find()) {
+            all.add(m.group(1));
+        }
+        return all;
     }
 }
