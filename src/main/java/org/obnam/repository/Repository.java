@@ -163,7 +163,7 @@ public final class Repository {
         } catch (CryptoException e) {
             throw new RepositoryException("the generation list cannot be trusted: " + e.getMessage());
         } catch (CorruptChunkException e) {
-            throw new RepositoryException(e.getMessage());
+            throw new RepositoryException(e.getMessage(), e);
         }
         return GenerationList.parse(json, r.get().version());
     }
